@@ -1,0 +1,156 @@
+"""``cxlake`` command line. Composes the pieces; holds no logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from cxlake import config
+
+
+def _date(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def _cmd_sandbox_generate(args: argparse.Namespace) -> int:
+    from sandbox.generate import generate
+
+    manifest = generate(Path(args.out), seed=args.seed, days=args.days, start=args.start, scale=args.scale)
+    counts = manifest["counts"]
+    print(f"sandbox tenant written to {args.out}")
+    for source, per_resource in counts.items():
+        print(f"  {source}: " + ", ".join(f"{k}={v}" for k, v in per_resource.items()))
+    return 0
+
+
+def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
+    from sandbox.server import serve_forever
+
+    serve_forever(Path(args.data), host=args.host, port=args.port, faults=args.faults, seed=args.seed)
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from ingestion.pipeline import format_summary, run_ingest
+
+    sources = ["genesys", "predictive_engagement", "salesforce"] if args.source == "all" else [args.source]
+    summary = run_ingest(
+        config.warehouse_path(),
+        sources,
+        base_url=args.base_url,
+        sandbox_url=args.sandbox,
+        from_files=Path(args.from_files) if args.from_files else None,
+        start=args.start,
+        end=args.end,
+        progress=not args.quiet,
+    )
+    print(format_summary(summary))
+    return 0 if summary.ok else 1
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from cxlake.build import run_build
+
+    return run_build(args.dbt_args)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from cxlake.quality import run_validate
+
+    return run_validate(config.warehouse_path(), docs_dir=Path(args.docs_dir) if args.docs_dir else None)
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from cxlake.publish import publish
+
+    publish(config.warehouse_path(), Path(args.out) if args.out else config.publish_dir())
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from cxlake.pipeline import run_all
+
+    return run_all(args)
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from cxlake.dashboard import render
+
+    paths = render(args.audience, Path(args.out), published=Path(args.published) if args.published else None)
+    for path in paths:
+        print(path)
+    return 0
+
+
+def _add_ingest_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source", default="all", choices=["genesys", "predictive_engagement", "salesforce", "all"]
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--base-url", help="Genesys API base URL (else the region from dlt config)")
+    where.add_argument("--sandbox", metavar="URL", help="all three APIs at URL with the sandbox credentials")
+    where.add_argument("--from-files", metavar="DIR", help="load raw JSON export files instead of HTTP")
+    parser.add_argument("--start", type=_date, help="first UTC day to extract (first run)")
+    parser.add_argument("--end", type=_date, help="extract up to this UTC day (exclusive); default now")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cxlake", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sandbox = sub.add_parser("sandbox", help="synthetic Genesys/Journey/Salesforce tenant and API simulator")
+    sandbox_sub = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    gen = sandbox_sub.add_parser("generate", help="write a deterministic synthetic tenant")
+    gen.add_argument("--out", required=True)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--days", type=int, default=28)
+    gen.add_argument("--start", type=_date, default=date(2026, 10, 1))
+    gen.add_argument("--scale", default="demo", help="demo | small | a number of conversations, e.g. 1000000")
+    gen.set_defaults(func=_cmd_sandbox_generate)
+    serve = sandbox_sub.add_parser("serve", help="serve a generated tenant over HTTP on 127.0.0.1")
+    serve.add_argument("--data", required=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--faults", default="none", choices=["none", "flaky", "hostile"])
+    serve.add_argument("--seed", type=int, default=42)
+    serve.set_defaults(func=_cmd_sandbox_serve)
+
+    ingest = sub.add_parser("ingest", help="load the APIs (or export files) into the raw schemas")
+    _add_ingest_options(ingest)
+    ingest.set_defaults(func=_cmd_ingest)
+
+    build = sub.add_parser("build", help="dbt build on CXLAKE_WAREHOUSE (extra args go to dbt)")
+    build.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    build.set_defaults(func=_cmd_build)
+
+    validate = sub.add_parser("validate", help="Great Expectations checkpoints on the warehouse")
+    validate.add_argument("--docs-dir", help="where to write Data Docs HTML")
+    validate.set_defaults(func=_cmd_validate)
+
+    publish = sub.add_parser("publish", help="publish the marts for readers")
+    publish.add_argument("--out", help="publication folder (default: next to the warehouse)")
+    publish.set_defaults(func=_cmd_publish)
+
+    run = sub.add_parser("run", help="ingest -> build -> validate -> publish")
+    _add_ingest_options(run)
+    run.add_argument("--skip-ingest", action="store_true")
+    run.set_defaults(func=_cmd_run)
+
+    dashboard = sub.add_parser("dashboard", help="render the dashboards as self-contained HTML")
+    dashboard.add_argument("--audience", default="internal", help="internal | supervisor | finance | bpo:<division>")
+    dashboard.add_argument("--out", default="dashboards")
+    dashboard.add_argument("--published", help="publication folder to read (default: the latest)")
+    dashboard.set_defaults(func=_cmd_dashboard)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
