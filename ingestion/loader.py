@@ -1,0 +1,188 @@
+"""dlt plumbing shared by every source: resources that yield Arrow tables, one
+pipeline per source into the warehouse, run statistics and progress output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pyarrow as pa
+from dlt.common.schema.typing import TColumnSchema
+from dlt.extract.resource import DltResource
+
+from ingestion.records import QUARANTINE_TABLE, LoadMeta, RawTransformer, Split
+from ingestion.tables import Column, TableSpec
+
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+# Resources run one after the other, in order: the quarantine resource (last) then
+# holds every record the others rejected.
+os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
+
+Producer = Callable[[LoadMeta], Iterator[Split]]
+
+_KIND_TYPES = {
+    "text": "text",
+    "json": "text",
+    "timestamp": "timestamp",
+    "interval_start": "timestamp",
+    "boolean": "bool",
+}
+_DERIVED_TYPES = {"model_version": "text", "pending_backfill": "bool"}
+
+
+@dataclass
+class RunStats:
+    """What one ingest did, filled while resources run."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)
+    pending_quarantine: list[pa.Table] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    progress: bool = True
+
+    def add(self, table: str, rows: int, quarantined: int) -> None:
+        self.rows[table] = self.rows.get(table, 0) + rows
+        if quarantined:
+            self.quarantined[table] = self.quarantined.get(table, 0) + quarantined
+
+    def say(self, line: str) -> None:
+        """A progress line (stderr) when progress output is on."""
+        if self.progress:
+            print(line, file=sys.stderr, flush=True)
+
+    def note(self, message: str) -> None:
+        """A message kept for the run summary (and shown as progress)."""
+        self.messages.append(message)
+        self.say(message)
+
+
+def _column_schema(column: Column) -> TColumnSchema:
+    hint: TColumnSchema = {"name": column.name, "data_type": _KIND_TYPES[column.kind]}
+    if hint["data_type"] == "timestamp":
+        hint["timezone"] = True
+    return hint
+
+
+def column_hints(spec: TableSpec) -> list[TColumnSchema]:
+    """dlt column schema of the raw table, in column order."""
+    hints = [_column_schema(c) for c in spec.columns]
+    hints.append({"name": "payload", "data_type": "text"})
+    hints.append({"name": "_extracted_at", "data_type": "timestamp", "timezone": True})
+    hints.append({"name": "_load_id", "data_type": "text"})
+    hints.append({"name": "_extract_method", "data_type": "text"})
+    if spec.snapshot:
+        hints.append({"name": "observed_at", "data_type": "timestamp", "timezone": True})
+    if spec.extraction:
+        hints.append({"name": "extracted_at", "data_type": "timestamp", "timezone": True})
+    for name in spec.derived:
+        hints.append({"name": name, "data_type": _DERIVED_TYPES[name]})
+    return hints
+
+
+QUARANTINE_HINTS: list[TColumnSchema] = [
+    {"name": "quarantine_id", "data_type": "text"},
+    {"name": "resource", "data_type": "text"},
+    {"name": "record_key", "data_type": "text"},
+    {"name": "field", "data_type": "text"},
+    {"name": "reason", "data_type": "text"},
+    {"name": "raw_record", "data_type": "text"},
+    {"name": "_load_id", "data_type": "text"},
+    {"name": "_extracted_at", "data_type": "timestamp", "timezone": True},
+]
+
+
+def quarantine_resource(stats: RunStats) -> DltResource:
+    """``<schema>.quarantine``: the records the source's other resources rejected.
+
+    Must come last in the source (resources run in order). Merges on
+    ``quarantine_id`` (hash of resource, field and raw record): a rerun adds no duplicate.
+    """
+
+    def rejected() -> Iterator[Any]:
+        while stats.pending_quarantine:
+            yield stats.pending_quarantine.pop(0)
+
+    return dlt.resource(
+        rejected,
+        name=QUARANTINE_TABLE,
+        columns=QUARANTINE_HINTS,
+        primary_key="quarantine_id",
+        write_disposition="merge",
+    )
+
+
+def make_resource(
+    spec: TableSpec,
+    produce: Producer,
+    method: str,
+    stats: RunStats,
+    started: datetime,
+    transformer: RawTransformer,
+) -> Any:
+    """A dlt resource for ``spec`` whose rows come from ``produce`` (Arrow tables)."""
+
+    def rows() -> Iterator[Any]:
+        load_id = dlt.current.load_package_state()["load_id"]
+        meta = LoadMeta(started, load_id, method)
+        total = quarantined = 0
+        for split in produce(meta):
+            if split.rows.num_rows:
+                total += split.rows.num_rows
+                yield split.rows
+            if split.quarantine.num_rows:
+                quarantined += split.quarantine.num_rows
+                stats.pending_quarantine.append(split.quarantine)
+        if total == 0:
+            # An empty table still exists, so that models over it run (zero rows, right types).
+            yield transformer.empty_rows(spec, meta)
+        stats.add(f"{spec.schema}.{spec.name}", total, quarantined)
+        stats.say(
+            f"  {spec.schema}.{spec.name}: {total} rows"
+            + (f", {quarantined} quarantined" if quarantined else "")
+        )
+
+    return dlt.resource(
+        rows,
+        name=spec.name,
+        columns=column_hints(spec),
+        primary_key=spec.primary_key,
+        write_disposition=spec.write_disposition,
+    )
+
+
+def make_pipeline(warehouse: Path, source: str, schema: str) -> dlt.Pipeline:
+    """One dlt pipeline per source, state kept next to the warehouse file."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    pipelines_dir = warehouse.parent / ".dlt_pipelines" / warehouse.stem
+    return dlt.pipeline(
+        pipeline_name=f"cxlake_{source}",
+        destination=dlt.destinations.duckdb(str(warehouse)),
+        dataset_name=schema,
+        pipelines_dir=str(pipelines_dir),
+    )
+
+
+def finish_pending(pipeline: dlt.Pipeline, stats: RunStats) -> None:
+    """Load packages left by an interrupted run (e.g. ``kill -9``) before extracting again."""
+    if not pipeline.has_pending_data:
+        return
+    stats.say(f"{pipeline.pipeline_name}: completing packages of an interrupted run")
+    try:
+        pipeline.normalize()
+        pipeline.load()
+    except Exception as exc:  # noqa: BLE001 - a broken leftover must not block a fresh run
+        stats.note(f"{pipeline.pipeline_name}: dropped unfinished packages of an interrupted run ({exc})")
+        pipeline.drop_pending_packages()
+
+
+def utc_now() -> datetime:
+    """Now (UTC) at millisecond precision."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
