@@ -10,6 +10,7 @@ conversations as (
 
     select
         {{ json_text('payload', '$.conversationId') }} as conversation_id,
+        {{ parse_utc_timestamp(json_text('payload', '$.conversationStart')) }} as conversation_started_at,
         payload
 
     from source
@@ -18,7 +19,7 @@ conversations as (
 
 participants as (
 
-    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id'], 'participant', 'participant_index') }}
+    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id', 'conversation_started_at'], 'participant', 'participant_index') }}
 
 ),
 
@@ -26,6 +27,7 @@ renamed as (
 
     select
         conversation_id,
+        conversation_started_at,
         {{ json_text('participant', '$.participantId') }} as participant_id,
         participant_index,
         {{ json_text('participant', '$.purpose') }} as purpose,

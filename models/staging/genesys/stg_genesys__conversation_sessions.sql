@@ -10,6 +10,7 @@ conversations as (
 
     select
         {{ json_text('payload', '$.conversationId') }} as conversation_id,
+        {{ parse_utc_timestamp(json_text('payload', '$.conversationStart')) }} as conversation_started_at,
         payload
 
     from source
@@ -18,7 +19,7 @@ conversations as (
 
 participants as (
 
-    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id'], 'participant', 'participant_index') }}
+    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id', 'conversation_started_at'], 'participant', 'participant_index') }}
 
 ),
 
@@ -26,6 +27,7 @@ participants_renamed as (
 
     select
         conversation_id,
+        conversation_started_at,
         {{ json_text('participant', '$.participantId') }} as participant_id,
         {{ json_text('participant', '$.purpose') }} as purpose,
         {{ json_text('participant', '$.userId') }} as user_id,
@@ -37,7 +39,7 @@ participants_renamed as (
 
 sessions as (
 
-    {{ json_array_rows('participants_renamed', 'participant', '$.sessions', ['conversation_id', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
+    {{ json_array_rows('participants_renamed', 'participant', '$.sessions', ['conversation_id', 'conversation_started_at', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
 
 ),
 
@@ -45,6 +47,7 @@ renamed as (
 
     select
         conversation_id,
+        conversation_started_at,
         participant_id,
         {{ json_text('session', '$.sessionId') }} as session_id,
         session_index,

@@ -1,0 +1,180 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key='conversation_id',
+    )
+}}
+
+{#
+    Incremental runs re-read the conversations of the last `lookback_days` days, plus every
+    older conversation whose CRM account changed since it was stored (tier, owner, LTV,
+    industry, open opportunities): the retroactive re-enrichment of seed 002 edge case 1.
+#}
+
+with
+
+conversations as (
+
+    select * from {{ ref('int_conversations_summarised') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('int_accounts_enriched') }}
+
+),
+
+tier_intervals as (
+
+    select * from {{ ref('int_account_tier_intervals') }}
+
+),
+
+queues as (
+
+    select * from {{ ref('stg_genesys__queues') }}
+
+),
+
+users as (
+
+    select * from {{ ref('stg_genesys__users') }}
+
+),
+
+divisions as (
+
+    select * from {{ ref('stg_genesys__divisions') }}
+
+),
+
+cases as (
+
+    select * from {{ ref('stg_salesforce__cases') }}
+
+),
+
+wrapup_codes as (
+
+    select * from {{ ref('stg_genesys__wrapup_codes') }}
+
+),
+
+{% if is_incremental() %}
+conversations_to_refresh as (
+
+    select conversation_id
+    from conversations
+    where conversation_started_at >= {{ incremental_lookback_start('conversation_start') }}
+
+    union
+
+    select stored.conversation_id
+    from {{ this }} as stored
+    inner join accounts
+        on stored.crm_account_id = accounts.account_id
+    where stored.current_customer_tier is distinct from accounts.customer_tier
+        or stored.account_owner is distinct from accounts.account_owner
+        or stored.ltv_usd is distinct from accounts.ltv_usd
+        or stored.industry is distinct from accounts.industry
+        or stored.open_opportunity_count is distinct from accounts.open_opportunity_count
+
+),
+
+conversations_in_scope as (
+
+    select conversations.*
+    from conversations
+    inner join conversations_to_refresh
+        on conversations.conversation_id = conversations_to_refresh.conversation_id
+
+),
+{% else %}
+conversations_in_scope as (
+
+    select * from conversations
+
+),
+{% endif %}
+
+tier_at_conversation_time as (
+
+    select
+        conversations_in_scope.conversation_id,
+        tier_intervals.customer_tier
+
+    from conversations_in_scope
+    inner join tier_intervals
+        on conversations_in_scope.crm_account_id = tier_intervals.account_id
+        and (tier_intervals.valid_from is null or conversations_in_scope.conversation_started_at >= tier_intervals.valid_from)
+        and (tier_intervals.valid_to is null or conversations_in_scope.conversation_started_at < tier_intervals.valid_to)
+
+),
+
+interactions_joined as (
+
+    select
+        conversations.conversation_id,
+        conversations.conversation_started_at as conversation_start,
+        conversations.conversation_ended_at as conversation_end,
+        cast(conversations.conversation_started_at as date) as conversation_date,
+        conversations.duration_ms,
+        conversations.is_in_flight,
+        conversations.queue_id,
+        queues.queue_name,
+        conversations.media_type,
+        conversations.originating_direction as direction,
+        conversations.first_agent_user_id as agent_id,
+        agents.user_name as agent_name,
+        conversations.agent_leg_count,
+        conversations.handle_time_ms,
+        conversations.talk_time_ms,
+        conversations.hold_time_ms,
+        conversations.acw_time_ms,
+        conversations.queue_wait_ms,
+        conversations.is_abandoned as abandoned,
+        conversations.is_transferred as transferred,
+        cast(null as {{ dbt.type_float() }}) as qa_score,
+        cast(null as {{ dbt.type_float() }}) as csat_score,
+        conversations.crm_account_id,
+        conversations.crm_case_id,
+        conversations.crm_account_id is not null as is_crm_linked,
+        tier_at_conversation_time.customer_tier,
+        accounts.customer_tier as current_customer_tier,
+        accounts.account_owner,
+        accounts.open_opportunity_count,
+        accounts.ltv_usd,
+        accounts.industry,
+        cases.case_type as case_category,
+        conversations.is_escalated as was_escalated,
+        conversations.is_bot_contained as handled_by_bot_only,
+        conversations.outbound_campaign_id,
+        conversations.outbound_contact_id,
+        coalesce(conversations.agent_wrap_up_code, conversations.outbound_system_wrap_up_code) as wrap_up_code,
+        coalesce(wrapup_codes.wrapup_code_name, conversations.agent_wrap_up_code, conversations.outbound_system_wrap_up_code) as wrap_up_code_name,
+        coalesce(queues.division_id, conversations.division_id) as division_id,
+        divisions.division_name,
+        'genesys_cloud' as data_source,
+        conversations.extracted_at as loaded_at
+
+    from conversations_in_scope as conversations
+    left join tier_at_conversation_time
+        on conversations.conversation_id = tier_at_conversation_time.conversation_id
+    left join accounts
+        on conversations.crm_account_id = accounts.account_id
+    left join queues
+        on conversations.queue_id = queues.queue_id
+    left join users as agents
+        on conversations.first_agent_user_id = agents.user_id
+    left join cases
+        on conversations.crm_case_id = cases.case_id
+    left join wrapup_codes
+        on conversations.agent_wrap_up_code = wrapup_codes.wrapup_code_id
+    left join divisions
+        on coalesce(queues.division_id, conversations.division_id) = divisions.division_id
+
+)
+
+select * from interactions_joined
