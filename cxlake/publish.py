@@ -1,0 +1,189 @@
+"""Publish the validated marts for readers without ever blocking (or being blocked by) a build.
+
+Layout under the publication folder::
+
+    <out_dir>/versions/<version>/marts.duckdb          read-only copy of schema ``marts`` (tables in
+                                                       its default schema: ``select * from marts.<mart>``
+                                                       or ``select * from <mart>`` both work)
+    <out_dir>/versions/<version>/parquet/<mart>.parquet one Parquet file per mart
+    <out_dir>/versions/<version>/publication.json       row counts, validation stamp
+    <out_dir>/current -> versions/<version>             swapped atomically (os.replace)
+
+A version folder is complete before it gets its final name, and ``current`` is
+replaced in one rename, so a reader resolving ``current`` sees the old or the new
+publication, never a partial one. Readers open ``current/marts.duckdb`` with
+``read_only=True`` (or the Parquet files): they hold no lock on the warehouse, so
+the next ``dbt build`` is never blocked. The previous few versions are kept so a
+reader that resolved ``current`` just before a swap can still open its files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from cxlake.quality.stamp import ValidationStamp, fingerprint, read_stamp
+
+MARTS_SCHEMA = "marts"
+PUBLISHED_DB = "marts.duckdb"
+KEEP_VERSIONS = 3
+_PUBLISHED_CATALOG = "cxlake_publication"
+
+
+class PublishError(RuntimeError):
+    """The warehouse cannot be published (not validated, failed validation, no marts)."""
+
+
+def publish(warehouse: Path, out_dir: Path, keep: int = KEEP_VERSIONS) -> Path:
+    """Publish the ``marts`` schema of ``warehouse`` into a new version under ``out_dir``.
+
+    Refuses (``PublishError``) unless the warehouse's current state passed ``cxlake
+    validate``; the last good publication then stays as it is. Returns the new
+    version folder, which ``<out_dir>/current`` now points to.
+    """
+    stamp = _require_validated(warehouse)
+    versions = out_dir / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    version = _new_version_name(versions)
+    building = versions / f".tmp-{version}"
+    final = versions / version
+    try:
+        building.mkdir()
+        relations = _copy_marts(warehouse, building)
+        _write_manifest(building, version, warehouse, stamp, relations)
+        _make_files_read_only(building)
+        os.rename(building, final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    _swap_current(out_dir, final)
+    _prune(versions, keep=max(keep, 1), current=final)
+    return final
+
+
+def current_publication(out_dir: Path) -> Path:
+    """The version folder ``<out_dir>/current`` points to right now (resolve once, then read)."""
+    link = out_dir / "current"
+    if not link.is_symlink() and not link.exists():
+        raise PublishError(f"no publication in {out_dir}: run `cxlake publish` (or `cxlake run`) first")
+    return link.resolve(strict=True)
+
+
+def _require_validated(warehouse: Path) -> ValidationStamp:
+    if not warehouse.exists():
+        raise PublishError(f"warehouse {warehouse} does not exist")
+    stamp = read_stamp(warehouse)
+    if stamp is None:
+        raise PublishError(f"warehouse {warehouse} was never validated: run `cxlake validate` first")
+    if stamp.fingerprint != fingerprint(warehouse):
+        raise PublishError(
+            f"warehouse {warehouse} changed since it was validated at {stamp.validated_at}: "
+            "run `cxlake validate` again"
+        )
+    if not stamp.success:
+        raise PublishError(
+            f"warehouse {warehouse} failed validation at {stamp.validated_at} "
+            f"({stamp.critical_failures} critical expectation(s) failed): not publishing"
+        )
+    return stamp
+
+
+def _new_version_name(versions: Path) -> str:
+    base = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    name, n = base, 1
+    while (versions / name).exists() or (versions / f".tmp-{name}").exists():
+        name, n = f"{base}-{n}", n + 1
+    return name
+
+
+def _copy_marts(warehouse: Path, target: Path) -> dict[str, dict[str, object]]:
+    """Copy every table and view of schema ``marts`` into ``target``: DuckDB tables + Parquet.
+
+    The warehouse is the main (read-only) database of the connection, so views resolve
+    their references exactly as dbt wrote them; views are materialised as tables.
+    """
+    parquet_dir = target / "parquet"
+    parquet_dir.mkdir()
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        names = [
+            (name, kind)
+            for name, kind in con.execute(
+                "select table_name, table_type from information_schema.tables "
+                "where table_catalog = current_database() and table_schema = ? order by table_name",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+        if not names:
+            raise PublishError(f"warehouse {warehouse} has no relations in schema '{MARTS_SCHEMA}'")
+        db_path = str(target / PUBLISHED_DB).replace("'", "''")
+        con.execute(f"attach '{db_path}' as {_PUBLISHED_CATALOG} (read_write)")
+        relations: dict[str, dict[str, object]] = {}
+        for name, kind in names:
+            quoted = '"' + name.replace('"', '""') + '"'
+            published = f"{_PUBLISHED_CATALOG}.main.{quoted}"
+            con.execute(f"create table {published} as select * from {MARTS_SCHEMA}.{quoted}")
+            parquet = parquet_dir / f"{name}.parquet"
+            parquet_sql = str(parquet).replace("'", "''")
+            con.execute(f"copy (select * from {published}) to '{parquet_sql}' (format parquet)")
+            rows = con.execute(f"select count(*) from {published}").fetchone()
+            relations[name] = {
+                "source_kind": "view" if kind == "VIEW" else "table",
+                "rows": int(rows[0]) if rows else 0,
+                "parquet": f"parquet/{name}.parquet",
+            }
+        con.execute(f"checkpoint {_PUBLISHED_CATALOG}")
+        con.execute(f"detach {_PUBLISHED_CATALOG}")
+        return relations
+    finally:
+        con.close()
+
+
+def _write_manifest(
+    target: Path,
+    version: str,
+    warehouse: Path,
+    stamp: ValidationStamp,
+    relations: dict[str, dict[str, object]],
+) -> None:
+    manifest = {
+        "version": version,
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "warehouse": str(warehouse),
+        "database": PUBLISHED_DB,
+        "schema": "main",
+        "validation": asdict(stamp),
+        "relations": relations,
+    }
+    (target / "publication.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _make_files_read_only(folder: Path) -> None:
+    read_only = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.chmod(read_only)
+
+
+def _swap_current(out_dir: Path, version_dir: Path) -> None:
+    link = out_dir / "current"
+    tmp = out_dir / f".current.tmp-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(version_dir.relative_to(out_dir), tmp)
+    os.replace(tmp, link)
+
+
+def _prune(versions: Path, keep: int, current: Path) -> None:
+    """Delete all but the newest ``keep`` complete versions (never the current one)."""
+    complete = sorted(p for p in versions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in complete[:-keep]:
+        if old.resolve() != current.resolve():
+            shutil.rmtree(old)

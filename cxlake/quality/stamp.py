@@ -1,0 +1,66 @@
+"""Validation stamp: the record `cxlake validate` leaves so that `cxlake publish` only
+publishes a warehouse whose exact current state passed validation."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ValidationStamp:
+    """Outcome of one validation run of one warehouse state."""
+
+    success: bool
+    fingerprint: str
+    validated_at: str
+    critical_failures: int
+    warnings: int
+
+
+def stamp_path(warehouse: Path) -> Path:
+    """Where the stamp of ``warehouse`` lives (beside it, ``<name>.validation.json``)."""
+    return warehouse.with_name(warehouse.name + ".validation.json")
+
+
+def fingerprint(warehouse: Path) -> str:
+    """Size and modification time of the warehouse file and its WAL.
+
+    Any write (dbt, ingestion) changes it; read-only connections do not.
+    """
+    parts = []
+    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        if path.exists():
+            stat = path.stat()
+            parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def write_stamp(
+    warehouse: Path, validated_state: str, success: bool, critical_failures: int, warnings: int
+) -> ValidationStamp:
+    """Record the outcome of validating the warehouse state ``validated_state`` (a ``fingerprint``
+    taken before reading it), atomically."""
+    stamp = ValidationStamp(
+        success=success,
+        fingerprint=validated_state,
+        validated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        critical_failures=critical_failures,
+        warnings=warnings,
+    )
+    target = stamp_path(warehouse)
+    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(asdict(stamp), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return stamp
+
+
+def read_stamp(warehouse: Path) -> ValidationStamp | None:
+    """The last stamp written for ``warehouse``, or None when it was never validated."""
+    path = stamp_path(warehouse)
+    if not path.exists():
+        return None
+    return ValidationStamp(**json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,233 @@
+"""The suites cxlake validates, defined in code and versioned with it.
+
+* raw suites, one per raw table the ingestion lands (keys from ``ingestion.tables``):
+  the grain, load metadata, cursor ordering;
+* staging suites for the models reconciliation counts through;
+* mart suites, one per mart of ``models/marts``: grain, rates, durations, enums,
+  timestamps inside the extraction window;
+* the reconciliation suite: counts carried from raw to staging to marts (no
+  conversation lost or duplicated) and the CRM join rate.
+
+``measures()`` says what to count on each relation while it is loaded (each table is
+read once); ``reconciliation()`` states how those counts must relate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import great_expectations.expectations as gxe
+import pandas as pd
+from great_expectations.expectations.expectation import Expectation
+
+from cxlake.quality.checks import (
+    WARNING,
+    TableSuite,
+    accepted,
+    at_most,
+    key,
+    non_negative,
+    not_null,
+    percent,
+    with_severity,
+    within_window,
+)
+from ingestion.tables import TABLES, TableSpec
+
+EXTRACT_METHODS = ("query", "jobs", "api", "file")
+# Raw tables without which nothing downstream means anything; every other raw table may
+# legitimately be absent (a source or resource that never loaded).
+REQUIRED_RAW = ("raw_genesys.conversations", "raw_salesforce.accounts")
+MEDIA_TYPES = ("voice", "chat", "message", "email", "callback")
+DIRECTIONS = ("inbound", "outbound")
+CUSTOMER_TIERS = ("Enterprise", "Mid-Market", "SMB", "Strategic", "Growth", "Standard")
+PE_CAMPAIGN_STATUSES = ("active", "paused", "archived")
+# Join-rate thresholds on linked conversations, aligned with the dbt test on crm_join_audit
+# (fail above 30% unlinked, warn above 20%).
+JOIN_RATE_CRITICAL = 0.70
+JOIN_RATE_WARNING = 0.80
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A number computed on one relation's DataFrame while it is loaded."""
+
+    name: str
+    relation: str
+    columns: tuple[str, ...]
+    compute: Callable[[pd.DataFrame], float]
+
+
+def _distinct(column: str) -> Callable[[pd.DataFrame], float]:
+    return lambda frame: float(frame[column].nunique(dropna=True))
+
+
+def _rows(frame: pd.DataFrame) -> float:
+    return float(len(frame))
+
+
+def _checksum(column: str) -> Callable[[pd.DataFrame], float]:
+    """Order-independent checksum of the distinct values: equal sets give equal sums."""
+
+    def compute(frame: pd.DataFrame) -> float:
+        distinct = frame[column].dropna().drop_duplicates()
+        hashed = pd.util.hash_pandas_object(distinct, index=False).to_numpy()
+        return float(int(hashed.sum(dtype="uint64")) % (1 << 52))
+
+    return compute
+
+
+def raw_suite(spec: TableSpec) -> TableSuite:
+    """Grain, load metadata and cursor ordering of one raw table."""
+    relation = f"{spec.schema}.{spec.name}"
+    required = [c.name for c in spec.cursors + spec.extra if c.required and not c.from_context]
+    expectations: list[Expectation] = [
+        *key(*spec.primary_key),
+        *not_null(*required, "_extracted_at", "_load_id"),
+        *accepted("_extract_method", EXTRACT_METHODS),
+    ]
+    cursor_names = {c.name for c in spec.cursors}
+    if {"conversation_start", "conversation_end"} <= cursor_names:
+        expectations += at_most("conversation_start", "conversation_end")
+        expectations += at_most("conversation_start", "_extracted_at")
+    if "system_modstamp" in cursor_names:
+        expectations += at_most("system_modstamp", "_extracted_at")
+    if {"start_time", "end_time"} <= cursor_names | {c.name for c in spec.keys}:
+        expectations += at_most("start_time", "end_time")
+    return TableSuite(
+        relation=relation,
+        key=tuple(spec.primary_key),
+        expectations=expectations,
+        optional=relation not in REQUIRED_RAW,
+    )
+
+
+def quarantine_suite(schema: str) -> TableSuite:
+    """Quarantined records are expected on hostile input, but worth a warning each run."""
+    return TableSuite(
+        relation=f"{schema}.quarantine",
+        key=(),
+        expectations=[
+            *not_null("resource", "reason", "raw_record"),
+            with_severity(gxe.ExpectTableRowCountToEqual(value=0), WARNING),
+        ],
+        optional=True,
+    )
+
+
+def staging_suites() -> list[TableSuite]:
+    """Staging models the reconciliation goes through."""
+    return [
+        TableSuite(
+            relation="staging.stg_genesys__conversations",
+            key=("conversation_id",),
+            expectations=[*key("conversation_id"), *not_null("conversation_started_at")],
+        ),
+    ]
+
+
+def mart_suites() -> list[TableSuite]:
+    """One suite per mart (``models/marts``)."""
+    return [
+        TableSuite(
+            relation="marts.unified_interactions",
+            key=("conversation_id",),
+            expectations=[
+                *key("conversation_id"),
+                *not_null("conversation_start", "media_type", "data_source"),
+                *non_negative("duration_ms", "handle_time_ms", "acw_time_ms"),
+                *accepted("media_type", MEDIA_TYPES),
+                *accepted("customer_tier", CUSTOMER_TIERS, severity=WARNING),
+                *within_window("conversation_start"),
+                *at_most("conversation_start", "conversation_end"),
+                with_severity(
+                    gxe.ExpectColumnValuesToNotBeNull(column="crm_account_id", mostly=JOIN_RATE_CRITICAL),
+                    "critical",
+                ),
+                with_severity(
+                    gxe.ExpectColumnValuesToNotBeNull(column="crm_account_id", mostly=JOIN_RATE_WARNING),
+                    WARNING,
+                ),
+            ],
+        ),
+        TableSuite(
+            relation="marts.escalation_by_tier",
+            key=("customer_tier",),
+            expectations=[
+                *key("customer_tier"),
+                *non_negative("total_contacts", "escalations", "avg_handle_time_minutes"),
+                *percent("escalation_rate_pct"),
+                *at_most("escalations", "total_contacts"),
+            ],
+        ),
+        TableSuite(
+            relation="marts.bot_containment_by_industry",
+            key=("industry",),
+            expectations=[
+                *key("industry"),
+                *non_negative("total_contacts"),
+                *percent("bot_containment_pct", "abandon_rate_pct"),
+            ],
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    """What one validation run checks: table suites (in order), measures, reconciliation."""
+
+    suites: list[TableSuite]
+    measures: list[Measure]
+    reconciliation: list[Expectation]
+
+
+def default_plan() -> ValidationPlan:
+    """cxlake's suites, built fresh for each run (GX attaches ids to expectation objects)."""
+    return ValidationPlan(table_suites(), measures(), reconciliation())
+
+
+def table_suites() -> list[TableSuite]:
+    """Every table suite, raw first (the extraction window is measured on raw data)."""
+    raw = [raw_suite(spec) for spec in TABLES.values()]
+    schemas = sorted({spec.schema for spec in TABLES.values()})
+    return raw + [quarantine_suite(s) for s in schemas] + staging_suites() + mart_suites()
+
+
+def measures() -> list[Measure]:
+    """Counts taken on the relations while they are loaded, for the reconciliation suite."""
+    return [
+        Measure(
+            "raw_conversations",
+            "raw_genesys.conversations",
+            ("conversation_id",),
+            _distinct("conversation_id"),
+        ),
+        Measure(
+            "raw_conversation_ids_checksum",
+            "raw_genesys.conversations",
+            ("conversation_id",),
+            _checksum("conversation_id"),
+        ),
+        Measure("staged_conversations", "staging.stg_genesys__conversations", ("conversation_id",), _rows),
+        Measure("unified_interactions", "marts.unified_interactions", ("conversation_id",), _rows),
+        Measure(
+            "unified_conversation_ids_checksum",
+            "marts.unified_interactions",
+            ("conversation_id",),
+            _checksum("conversation_id"),
+        ),
+    ]
+
+
+def reconciliation() -> list[Expectation]:
+    """How the measures must relate: raw -> staging -> marts, nothing lost or duplicated."""
+    pairs = [
+        ("raw_conversations", "staged_conversations"),
+        ("staged_conversations", "unified_interactions"),
+        ("raw_conversation_ids_checksum", "unified_conversation_ids_checksum"),
+    ]
+    return [
+        with_severity(gxe.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b), "critical")
+        for a, b in pairs
+    ]
