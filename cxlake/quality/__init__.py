@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cxlake.quality.stamp import fingerprint, write_stamp
+
+if TYPE_CHECKING:
+    from cxlake.quality.runner import ValidationOutcome
 
 
 def default_docs_dir(warehouse: Path) -> Path:
@@ -13,22 +17,25 @@ def default_docs_dir(warehouse: Path) -> Path:
     return warehouse.parent / "data_docs"
 
 
-def run_validate(warehouse: Path, docs_dir: Path | None = None) -> int:
-    """Validate ``warehouse``; print the report; 0 when no critical expectation failed, else 1.
-
-    Leaves a validation stamp beside the warehouse, which ``cxlake publish`` requires.
-    Returns 2 when there is no warehouse to validate.
-    """
+def validate(warehouse: Path, docs_dir: Path | None = None) -> ValidationOutcome:
+    """Validate ``warehouse``, print the report and leave the validation stamp ``cxlake publish`` needs."""
     from cxlake.quality.report import format_report
     from cxlake.quality.runner import validate_warehouse
 
     if not warehouse.exists():
-        print(f"cxlake validate: no warehouse at {warehouse}", file=sys.stderr)
-        return 2
+        raise FileNotFoundError(f"no warehouse at {warehouse}")
     validated_state = fingerprint(warehouse)
     outcome = validate_warehouse(warehouse, docs_dir or default_docs_dir(warehouse))
     print(format_report(outcome))
     write_stamp(
         warehouse, validated_state, outcome.success, len(outcome.critical_failures), len(outcome.warnings)
     )
-    return 0 if outcome.success else 1
+    return outcome
+
+
+def run_validate(warehouse: Path, docs_dir: Path | None = None) -> int:
+    """``cxlake validate``: 0 when no critical expectation failed, 1 when one did, 2 without a warehouse."""
+    if not warehouse.exists():
+        print(f"cxlake validate: no warehouse at {warehouse}", file=sys.stderr)
+        return 2
+    return 0 if validate(warehouse, docs_dir).success else 1
