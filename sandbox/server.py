@@ -1,0 +1,391 @@
+"""The sandbox API simulator: Genesys Cloud, Predictive Engagement/Journey and
+Salesforce on one local HTTP port, serving a generated tenant.
+
+Usage::
+
+    with SandboxServer(Path("sandbox_data/demo"), faults="flaky") as server:
+        requests.post(server.url + "/oauth/token", ...)
+
+Behaviour follows ``../shared/reference/genesys-salesforce-api-facts.md`` and
+docs/contracts.md; the fault profiles are described in ``sandbox/faults.py``.
+Sandbox extensions (not in the real APIs): ``GET /api/v2/contacts/events`` reads
+back conversion events, and the seed-003 ``/api/v2/predictive-engagement/*``
+paths (invented by the seed guide).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sandbox.aggregates import AggregatesApi
+from sandbox.faults import FLAKY_TOKEN_LIFETIME_S, Fault, FaultPlan, apply_hostile_plan
+from sandbox.sim_auth import ADMIN_CLIENT, READ_CLIENT, TokenStore
+from sandbox.sim_context import SimContext, SimOptions
+from sandbox.sim_genesys import GenesysApi
+from sandbox.sim_http import ApiError, Clock, Request, Response, Route, json_response
+from sandbox.sim_journey import JourneyApi
+from sandbox.sim_salesforce import SalesforceApi
+from sandbox.sim_store import load_tenant
+
+CORRELATION_PREFIX = "5b0d0a5e-0000-4000-8000-"
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
+
+
+class SimulatorApp:
+    """Routes requests to the API modules, enforcing auth, scopes, rate limits and faults."""
+
+    def __init__(self, data_dir: Path, faults: str, seed: int, options: SimOptions) -> None:
+        tenant = load_tenant(data_dir)
+        plan = FaultPlan(faults, seed)
+        if faults == "hostile":
+            apply_hostile_plan(tenant)
+        lifetime = (
+            min(options.token_lifetime_s, FLAKY_TOKEN_LIFETIME_S) if plan.active else options.token_lifetime_s
+        )
+        self.ctx = SimContext(tenant, options, plan, Clock(tenant.period_end_ms))
+        self.tokens = TokenStore(seed, lifetime, options.rate_limit_per_minute)
+        self.salesforce = SalesforceApi(self.ctx)
+        self.journey = JourneyApi(self.ctx)
+        routes = (
+            [
+                Route("POST", "/oauth/token", self.genesys_token, "open"),
+                Route("POST", "/services/oauth2/token", self.salesforce_token, "open"),
+            ]
+            + GenesysApi(self.ctx).routes()
+            + AggregatesApi(self.ctx).routes()
+            + self.journey.routes()
+            + self.salesforce.routes()
+        )
+        self.routes = [(route, _compile(route.pattern)) for route in routes]
+        self._salesforce_requests = 0
+        self._lock = threading.Lock()
+        self._context_ids = 0
+
+    # --- OAuth ----------------------------------------------------------------------------
+
+    def genesys_token(self, request: Request) -> Response:
+        client_id, secret = _basic_credentials(request)
+        form = parse_qs(request.body.decode("utf-8", "replace"))
+        if form.get("grant_type", [""])[0] != "client_credentials":
+            return _oauth_error("unsupported_grant_type", "grant_type must be client_credentials")
+        scopes = self.tokens.authenticate(client_id, secret)
+        if scopes is None:
+            return _oauth_error("invalid_client", "client id or secret is wrong")
+        asked = form.get("scope", [""])[0].split()
+        if asked:
+            refused = [scope for scope in asked if scope not in scopes]
+            if refused:
+                return _oauth_error(
+                    "invalid_scope", f"scopes not granted to this client: {' '.join(refused)}"
+                )
+            scopes = tuple(asked)
+        token = self.tokens.issue(client_id, scopes, "genesys")
+        return json_response(
+            {
+                "access_token": token.value,
+                "token_type": "bearer",
+                "expires_in": int(self.tokens.lifetime_s),
+                "scope": " ".join(scopes),
+            }
+        )
+
+    def salesforce_token(self, request: Request) -> Response:
+        form = parse_qs(request.body.decode("utf-8", "replace"))
+        grant = form.get("grant_type", [""])[0]
+        if grant != "client_credentials":
+            return _oauth_error("unsupported_grant_type", "grant_type must be client_credentials")
+        client_id = form.get("client_id", [""])[0]
+        scopes = self.tokens.authenticate(client_id, form.get("client_secret", [""])[0])
+        if scopes is None:
+            return _oauth_error("invalid_client", "invalid client credentials")
+        token = self.tokens.issue(
+            client_id,
+            ("api", "refresh_token") if client_id != ADMIN_CLIENT[0] else ("api", "full"),
+            "salesforce",
+        )
+        base = request.headers.get("x-sandbox-base", "")
+        return json_response(
+            {
+                "access_token": token.value,
+                "instance_url": base,
+                "id": f"{base}/id/00DSANDBOX000001/005SANDBOX000001",
+                "token_type": "Bearer",
+                "issued_at": str(self.ctx.tenant.period_end_ms),
+                "signature": token.value[-16:],
+                "scope": " ".join(sorted(token.scopes)),
+            }
+        )
+
+    # --- dispatch -------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        route = self._match(request)
+        if route is None:
+            return self._not_found(request)
+        if route.api == "open":
+            return route.handler(request)
+        if (
+            route.pattern.startswith(
+                ("/api/v2/predictive-engagement", "/api/v2/journey", "/api/v2/analytics/journeys")
+            )
+            and not self.ctx.options.predictive_engagement
+        ):
+            return self._error_response(route.api, ApiError(404, "not.found", "Resource not found"))
+        rate_headers: dict[str, str] = {}
+        try:
+            rate_headers = self._authorize(route, request)
+            fault = self._fault(route, request)
+            if fault is not None:
+                return self._fault_response(route, fault, rate_headers)
+            response = route.handler(request)
+        except ApiError as error:
+            response = self._error_response(route.api, error)
+        response.headers = {**rate_headers, **response.headers}
+        return response
+
+    def _match(self, request: Request) -> Route | None:
+        for route, pattern in self.routes:
+            if route.method != request.method:
+                continue
+            found = pattern.match(request.path)
+            if found:
+                request.params = found.groupdict()
+                request.endpoint = route.name
+                return route
+        return None
+
+    def _not_found(self, request: Request) -> Response:
+        api = "salesforce" if request.path.startswith("/services/") else "genesys"
+        message = f"No resource at {request.method} {request.path}"
+        return self._error_response(api, ApiError(404, "not.found", message))
+
+    def _authorize(self, route: Route, request: Request) -> dict[str, str]:
+        """Check token, rate limit and scope; return the rate-limit headers to send."""
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("bearer ") or not header[7:].strip():
+            raise ApiError(
+                401,
+                "authentication.required",
+                "No authentication bearer token specified in authorization header.",
+            )
+        token = self.tokens.check(header[7:].strip(), route.api)
+        if token is None:
+            if route.api == "salesforce":
+                raise ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
+            raise ApiError(401, "bad.credentials", "Invalid login credentials.")
+        request.scopes = token.scopes
+        request.token = token.value
+        if route.api == "salesforce":
+            return self._salesforce_limit()
+        decision = self.tokens.count_request(token)
+        headers: dict[str, str] = {}
+        if decision.limit:
+            headers = {
+                "inin-ratelimit-allowed": str(decision.limit),
+                "inin-ratelimit-count": str(min(decision.count, decision.limit)),
+                "inin-ratelimit-reset": str(decision.reset_s),
+            }
+        if not decision.allowed:
+            raise self._too_many(decision.reset_s, headers)
+        if route.scope and route.scope not in token.scopes:
+            error = ApiError(
+                403,
+                "missing.permissions",
+                f"Missing required permission/scope for this operation: {route.scope}",
+            )
+            error.headers.update(headers)
+            raise error
+        return headers
+
+    def _salesforce_limit(self) -> dict[str, str]:
+        limit = self.ctx.options.salesforce_request_limit
+        with self._lock:
+            self._salesforce_requests += 1
+            used = self._salesforce_requests
+        if limit and used > limit:
+            raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        return {"Sforce-Limit-Info": f"api-usage={used}/{limit or 'unlimited'}"}
+
+    def _too_many(self, retry_after: int, headers: dict[str, str]) -> ApiError:
+        error = ApiError(
+            429,
+            "too.many.requests",
+            f"Rate limit exceeded the maximum. Retry the request in [{retry_after}] seconds",
+            headers={**headers, "Retry-After": str(retry_after)},
+        )
+        return error
+
+    def _fault(self, route: Route, request: Request) -> Fault | None:
+        request.number = self.ctx.faults.next_request(route.name)
+        fault = self.ctx.faults.fault_for(route.name, request.number)
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay_s)
+            return None
+        return fault
+
+    def _fault_response(self, route: Route, fault: Fault, headers: dict[str, str]) -> Response:
+        if fault.kind == "rate":
+            if route.api == "salesforce":
+                error = ApiError(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentRequests Limit exceeded.")
+            else:
+                error = self._too_many(1, headers)
+        else:
+            codes = {500: "internal.server.error", 503: "service.unavailable", 504: "request.timeout"}
+            error = ApiError(fault.status, codes[fault.status], "The sandbox injected a transient failure")
+            if route.api == "salesforce":
+                error.code = "SERVER_UNAVAILABLE" if fault.status != 500 else "UNKNOWN_EXCEPTION"
+        response = self._error_response(route.api, error)
+        response.headers.update({**headers, **error.headers})
+        return response
+
+    def _error_response(self, api: str, error: ApiError) -> Response:
+        if error.body is not None:
+            return json_response(error.body, error.status, dict(error.headers))
+        if api == "salesforce":
+            return json_response(
+                [{"message": error.message, "errorCode": error.code}], error.status, dict(error.headers)
+            )
+        with self._lock:
+            self._context_ids += 1
+            context_id = f"{CORRELATION_PREFIX}{self._context_ids:012d}"
+        body = {"message": error.message, "code": error.code, "status": error.status, "contextId": context_id}
+        return json_response(body, error.status, dict(error.headers))
+
+
+def _basic_credentials(request: Request) -> tuple[str, str]:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("basic "):
+        try:
+            client_id, _, secret = base64.b64decode(header[6:].strip()).decode().partition(":")
+            return client_id, secret
+        except (ValueError, UnicodeDecodeError):
+            return "", ""
+    form = parse_qs(request.body.decode("utf-8", "replace"))
+    return form.get("client_id", [""])[0], form.get("client_secret", [""])[0]
+
+
+def _oauth_error(code: str, description: str) -> Response:
+    return json_response({"error": code, "description": description, "error_description": description}, 400)
+
+
+def _make_handler(app: SimulatorApp) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "cxlake-sandbox/1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            url = urlsplit(self.path)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            host = (
+                self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+            )
+            headers["x-sandbox-base"] = f"http://{host}"
+            request = Request(
+                self.command, url.path, parse_qs(url.query, keep_blank_values=True), headers, body
+            )
+            try:
+                response = app.handle(request)
+            except ApiError as error:  # raised by an open (OAuth) handler
+                response = app._error_response("genesys", error)
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            return
+
+    return Handler
+
+
+class SandboxServer:
+    """The simulator on ``host:port`` (port 0 = a free port), in a background thread."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: str = "none",
+        seed: int = 42,
+        **options: Any,
+    ) -> None:
+        self.app = SimulatorApp(Path(data_dir), faults, seed, SimOptions(**options))
+        self._host = host
+        self._port = port
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("SandboxServer is not started")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> SandboxServer:
+        httpd = ThreadingHTTPServer((self._host, self._port), _make_handler(self.app))
+        httpd.daemon_threads = True
+        self._httpd = httpd
+        self._thread = threading.Thread(target=httpd.serve_forever, name="cxlake-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_forever(
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    faults: str = "none",
+    seed: int = 42,
+    **options: Any,
+) -> None:
+    """Serve until interrupted (Ctrl-C); print the URL and the sandbox credentials."""
+    server = SandboxServer(data_dir, host=host, port=port, faults=faults, seed=seed, **options).start()
+    print(f"cxlake sandbox serving {data_dir} at {server.url} (faults={faults}, seed={seed})", flush=True)
+    print(f"  Genesys token:    POST {server.url}/oauth/token  Basic {READ_CLIENT[0]}:{READ_CLIENT[1]}")
+    print(
+        f"  Salesforce token: POST {server.url}/services/oauth2/token  client_id={READ_CLIENT[0]} "
+        f"client_secret={READ_CLIENT[1]}"
+    )
+    print(f"  admin (write scopes): {ADMIN_CLIENT[0]}:{ADMIN_CLIENT[1]}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
