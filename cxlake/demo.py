@@ -1,0 +1,229 @@
+"""``make demo``: sandbox tenant -> simulator -> ``cxlake run`` -> scorecard retrain -> ``cxlake run``
+again (incremental) -> dashboards, then a short summary.
+
+    python -m cxlake.demo --data sandbox_data/demo --port 8765
+
+The warehouse is ``CXLAKE_WAREHOUSE``; the publication goes to ``cxlake.config.publish_dir()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import requests
+
+from cxlake import config
+from cxlake.cli import build_parser
+from cxlake.pipeline import PipelineResult, run_pipeline
+from cxlake.publish import current_publication
+
+SEED = 42
+START = date(2026, 10, 1)
+DAYS = 28
+ADMIN_CLIENT = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")
+DASHBOARD_AUDIENCES = ("internal", "supervisor", "finance")
+_RETRYABLE = {429, 500, 502, 503, 504}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cxlake.demo", description=__doc__)
+    parser.add_argument("--data", default="sandbox_data/demo", help="sandbox tenant folder")
+    parser.add_argument("--port", type=int, default=8765, help="simulator port (0 = any free port)")
+    parser.add_argument("--scale", default="demo", help="tenant scale: demo | small | a number")
+    parser.add_argument("--dashboards", default="dashboards", help="where to write the dashboards")
+    args = parser.parse_args(argv)
+    return run_demo(Path(args.data), args.port, args.scale, Path(args.dashboards))
+
+
+def run_demo(data: Path, port: int, scale: str, dashboards: Path) -> int:
+    """Every demo step in order; 1 with the failing step named when the pipeline fails."""
+    from sandbox.server import SandboxServer
+
+    began = time.monotonic()
+    manifest = ensure_tenant(data, scale)
+    period = manifest["period"]
+    start, end = period["start"][:10], period["end"][:10]
+    print(f"== demo: warehouse {config.warehouse_path()}", flush=True)
+    with SandboxServer(data, port=port, faults="flaky") as server:
+        print(f"== demo: simulator at {server.url} (faults=flaky), period {start} .. {end}", flush=True)
+        run_args = build_parser().parse_args(["run", "--sandbox", server.url, "--start", start, "--end", end])
+        first = run_pipeline(run_args)
+        if not first.ok:
+            return _failed("first run", first)
+        print("== demo: retraining the Predictive Engagement scorecards through the simulator", flush=True)
+        retrained = retrain_scorecards(server.url, data)
+        print("== demo: second run (incremental)", flush=True)
+        second = run_pipeline(run_args)
+        if not second.ok:
+            return _failed("second run", second)
+    publication = current_publication(config.publish_dir())
+    dashboard_paths = render_dashboards(dashboards)
+    print(summary(publication, second, retrained, dashboard_paths, time.monotonic() - began))
+    return 0
+
+
+def ensure_tenant(data: Path, scale: str) -> dict[str, Any]:
+    """The tenant's manifest; generated unless ``data`` already holds one made with the same options."""
+    manifest_path = data / "manifest.json"
+    wanted = {"seed": SEED, "start": START.isoformat(), "days": DAYS, "scale": scale}
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        generator = manifest.get("generator", {})
+        if all(str(generator.get(k)) == str(v) for k, v in wanted.items()):
+            print(f"== demo: reusing the sandbox tenant in {data}", flush=True)
+            return manifest
+    from sandbox.generate import generate
+
+    print(f"== demo: generating the sandbox tenant ({scale}) into {data}", flush=True)
+    return generate(data, seed=SEED, days=DAYS, start=START, scale=scale)
+
+
+def retrain_scorecards(base_url: str, data: Path) -> list[str]:
+    """POST a retrain for every scorecard of the tenant with the admin client; the lines to report."""
+    token = _request(
+        "POST", f"{base_url}/oauth/token", None, auth=ADMIN_CLIENT, data={"grant_type": "client_credentials"}
+    ).json()["access_token"]
+    reported = []
+    for scorecard_id in _scorecard_ids(data):
+        url = f"{base_url}/api/v2/predictive-engagement/scorecards/{scorecard_id}/retrain"
+        response = _request("POST", url, token, accept={202, 409})
+        body = response.json()
+        if response.status_code == 202:
+            reported.append(
+                f"scorecard {scorecard_id}: {body.get('previousModelVersion')} -> {body.get('modelVersion')}"
+            )
+        else:
+            reported.append(f"scorecard {scorecard_id}: no later model version ({body.get('message', '')})")
+    for line in reported:
+        print(f"   {line}", flush=True)
+    return reported
+
+
+def _scorecard_ids(data: Path) -> list[str]:
+    ids = []
+    for part in sorted((data / "predictive_engagement" / "scorecards").glob("*.ndjson")):
+        for line in part.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                ids.append(json.loads(line)["id"])
+    return ids
+
+
+def _request(
+    method: str,
+    url: str,
+    token: str | None,
+    accept: set[int] | None = None,
+    attempts: int = 6,
+    **kwargs: Any,
+) -> requests.Response:
+    """One call to the (flaky) simulator, retried on 429/5xx with Retry-After or a short backoff."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    for attempt in range(attempts):
+        response = requests.request(method, url, headers=headers, timeout=30, **kwargs)
+        if response.status_code not in _RETRYABLE or attempt == attempts - 1:
+            break
+        time.sleep(min(float(response.headers.get("Retry-After", 0.5 * 2**attempt)), 5.0))
+    if response.status_code >= 300 and response.status_code not in (accept or set()):
+        raise RuntimeError(f"{method} {url}: HTTP {response.status_code}: {response.text[:200]}")
+    return response
+
+
+def render_dashboards(out: Path) -> list[Path]:
+    """Dashboards per audience when the dashboard module is available."""
+    try:
+        from cxlake.dashboard import render
+    except ImportError:
+        print("== demo: dashboards not available (cxlake.dashboard.render missing)", flush=True)
+        return []
+    paths: list[Path] = []
+    for audience in DASHBOARD_AUDIENCES:
+        paths += render(audience, out / audience, published=config.publish_dir())
+    return paths
+
+
+def summary(
+    publication: Path,
+    result: PipelineResult,
+    retrained: list[str],
+    dashboards: list[Path],
+    seconds: float,
+) -> str:
+    """What the demo shows at the end, read from the publication (never the warehouse)."""
+    manifest = json.loads((publication / "publication.json").read_text(encoding="utf-8"))
+    lines = ["", "cxlake demo summary", "==================="]
+    lines.append("rows per mart:")
+    lines += [f"  {name:<36} {info['rows']:>10,}" for name, info in sorted(manifest["relations"].items())]
+    lines += _facts(publication / "marts.duckdb")
+    ingest = result.ingest_summary
+    if ingest is not None:
+        lines.append(
+            f"ingest (second run): {sum(ingest.rows.values()):,} rows, {ingest.retries} retries, "
+            f"{ingest.throttles} throttles, {ingest.quarantined_total} quarantined, {ingest.seconds:.1f} s"
+        )
+    validation = result.validation
+    if validation is not None:
+        lines.append(
+            f"validation: PASSED, {len(validation.findings)} expectations, "
+            f"{len(validation.warnings)} warning(s); Data Docs {validation.docs_index}"
+        )
+    lines += ["scorecard retrain:"] + [f"  {line}" for line in retrained]
+    lines.append(
+        f"publication: {publication}  (readers: duckdb.connect('{publication / 'marts.duckdb'}', "
+        "read_only=True))"
+    )
+    if dashboards:
+        lines += ["dashboards:"] + [f"  {path}" for path in dashboards]
+    lines.append(f"demo finished in {seconds:.0f} s")
+    return "\n".join(lines)
+
+
+def _facts(database: Path) -> list[str]:
+    """Join rate, the tier escalating most, and the scorecard model versions in the journey fact."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        tables = {
+            row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()
+        }
+        lines = []
+        if "unified_interactions" in tables:
+            linked = con.execute(
+                "select count(crm_account_id), count(*) from unified_interactions"
+            ).fetchone()
+            if linked and linked[1]:
+                lines.append(
+                    f"CRM join rate: {linked[0] / linked[1]:.1%} of {linked[1]:,} conversations linked"
+                )
+        if "escalation_by_tier" in tables:
+            top = con.execute(
+                "select customer_tier, escalation_rate_pct from escalation_by_tier "
+                "order by escalation_rate_pct desc nulls last limit 1"
+            ).fetchone()
+            if top:
+                lines.append(f"highest escalation rate (trailing 30 days): {top[0]} at {top[1]:.1f}%")
+        if "fact_predictive_journey" in tables:
+            versions = con.execute(
+                "select model_version, count(*) from fact_predictive_journey group by 1 order by 1"
+            ).fetchall()
+            lines.append(
+                "scorecard model versions in fact_predictive_journey: "
+                + ", ".join(f"{version} ({rows:,} rows)" for version, rows in versions)
+            )
+        return lines
+    finally:
+        con.close()
+
+
+def _failed(step: str, result: PipelineResult) -> int:
+    print(f"demo FAILED in the {step} at stage '{result.failed_stage}': {result.reason}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
