@@ -1,0 +1,195 @@
+"""Who a dashboard is for, and the one place that says what each audience may read.
+
+Audience rules are enforced in the data read: a dashboard never asks for a column
+by itself, it reads exactly the columns listed here for its audience (the SQL
+select list), and partner audiences add a ``where division_id = ?`` filter. A column
+that is not listed is never read, so it cannot leak into the HTML.
+
+- ``internal``: everything the dashboards show.
+- ``supervisor``: no LTV or revenue (no ``avg_customer_ltv``).
+- ``finance``: no agent identity (no agent ids or names).
+- ``bpo:<division>``: only the BPO dashboard, only that partner's rows, no PII.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INTERNAL = "internal"
+SUPERVISOR = "supervisor"
+FINANCE = "finance"
+BPO = "bpo"
+KINDS = (INTERNAL, SUPERVISOR, FINANCE, BPO)
+
+CAMPAIGNS = "campaigns"
+SUPERVISOR_VIEW = "supervisor"
+UNIFIED_CX = "unified_cx"
+JOURNEYS = "journeys"
+BPO_PARTNER = "bpo_partner"
+
+_ALL_DASHBOARDS = (CAMPAIGNS, SUPERVISOR_VIEW, UNIFIED_CX, JOURNEYS, BPO_PARTNER)
+DASHBOARDS: dict[str, tuple[str, ...]] = {
+    INTERNAL: _ALL_DASHBOARDS,
+    SUPERVISOR: _ALL_DASHBOARDS,
+    FINANCE: _ALL_DASHBOARDS,
+    BPO: (BPO_PARTNER,),
+}
+
+_CAMPAIGN_KPIS = (
+    "campaign_id",
+    "campaign_name",
+    "interval_start",
+    "contacted",
+    "connected",
+    "voicemail_count",
+    "connect_rate_pct",
+    "goal_completions",
+    "conversion_rate_pct",
+    "rolling_contacted",
+    "rolling_connected",
+    "rolling_connect_rate_pct",
+    "rolling_goal_completions",
+    "is_carried_forward",
+)
+_AGENT_UTILIZATION = (
+    "interval_start",
+    "skill_group_id",
+    "skill_group_name",
+    "agents_on_queue",
+    "agents_interacting",
+    "inactive_licence_agents",
+    "utilization_numerator_ms",
+    "utilization_denominator_ms",
+    "utilization_pct",
+)
+_CAPACITY = (
+    "interval_start",
+    "campaign_id",
+    "campaign_name",
+    "skill_group_id",
+    "skill_group_name",
+    "contacted",
+    "agents_on_queue",
+    "utilization_pct",
+)
+_ESCALATION_BY_TIER = (
+    "customer_tier",
+    "total_contacts",
+    "escalations",
+    "escalation_rate_pct",
+    "avg_handle_time_minutes",
+)
+_ESCALATION_WEEKLY = (
+    "week_start",
+    "customer_tier",
+    "total_contacts",
+    "escalations",
+    "escalation_rate_pct",
+    "release_name",
+    "release_date",
+)
+_BOT_CONTAINMENT = ("industry", "total_contacts", "bot_containment_pct", "abandon_rate_pct")
+_CRM_JOIN_AUDIT = ("audit_level", "audit_key", "total_conversations", "linked_conversations", "unlinked_pct")
+_JOURNEY = (
+    "campaign_id",
+    "extraction_date",
+    "step_id",
+    "step_name",
+    "step_sequence",
+    "model_version",
+    "contact_count",
+    "conversion_rate",
+    "precision",
+    "recall",
+    "f1_score",
+    "pending_backfill",
+)
+_JOURNEY_CAMPAIGN = ("campaign_id", "campaign_name", "status")
+_BPO_INTERVAL = (
+    "division_id",
+    "partner_name",
+    "time_zone",
+    "interval_start_local",
+    "offered",
+    "handled",
+    "aht_seconds",
+    "occupancy_pct",
+    "service_level_pct",
+)
+_BPO_DAILY = (
+    "division_id",
+    "partner_name",
+    "time_zone",
+    "local_date",
+    "offered",
+    "handled",
+    "aht_seconds",
+    "occupancy_pct",
+    "service_level_pct",
+)
+
+_SHARED_MARTS: dict[str, tuple[str, ...]] = {
+    "campaign_kpis": _CAMPAIGN_KPIS,
+    "agent_utilization": _AGENT_UTILIZATION,
+    "supervisor_campaign_capacity": _CAPACITY,
+    "escalation_weekly_by_tier": _ESCALATION_WEEKLY,
+    "bot_containment_by_industry": _BOT_CONTAINMENT,
+    "crm_join_audit": _CRM_JOIN_AUDIT,
+    "fact_predictive_journey": _JOURNEY,
+    "dim_predictive_campaign": _JOURNEY_CAMPAIGN,
+    "bpo_interval_metrics": _BPO_INTERVAL,
+    "bpo_daily_metrics": _BPO_DAILY,
+}
+
+ALLOWED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    INTERNAL: {**_SHARED_MARTS, "escalation_by_tier": (*_ESCALATION_BY_TIER, "avg_customer_ltv")},
+    SUPERVISOR: {**_SHARED_MARTS, "escalation_by_tier": _ESCALATION_BY_TIER},
+    FINANCE: {**_SHARED_MARTS, "escalation_by_tier": (*_ESCALATION_BY_TIER, "avg_customer_ltv")},
+    BPO: {"bpo_interval_metrics": _BPO_INTERVAL, "bpo_daily_metrics": _BPO_DAILY},
+}
+"""Per audience kind, per mart: the exact columns read. A mart not listed is not readable."""
+
+PARTNER_KEY = "division_id"
+"""Row filter column of partner audiences, on every mart they may read."""
+
+
+class AudienceError(ValueError):
+    """An audience string that is not one of the supported forms."""
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A parsed ``--audience`` value. ``partner`` is the raw text after ``bpo:``."""
+
+    kind: str
+    partner: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.partner}" if self.partner else self.kind
+
+    @property
+    def dashboards(self) -> tuple[str, ...]:
+        return DASHBOARDS[self.kind]
+
+    def columns(self, mart: str) -> tuple[str, ...]:
+        """The columns this audience reads from ``mart``; ``PermissionError`` if none."""
+        allowed = ALLOWED_COLUMNS[self.kind].get(mart)
+        if allowed is None:
+            raise PermissionError(f"audience '{self.label}' may not read mart '{mart}'")
+        return allowed
+
+
+def parse_audience(value: str) -> Audience:
+    """Parse ``internal``, ``supervisor``, ``finance`` or ``bpo:<division id or partner name>``."""
+    text = value.strip()
+    if text.lower().startswith(f"{BPO}:"):
+        partner = text[len(BPO) + 1 :].strip()
+        if not partner:
+            raise AudienceError(f"audience '{value}': give the partner after 'bpo:' (division id or name)")
+        return Audience(BPO, partner)
+    if text.lower() in (INTERNAL, SUPERVISOR, FINANCE):
+        return Audience(text.lower())
+    raise AudienceError(
+        f"unknown audience '{value}': expected internal, supervisor, finance or bpo:<division>"
+    )

@@ -1,0 +1,169 @@
+"""Dashboard 1, campaign KPIs (seed 000): connect rate and conversions per campaign."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cxlake.dashboard.audience import CAMPAIGNS
+from cxlake.dashboard.page import PALETTE, Page, Section
+from cxlake.dashboard.reader import MartReader
+
+LATENCY_NOTE = (
+    "Data latency: goal completions from dispositions reach analytics 30-60 s after the call, and "
+    "conversion events pushed by external systems can arrive later still, so conversions of the most "
+    "recent intervals lag the connect rate and are provisional. Rolling 15-minute windows smooth the "
+    "batching jitter of single intervals."
+)
+CARRIED_NOTE = (
+    "Intervals without data carry the last stable value forward (flagged in the mart, never a division "
+    "by zero); they are drawn as grey crosses, not as measured points."
+)
+
+
+def _label(frame: pd.DataFrame) -> pd.Series:
+    return frame["campaign_name"].fillna(frame["campaign_id"])
+
+
+def _totals_figure(kpis: pd.DataFrame) -> go.Figure:
+    measured = kpis[~kpis["is_carried_forward"].astype(bool)]
+    totals = (
+        measured.assign(campaign=_label(measured))
+        .groupby("campaign", as_index=False)[["contacted", "connected", "goal_completions"]]
+        .sum()
+        .sort_values("campaign")
+    )
+    rate = (100.0 * totals["connected"] / totals["contacted"].where(totals["contacted"] > 0)).round(1)
+    figure = make_subplots(
+        rows=1, cols=2, subplot_titles=("Connect rate % (whole period)", "Goal completions")
+    )
+    figure.add_trace(
+        go.Bar(
+            x=totals["campaign"],
+            y=rate,
+            name="connect rate %",
+            marker_color="#1c7ed6",
+            text=rate,
+            textposition="outside",
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Bar(
+            x=totals["campaign"],
+            y=totals["goal_completions"],
+            name="goal completions",
+            marker_color="#37b24d",
+            text=totals["goal_completions"],
+            textposition="outside",
+        ),
+        row=1,
+        col=2,
+    )
+    figure.update_yaxes(title_text="%", row=1, col=1)
+    figure.update_layout(height=420, showlegend=False, margin={"t": 60, "b": 40})
+    return figure
+
+
+def _timeline_figure(kpis: pd.DataFrame) -> go.Figure:
+    figure = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        subplot_titles=(
+            "Connect rate % per 15-minute interval (line: rolling 15-minute window)",
+            "Goal completions per 15-minute interval",
+        ),
+    )
+    frame = kpis.assign(campaign=_label(kpis))
+    for index, (campaign, rows) in enumerate(frame.groupby("campaign", sort=True)):
+        color = PALETTE[index % len(PALETTE)]
+        carried = rows["is_carried_forward"].astype(bool)
+        figure.add_trace(
+            go.Scatter(
+                x=rows["interval_start"],
+                y=rows["rolling_connect_rate_pct"],
+                mode="lines",
+                name=campaign,
+                legendgroup=campaign,
+                line={"color": color, "width": 1.5},
+            ),
+            row=1,
+            col=1,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=rows.loc[~carried, "interval_start"],
+                y=rows.loc[~carried, "connect_rate_pct"],
+                mode="markers",
+                name=f"{campaign} (interval)",
+                legendgroup=campaign,
+                showlegend=False,
+                marker={"color": color, "size": 3},
+            ),
+            row=1,
+            col=1,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=rows.loc[carried, "interval_start"],
+                y=rows.loc[carried, "connect_rate_pct"],
+                mode="markers",
+                name=f"{campaign}: carried forward",
+                legendgroup=campaign,
+                marker={"color": "#868e96", "symbol": "x", "size": 6},
+            ),
+            row=1,
+            col=1,
+        )
+        figure.add_trace(
+            go.Bar(
+                x=rows["interval_start"],
+                y=rows["goal_completions"],
+                name=f"{campaign} conversions",
+                legendgroup=campaign,
+                showlegend=False,
+                marker_color=color,
+            ),
+            row=2,
+            col=1,
+        )
+    figure.update_yaxes(title_text="connect rate %", range=[0, 100], row=1, col=1)
+    figure.update_yaxes(title_text="goal completions", row=2, col=1)
+    figure.update_xaxes(title_text="interval start (UTC)", row=2, col=1)
+    figure.update_layout(height=720, barmode="stack", margin={"t": 60})
+    return figure
+
+
+def build(reader: MartReader) -> Page:
+    kpis = reader.read("campaign_kpis", order_by=("campaign_id", "interval_start"))
+    page = Page(CAMPAIGNS, "Campaign KPIs", "connect rate and conversions per outbound campaign (seed 000)")
+    if kpis.empty:
+        page.sections.append(Section("Campaign KPIs", notes=[LATENCY_NOTE]))
+        return page
+    latest = kpis["interval_start"].max()
+    carried = int(kpis["is_carried_forward"].astype(bool).sum())
+    page.sections.append(
+        Section(
+            "Per campaign, whole period",
+            _totals_figure(kpis),
+            notes=[
+                f"Latest interval in the data: {latest:%Y-%m-%d %H:%M} UTC.",
+                LATENCY_NOTE,
+            ],
+        )
+    )
+    page.sections.append(
+        Section(
+            "15-minute intervals and rolling window",
+            _timeline_figure(kpis),
+            notes=[
+                CARRIED_NOTE,
+                f"{carried} carried-forward interval(s) in view.",
+            ],
+        )
+    )
+    return page

@@ -1,0 +1,155 @@
+"""Dashboard 4, journeys (seed 003): funnel per campaign, scorecard metrics by model version."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cxlake.dashboard.audience import JOURNEYS
+from cxlake.dashboard.page import PALETTE, Page, Section
+from cxlake.dashboard.reader import MartReader
+
+METRICS = (("precision", "precision"), ("recall", "recall"), ("f1_score", "F1 score"))
+PENDING_NOTE = (
+    "Scorecard analytics settle about 48 hours after the day they describe: days still flagged "
+    "pending_backfill are shaded and drawn with open markers; their values may change."
+)
+
+
+def _campaign_names(campaigns: pd.DataFrame) -> dict[str, str]:
+    return {str(row.campaign_id): str(row.campaign_name or row.campaign_id) for row in campaigns.itertuples()}
+
+
+def _funnel_figure(journey: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+    """Latest extraction of each campaign, one funnel per campaign (current model version rows)."""
+    latest = journey.groupby("campaign_id")["extraction_date"].transform("max")
+    steps = (
+        journey[journey["extraction_date"] == latest]
+        .drop_duplicates(subset=["campaign_id", "step_sequence"])
+        .sort_values(["campaign_id", "step_sequence"])
+    )
+    campaigns = sorted(steps["campaign_id"].unique(), key=lambda c: names.get(c, c))
+    titles = [
+        f"{names.get(c, c)} ({steps.loc[steps['campaign_id'] == c, 'extraction_date'].iloc[0]:%Y-%m-%d})"
+        for c in campaigns
+    ]
+    figure = make_subplots(rows=1, cols=len(campaigns), subplot_titles=titles, horizontal_spacing=0.12)
+    for col, campaign in enumerate(campaigns, start=1):
+        rows = steps[steps["campaign_id"] == campaign]
+        figure.add_trace(
+            go.Funnel(
+                y=rows["step_name"].fillna(rows["step_id"]),
+                x=rows["contact_count"],
+                name=names.get(campaign, campaign),
+                textinfo="value+percent initial",
+                marker={"color": PALETTE[(col - 1) % len(PALETTE)]},
+            ),
+            row=1,
+            col=col,
+        )
+    figure.update_layout(height=420, showlegend=False, margin={"t": 60, "l": 10})
+    return figure
+
+
+def _scores(journey: pd.DataFrame) -> pd.DataFrame:
+    columns = [
+        "campaign_id",
+        "extraction_date",
+        "model_version",
+        "pending_backfill",
+        *(m for m, _ in METRICS),
+    ]
+    return (
+        journey[columns]
+        .dropna(subset=["model_version"])
+        .drop_duplicates(subset=["campaign_id", "extraction_date", "model_version"])
+        .sort_values(["campaign_id", "model_version", "extraction_date"])
+    )
+
+
+def _scorecard_figure(scores: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+    figure = make_subplots(
+        rows=len(METRICS),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=[label for _, label in METRICS],
+    )
+    series = list(scores.groupby(["campaign_id", "model_version"], sort=True))
+    for index, ((campaign, version), rows) in enumerate(series):
+        color = PALETTE[index % len(PALETTE)]
+        pending = rows["pending_backfill"].fillna(False).astype(bool)
+        name = f"{names.get(campaign, campaign)} / model {version}"
+        for row, (metric, label) in enumerate(METRICS, start=1):
+            figure.add_trace(
+                go.Scatter(
+                    x=rows["extraction_date"],
+                    y=rows[metric],
+                    mode="lines+markers",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=row == 1,
+                    line={"color": color},
+                    marker={
+                        "color": color,
+                        "symbol": ["circle-open" if p else "circle" for p in pending],
+                        "size": 7,
+                    },
+                    hovertemplate=f"%{{x|%Y-%m-%d}} {label} %{{y:.3f}}<extra>{name}</extra>",
+                ),
+                row=row,
+                col=1,
+            )
+    for day in sorted(
+        scores.loc[scores["pending_backfill"].fillna(False).astype(bool), "extraction_date"].unique()
+    ):
+        start = pd.Timestamp(day)
+        figure.add_vrect(
+            x0=start - pd.Timedelta(hours=12),
+            x1=start + pd.Timedelta(hours=12),
+            fillcolor="#ffe066",
+            opacity=0.35,
+            line_width=0,
+            layer="below",
+        )
+    figure.update_yaxes(range=[0, 1])
+    figure.update_xaxes(title_text="day (UTC); shaded = pending_backfill", row=len(METRICS), col=1)
+    figure.update_layout(height=640, margin={"t": 60})
+    return figure
+
+
+def build(reader: MartReader) -> Page:
+    journey = reader.read(
+        "fact_predictive_journey", order_by=("campaign_id", "extraction_date", "step_sequence")
+    )
+    names = _campaign_names(reader.read("dim_predictive_campaign"))
+    page = Page(
+        JOURNEYS,
+        "Predictive Engagement journeys",
+        "journey funnels per campaign and scorecard model performance (seed 003)",
+    )
+    if journey.empty:
+        page.sections.append(Section("Journey funnel per campaign"))
+        page.sections.append(Section("Scorecard performance by model version", notes=[PENDING_NOTE]))
+        return page
+    page.sections.append(
+        Section("Journey funnel per campaign (latest extraction)", _funnel_figure(journey, names))
+    )
+    scores = _scores(journey)
+    pending_days = int(
+        scores.loc[scores["pending_backfill"].fillna(False).astype(bool), "extraction_date"].nunique()
+    )
+    versions = ", ".join(sorted(str(v) for v in scores["model_version"].unique()))
+    page.sections.append(
+        Section(
+            "Scorecard performance over time by model version",
+            None if scores.empty else _scorecard_figure(scores, names),
+            notes=[
+                PENDING_NOTE,
+                f"Model versions: {versions or 'none'}; {pending_days} day(s) pending backfill. "
+                "Rows of older model versions are kept as extracted, never overwritten by a retrain.",
+            ],
+        )
+    )
+    return page

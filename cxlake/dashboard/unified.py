@@ -1,0 +1,191 @@
+"""Dashboard 3, unified CX (seed 002): escalation by tier, weekly trend with releases, bot containment."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cxlake.dashboard.audience import UNIFIED_CX
+from cxlake.dashboard.page import PALETTE, Badge, Page, Section
+from cxlake.dashboard.reader import MartReader
+
+UNLINKED_BAD_PCT = 30.0
+UNLINKED_WARN_PCT = 20.0
+TIER_ORDER = ("Enterprise", "Premium", "Business", "Standard", "SMB", "Basic")
+
+
+def _tier_key(tier: object) -> tuple[int, str]:
+    text = str(tier)
+    return (TIER_ORDER.index(text) if text in TIER_ORDER else len(TIER_ORDER), text)
+
+
+def _tier_figure(by_tier: pd.DataFrame) -> go.Figure:
+    frame = by_tier.iloc[
+        sorted(range(len(by_tier)), key=lambda i: _tier_key(by_tier["customer_tier"].iloc[i]))
+    ]
+    hover = (
+        "%{x}<br>escalation rate %{y:.1f}%<br>contacts %{customdata[0]}<br>escalations %{customdata[1]}"
+        "<br>avg handle time %{customdata[2]:.1f} min"
+    )
+    custom = ["total_contacts", "escalations", "avg_handle_time_minutes"]
+    if "avg_customer_ltv" in frame.columns:
+        hover += "<br>avg customer LTV $%{customdata[3]:,.0f}"
+        custom.append("avg_customer_ltv")
+    figure = go.Figure(
+        go.Bar(
+            x=frame["customer_tier"],
+            y=frame["escalation_rate_pct"],
+            customdata=frame[custom].to_numpy(),
+            hovertemplate=hover + "<extra></extra>",
+            text=frame["escalation_rate_pct"].round(1),
+            textposition="outside",
+            marker_color="#1c7ed6",
+        )
+    )
+    figure.update_layout(
+        height=380,
+        yaxis_title="escalation rate %",
+        xaxis_title="customer tier (at contact time)",
+        margin={"t": 30},
+    )
+    return figure
+
+
+def _weekly_figure(weekly: pd.DataFrame) -> go.Figure:
+    figure = go.Figure()
+    for index, tier in enumerate(sorted(weekly["customer_tier"].dropna().unique(), key=_tier_key)):
+        rows = weekly[weekly["customer_tier"] == tier].sort_values("week_start")
+        figure.add_trace(
+            go.Scatter(
+                x=rows["week_start"],
+                y=rows["escalation_rate_pct"],
+                mode="lines+markers",
+                name=str(tier),
+                line={"color": PALETTE[index % len(PALETTE)], "width": 3 if tier == "Enterprise" else 1.5},
+                customdata=rows[["total_contacts", "escalations"]].to_numpy(),
+                hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}% (%{customdata[1]} of %{customdata[0]})<extra>"
+                + str(tier)
+                + "</extra>",
+            )
+        )
+    releases = weekly.dropna(subset=["release_date"]).drop_duplicates(subset=["release_date", "release_name"])
+    for _, release in releases.iterrows():
+        when = pd.Timestamp(release["release_date"])
+        figure.add_shape(
+            type="line",
+            x0=when,
+            x1=when,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": "#c92a2a", "dash": "dash", "width": 1},
+        )
+        figure.add_annotation(
+            x=when,
+            y=1,
+            yref="paper",
+            text=f"release: {release['release_name']}",
+            showarrow=False,
+            yanchor="bottom",
+            font={"color": "#c92a2a", "size": 11},
+        )
+    figure.update_layout(
+        height=420, yaxis_title="escalation rate %", xaxis_title="week starting (UTC)", margin={"t": 40}
+    )
+    return figure
+
+
+def _containment_figure(containment: pd.DataFrame) -> go.Figure:
+    frame = containment.sort_values("industry")
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=frame["industry"],
+                y=frame["bot_containment_pct"],
+                name="bot containment %",
+                marker_color="#2f9e44",
+                customdata=frame[["total_contacts"]].to_numpy(),
+                hovertemplate="%{x}: %{y:.1f}% of %{customdata[0]} contacts<extra></extra>",
+            ),
+            go.Bar(
+                x=frame["industry"],
+                y=frame["abandon_rate_pct"],
+                name="abandon rate %",
+                marker_color="#e8590c",
+            ),
+        ]
+    )
+    figure.update_layout(height=380, barmode="group", yaxis_title="%", margin={"t": 30})
+    return figure
+
+
+def join_badge(audit: pd.DataFrame) -> Badge:
+    """Join-rate badge from the overall row: red above 30% unlinked, amber above 20%."""
+    overall = audit[audit["audit_level"] == "overall"]
+    if overall.empty:
+        return Badge("CRM join rate: not available", "warn")
+    unlinked = float(overall["unlinked_pct"].iloc[0])
+    level = "bad" if unlinked > UNLINKED_BAD_PCT else "warn" if unlinked > UNLINKED_WARN_PCT else "ok"
+    return Badge(f"CRM join rate {100 - unlinked:.1f}% linked, {unlinked:.1f}% unlinked", level)
+
+
+def _daily_join_figure(audit: pd.DataFrame) -> go.Figure | None:
+    daily = audit[audit["audit_level"] == "day"].sort_values("audit_key")
+    if daily.empty:
+        return None
+    figure = make_subplots(rows=1, cols=1)
+    figure.add_trace(
+        go.Scatter(
+            x=daily["audit_key"],
+            y=daily["unlinked_pct"],
+            mode="lines+markers",
+            name="unlinked % per day",
+            line={"color": "#495057"},
+        )
+    )
+    figure.add_hline(
+        y=UNLINKED_BAD_PCT, line={"color": "#c92a2a", "dash": "dash"}, annotation_text="30% limit"
+    )
+    figure.update_layout(height=300, yaxis_title="unlinked %", xaxis_title="day (UTC)", margin={"t": 30})
+    return figure
+
+
+def build(reader: MartReader) -> Page:
+    by_tier = reader.read("escalation_by_tier")
+    weekly = reader.read("escalation_weekly_by_tier", order_by=("week_start", "customer_tier"))
+    containment = reader.read("bot_containment_by_industry")
+    audit = reader.read("crm_join_audit")
+    page = Page(
+        UNIFIED_CX,
+        "Unified CX: Genesys x Salesforce",
+        "escalation by customer tier, releases, bot containment, CRM join quality (seed 002)",
+    )
+    badge = join_badge(audit)
+    join_note = (
+        "Cross-system metrics only cover conversations linked to a CRM account; above 30% unlinked "
+        "they are biased toward identified customers."
+    )
+    page.sections.append(
+        Section("CRM join rate", _daily_join_figure(audit), notes=[join_note], badges=[badge])
+    )
+    page.sections.append(
+        Section(
+            "Escalation rate by customer tier (trailing 30 days)",
+            None if by_tier.empty else _tier_figure(by_tier),
+            badges=[badge],
+        )
+    )
+    page.sections.append(
+        Section(
+            "Weekly escalation rate by tier, with product releases",
+            None if weekly.empty else _weekly_figure(weekly),
+        )
+    )
+    page.sections.append(
+        Section(
+            "Bot containment and abandon rate by industry (trailing 7 days)",
+            None if containment.empty else _containment_figure(containment),
+        )
+    )
+    return page

@@ -1,0 +1,180 @@
+"""A small, deterministic publication (``marts.duckdb`` + ``publication.json``) for dashboard tests.
+
+Laid out like ``cxlake publish`` writes it (tables in the file's default schema),
+with the mart columns of issue 4. It also holds ``unified_interactions`` with
+agent/customer names, a phone number and an e-mail address that no dashboard may
+show, so the leak tests have something real to look for.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+ACME_DIVISION = "8f1d2a52-0000-5000-8000-00000000acme"
+NEARSHORE_DIVISION = "8f1d2a52-0000-5000-8000-0000000bogot"
+PARTNERS = (
+    (ACME_DIVISION, "Acme BPO", "Acme BPO Manila", "Asia/Manila"),
+    (NEARSHORE_DIVISION, "Nearshore BPO", "Nearshore BPO Bogota", "America/Bogota"),
+)
+PII = {
+    "agent_names": ("Maria Santos", "Juan Dela Cruz", "Carlos Restrepo"),
+    "customer_names": ("Globex Corporation", "Initech Holdings"),
+    "phones": ("+15551234567", "tel:+15551234567"),
+    "emails": ("maria.santos@acme.example",),
+}
+ENTERPRISE_SPIKE_WEEK = "2026-10-19"
+RELEASE = ("Release 5.2 (IVR redesign)", "2026-10-16")
+
+_SQL = f"""
+create table campaign_kpis as
+with intervals as (
+    select timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start, i
+    from range(0, 32) as r(i)
+), campaigns as (
+    select * from (values ('c-renewals', 'Renewals', 40), ('c-winback', 'Winback', 25)) as c(campaign_id,
+        campaign_name, base)
+), raw as (
+    select campaign_id, campaign_name, interval_start, i,
+        case when i % 9 = 4 then 0 else base + (i * 7) % 11 end as contacted,
+        case when i % 9 = 4 then 0 else (base + (i * 7) % 11) * (30 + (i * 13) % 25) // 100 end as connected,
+        case when i % 9 = 4 then 0 else (i * 5) % 4 end as voicemail_count,
+        case when i % 9 = 4 then 0 else (i * 3) % 5 end as goal_completions
+    from campaigns cross join intervals
+)
+select campaign_id, campaign_name, interval_start, contacted, connected, voicemail_count,
+    case when contacted = 0 then 41.0 else round(100.0 * connected / contacted, 1) end as connect_rate_pct,
+    goal_completions,
+    case when connected = 0 then 5.0 else round(100.0 * goal_completions / connected, 1) end
+        as conversion_rate_pct,
+    contacted as rolling_contacted, connected as rolling_connected,
+    case when contacted = 0 then 41.0 else round(100.0 * connected / contacted, 1) end
+        as rolling_connect_rate_pct,
+    goal_completions as rolling_goal_completions,
+    contacted = 0 as is_carried_forward
+from raw;
+
+create table agent_utilization as
+select timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start,
+    g.skill_group_id, g.skill_group_name,
+    8 + i % 3 as agents_on_queue, 4 + i % 4 as agents_interacting,
+    g.inactive as inactive_licence_agents,
+    (300 + 20 * i) * 1000 as utilization_numerator_ms, 900 * 1000 as utilization_denominator_ms,
+    round(100.0 * (300 + 20 * i) / 900, 1) as utilization_pct
+from range(0, 32) as r(i)
+cross join (values ('sg-outbound-a', 'Outbound Team A', 1), ('sg-sales', 'Sales', 0))
+    as g(skill_group_id, skill_group_name, inactive);
+
+create table supervisor_campaign_capacity as
+select timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start,
+    c.campaign_id, c.campaign_name, c.skill_group_id, c.skill_group_name,
+    c.base + (i * 7) % 11 as contacted, 6 + i % 3 as agents_on_queue,
+    case when c.campaign_id = 'c-winback' and i between 20 and 23 then 35.0 else 60.0 + i end
+        as utilization_pct
+from range(0, 32) as r(i)
+cross join (values ('c-renewals', 'Renewals', 'sg-outbound-a', 'Outbound Team A', 40),
+                   ('c-winback', 'Winback', 'sg-outbound-a', 'Outbound Team A', 60))
+    as c(campaign_id, campaign_name, skill_group_id, skill_group_name, base);
+
+create table escalation_by_tier as
+select * from (values
+    ('Enterprise', 400, 88, 22.0, 9.5, 250000.0),
+    ('Premium', 600, 60, 10.0, 7.1, 90000.0),
+    ('Standard', 1500, 120, 8.0, 6.2, 12000.0)
+) as t(customer_tier, total_contacts, escalations, escalation_rate_pct, avg_handle_time_minutes,
+       avg_customer_ltv);
+
+create table escalation_weekly_by_tier as
+select w.week_start, t.customer_tier, 100 as total_contacts,
+    case when t.customer_tier = 'Enterprise' and w.week_start >= date '{ENTERPRISE_SPIKE_WEEK}'
+         then 31 else t.base end as escalations,
+    case when t.customer_tier = 'Enterprise' and w.week_start >= date '{ENTERPRISE_SPIKE_WEEK}'
+         then 31.0 else t.base * 1.0 end as escalation_rate_pct,
+    case when w.week_start = date '2026-10-12' then '{RELEASE[0]}' end as release_name,
+    case when w.week_start = date '2026-10-12' then date '{RELEASE[1]}' end as release_date
+from (values (date '2026-09-28'), (date '2026-10-05'), (date '2026-10-12'), (date '{ENTERPRISE_SPIKE_WEEK}'),
+             (date '2026-10-26')) as w(week_start)
+cross join (values ('Enterprise', 9), ('Premium', 10), ('Standard', 8)) as t(customer_tier, base);
+
+create table bot_containment_by_industry as
+select * from (values ('Healthcare', 300, 41.5, 6.0), ('Retail', 500, 55.0, 4.2), ('Finance', 200, 33.0, 7.5))
+    as t(industry, total_contacts, bot_containment_pct, abandon_rate_pct);
+
+create table crm_join_audit as
+select * from (values
+    ('overall', 'all', 1000, 780, 22.0),
+    ('day', '2026-10-01', 500, 400, 20.0),
+    ('day', '2026-10-02', 500, 380, 24.0),
+    ('queue', 'Support Voice', 600, 480, 20.0)
+) as t(audit_level, audit_key, total_conversations, linked_conversations, unlinked_pct);
+
+create table dim_predictive_campaign as
+select * from (values ('pe-onboarding', 'Onboarding Nudge', 'active'),
+                      ('pe-upsell', 'Upsell Offer', 'paused'))
+    as t(campaign_id, campaign_name, status);
+
+create table fact_predictive_journey as
+with days as (select date '2026-10-20' + d::int as extraction_date, d from range(0, 6) as r(d)),
+steps as (
+    select * from (values (1, 'st-visit', 'Site visit', 1000), (2, 'st-engaged', 'Engaged', 600),
+                          (3, 'st-offer', 'Offer shown', 250), (4, 'st-converted', 'Converted', 80))
+        as s(step_sequence, step_id, step_name, base)
+),
+versions as (select * from (values ('v1', 0, 3), ('v2', 3, 5)) as v(model_version, first_day, last_day))
+select c.campaign_id, days.extraction_date, steps.step_id, steps.step_name, steps.step_sequence,
+    versions.model_version,
+    steps.base * (case when c.campaign_id = 'pe-onboarding' then 10 else 7 end + days.d) // 10
+        as contact_count,
+    round(steps.base / 1000.0, 3) as conversion_rate,
+    round(case when versions.model_version = 'v1' then 0.70 - 0.03 * days.d else 0.78 end, 3) as precision,
+    round(case when versions.model_version = 'v1' then 0.62 - 0.02 * days.d else 0.70 end, 3) as recall,
+    round(case when versions.model_version = 'v1' then 0.66 - 0.025 * days.d else 0.74 end, 3) as f1_score,
+    days.d >= 4 as pending_backfill
+from dim_predictive_campaign as c
+cross join days cross join steps cross join versions
+where days.d between versions.first_day and versions.last_day
+  and (c.campaign_id = 'pe-onboarding' or versions.model_version = 'v1');
+
+create table bpo_interval_metrics as
+select p.division_id, p.partner_name, p.time_zone,
+    timestamptz '2026-10-01 00:00:00+00' + to_minutes(5 * i::bigint) as interval_start_utc,
+    (timestamptz '2026-10-01 00:00:00+00' + to_minutes(5 * i::bigint)) at time zone p.time_zone
+        as interval_start_local,
+    10 + i % 7 as offered, 9 + i % 7 as handled, 240.0 + (i * 17) % 90 + p.bias as aht_seconds,
+    55.0 + (i * 7) % 40 as occupancy_pct, 80.0 + i % 15 as service_level_pct
+from range(0, 288) as r(i)
+cross join (values ('{ACME_DIVISION}', 'Acme BPO', 'Asia/Manila', 0),
+                   ('{NEARSHORE_DIVISION}', 'Nearshore BPO', 'America/Bogota', 40))
+    as p(division_id, partner_name, time_zone, bias);
+
+create table bpo_daily_metrics as
+select division_id, partner_name, time_zone, cast(interval_start_local as date) as local_date,
+    sum(offered) as offered, sum(handled) as handled, round(avg(aht_seconds), 1) as aht_seconds,
+    round(avg(occupancy_pct), 1) as occupancy_pct, round(avg(service_level_pct), 1) as service_level_pct
+from bpo_interval_metrics group by all;
+
+create table unified_interactions as
+select * from (values
+    ('conv-1', 'Maria Santos', 'Globex Corporation', '+15551234567', 'maria.santos@acme.example', 250000.0),
+    ('conv-2', 'Juan Dela Cruz', 'Initech Holdings', '+15551234567', null, 12000.0),
+    ('conv-3', 'Carlos Restrepo', 'Globex Corporation', null, null, 250000.0)
+) as t(conversation_id, agent_name, account_name, ani, customer_email, ltv_usd);
+"""
+
+
+def build_publication(folder: Path) -> Path:
+    """Write ``folder/versions/v1`` with the fixture marts and ``folder/current`` pointing to it."""
+    version = folder / "versions" / "fixture-v1"
+    version.mkdir(parents=True)
+    con = duckdb.connect(str(version / "marts.duckdb"))
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(_SQL)
+    finally:
+        con.close()
+    manifest = {"version": "fixture-v1", "published_at": "2026-10-29T00:00:00+00:00"}
+    (version / "publication.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "current").symlink_to(version.relative_to(folder))
+    return folder
