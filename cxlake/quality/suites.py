@@ -22,6 +22,7 @@ import pandas as pd
 from great_expectations.expectations.expectation import Expectation
 
 from cxlake.quality.checks import (
+    CRITICAL,
     WARNING,
     TableSuite,
     accepted,
@@ -41,12 +42,15 @@ EXTRACT_METHODS = ("query", "jobs", "api", "file")
 REQUIRED_RAW = ("raw_genesys.conversations", "raw_salesforce.accounts")
 MEDIA_TYPES = ("voice", "chat", "message", "email", "callback")
 DIRECTIONS = ("inbound", "outbound")
-CUSTOMER_TIERS = ("Enterprise", "Mid-Market", "SMB", "Strategic", "Growth", "Standard")
+CUSTOMER_TIERS = ("SMB", "Mid-Market", "Enterprise", "Strategic")
+DURATION_COLUMNS = ("duration_ms", "handle_time_ms", "talk_time_ms", "hold_time_ms", "acw_time_ms")
 PE_CAMPAIGN_STATUSES = ("active", "paused", "archived")
 # Join-rate thresholds on linked conversations, aligned with the dbt test on crm_join_audit
 # (fail above 30% unlinked, warn above 20%).
 JOIN_RATE_CRITICAL = 0.70
 JOIN_RATE_WARNING = 0.80
+# Linked conversations whose Salesforce account exists.
+ACCOUNT_MATCH_RATE = 0.95
 
 
 @dataclass(frozen=True)
@@ -129,45 +133,94 @@ def staging_suites() -> list[TableSuite]:
 
 def mart_suites() -> list[TableSuite]:
     """One suite per mart (``models/marts``)."""
+    return cx_mart_suites()
+
+
+def _interaction_checks() -> list[Expectation]:
+    """What holds for every per-conversation mart (unified and its role views)."""
     return [
-        TableSuite(
-            relation="marts.unified_interactions",
-            key=("conversation_id",),
-            expectations=[
-                *key("conversation_id"),
-                *not_null("conversation_start", "media_type", "data_source"),
-                *non_negative("duration_ms", "handle_time_ms", "acw_time_ms"),
-                *accepted("media_type", MEDIA_TYPES),
-                *accepted("customer_tier", CUSTOMER_TIERS, severity=WARNING),
-                *within_window("conversation_start"),
-                *at_most("conversation_start", "conversation_end"),
-                with_severity(
-                    gxe.ExpectColumnValuesToNotBeNull(column="crm_account_id", mostly=JOIN_RATE_CRITICAL),
-                    "critical",
-                ),
-                with_severity(
-                    gxe.ExpectColumnValuesToNotBeNull(column="crm_account_id", mostly=JOIN_RATE_WARNING),
-                    WARNING,
-                ),
-            ],
+        *key("conversation_id"),
+        *not_null("conversation_start", "media_type", "data_source"),
+        *non_negative(*DURATION_COLUMNS),
+        *accepted("media_type", MEDIA_TYPES),
+        *accepted("direction", DIRECTIONS, severity=WARNING),
+        *accepted("customer_tier", CUSTOMER_TIERS),
+        *within_window("conversation_start"),
+        *at_most("conversation_start", "conversation_end"),
+    ]
+
+
+def cx_mart_suites() -> list[TableSuite]:
+    """Seed 002 marts: unified interactions, its role views, escalation, containment, CRM join audit."""
+    unified = [
+        *_interaction_checks(),
+        *accepted("current_customer_tier", CUSTOMER_TIERS),
+        # CRM join rate: linked conversations (dbt fails the build above 30% unlinked)...
+        with_severity(
+            gxe.ExpectColumnValuesToNotBeNull(column="crm_account_id", mostly=JOIN_RATE_CRITICAL), CRITICAL
         ),
+        with_severity(
+            gxe.ExpectColumnValuesToNotBeNull(column="crm_account_id", mostly=JOIN_RATE_WARNING), WARNING
+        ),
+        # ...and linked conversations whose account was found in the CRM.
+        with_severity(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="current_customer_tier",
+                mostly=ACCOUNT_MATCH_RATE,
+                row_condition="crm_account_id.notna()",
+                condition_parser="pandas",
+            ),
+            CRITICAL,
+        ),
+    ]
+    per_conversation = [
+        TableSuite("marts.unified_interactions", ("conversation_id",), unified),
+        TableSuite("marts.supervisor_interactions", ("conversation_id",), _interaction_checks()),
+        TableSuite("marts.finance_interactions", ("conversation_id",), _interaction_checks()),
+    ]
+    return per_conversation + [
         TableSuite(
-            relation="marts.escalation_by_tier",
-            key=("customer_tier",),
-            expectations=[
+            "marts.escalation_by_tier",
+            ("customer_tier",),
+            [
                 *key("customer_tier"),
-                *non_negative("total_contacts", "escalations", "avg_handle_time_minutes"),
+                *accepted("customer_tier", CUSTOMER_TIERS),
+                *non_negative("total_contacts", "escalations", "avg_handle_time_minutes", "avg_customer_ltv"),
                 *percent("escalation_rate_pct"),
                 *at_most("escalations", "total_contacts"),
             ],
         ),
         TableSuite(
-            relation="marts.bot_containment_by_industry",
-            key=("industry",),
-            expectations=[
+            "marts.escalation_weekly_by_tier",
+            ("week_start_date", "customer_tier"),
+            [
+                *key("week_start_date", "customer_tier"),
+                *accepted("customer_tier", CUSTOMER_TIERS),
+                *non_negative("total_contacts", "escalations"),
+                *percent("escalation_rate_pct"),
+                *at_most("escalations", "total_contacts"),
+            ],
+        ),
+        TableSuite(
+            "marts.bot_containment_by_industry",
+            ("industry",),
+            [
                 *key("industry"),
-                *non_negative("total_contacts"),
-                *percent("bot_containment_pct", "abandon_rate_pct"),
+                *non_negative("total_contacts", "bot_contained_contacts", "abandoned_contacts"),
+                *percent("bot_containment_pct", "escalation_rate_pct", "abandon_rate_pct"),
+                *at_most("bot_contained_contacts", "total_contacts"),
+                *at_most("abandoned_contacts", "total_contacts"),
+            ],
+        ),
+        TableSuite(
+            "marts.crm_join_audit",
+            ("audit_id",),
+            [
+                *key("audit_id"),
+                *accepted("audit_level", ("overall", "day", "queue")),
+                *non_negative("conversation_count", "linked_count", "unlinked_count"),
+                *percent("linked_share_pct", "unlinked_share_pct"),
+                *at_most("linked_count", "conversation_count"),
             ],
         ),
     ]

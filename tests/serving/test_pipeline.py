@@ -1,0 +1,149 @@
+"""End to end on the small tenant (file mode): ``cxlake run`` publishes while readers hold the
+publication open; a corrupted warehouse fails ``cxlake validate`` by name and is never published."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cxlake.publish import current_publication
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def _cxlake(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cxlake.cli", *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+
+
+@pytest.fixture(scope="module")
+def pipeline_env(tmp_path_factory: pytest.TempPathFactory, small_tenant: Path) -> dict[str, str]:
+    """A warehouse and publication made by one full ``cxlake run --from-files`` of the small tenant."""
+    root = tmp_path_factory.mktemp("pipeline")
+    env = {
+        **os.environ,
+        "CXLAKE_WAREHOUSE": str(root / "warehouse" / "cxlake.duckdb"),
+        "CXLAKE_PUBLISH_DIR": str(root / "published"),
+        "GX_ANALYTICS_ENABLED": "false",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+        "CXLAKE_TEST_TENANT": str(small_tenant),
+    }
+    run = _cxlake(env, "run", "--from-files", str(small_tenant), "--quiet")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Validation PASSED" in run.stdout
+    return env
+
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1] + "/current/marts.duckdb", read_only=True)
+    before = con.execute("select count(*) from unified_interactions").fetchone()[0]
+    print(before, flush=True)
+    sys.stdin.readline()  # hold the connection open until told the run is over
+    after = con.execute("select count(*) from unified_interactions").fetchone()[0]
+    con.close()
+    print(after, flush=True)
+    """
+)
+
+
+def test_full_run_completes_while_a_reader_holds_the_publication(pipeline_env: dict[str, str]) -> None:
+    published = Path(pipeline_env["CXLAKE_PUBLISH_DIR"])
+    first = current_publication(published)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(published)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        rows_before = int(holder.stdout.readline())
+        assert rows_before > 0
+        run = _cxlake(pipeline_env, "run", "--from-files", pipeline_env["CXLAKE_TEST_TENANT"], "--quiet")
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        holder.stdin.write("done\n")
+        holder.stdin.flush()
+        out, err = holder.communicate(timeout=60)
+    finally:
+        holder.kill()
+    assert holder.returncode == 0, err
+    assert int(out.strip()) == rows_before  # the held (previous) version stayed readable
+    second = current_publication(published)
+    assert second != first
+    # the same tenant loaded twice: identical marts row counts in both publications
+    counts = [json.loads((p / "publication.json").read_text())["relations"] for p in (first, second)]
+    assert {k: v["rows"] for k, v in counts[0].items()} == {k: v["rows"] for k, v in counts[1].items()}
+
+
+def test_corrupted_batch_fails_validation_by_name_and_is_not_published(
+    pipeline_env: dict[str, str], tmp_path: Path
+) -> None:
+    published = Path(pipeline_env["CXLAKE_PUBLISH_DIR"])
+    before = current_publication(published)
+    corrupted = tmp_path / "corrupted.duckdb"
+    shutil.copyfile(pipeline_env["CXLAKE_WAREHOUSE"], corrupted)
+    con = duckdb.connect(str(corrupted))
+    victim = con.execute(
+        "select conversation_id from marts.unified_interactions where duration_ms > 0 order by 1 limit 1"
+    ).fetchone()[0]
+    con.execute(
+        "insert into marts.unified_interactions select * from marts.unified_interactions "
+        "where conversation_id = ?",
+        [victim],
+    )
+    con.execute(
+        "update marts.unified_interactions set duration_ms = -1000 where conversation_id = ?", [victim]
+    )
+    tier = con.execute("select min(customer_tier) from marts.escalation_by_tier").fetchone()[0]
+    con.execute(
+        "update marts.escalation_by_tier set escalation_rate_pct = 150 where customer_tier = ?", [tier]
+    )
+    con.close()
+    env = {**pipeline_env, "CXLAKE_WAREHOUSE": str(corrupted)}
+
+    validate = _cxlake(env, "validate", "--docs-dir", str(tmp_path / "docs"))
+    assert validate.returncode == 1, validate.stdout[-3000:]
+    report = validate.stdout
+    duplicate = (
+        "[CRITICAL] marts.unified_interactions :: expect_column_values_to_be_unique :: column conversation_id"
+    )
+    negative = (
+        "[CRITICAL] marts.unified_interactions :: expect_column_values_to_be_between :: column duration_ms"
+    )
+    rate = (
+        "[CRITICAL] marts.escalation_by_tier :: expect_column_values_to_be_between :: "
+        "column escalation_rate_pct"
+    )
+    for named in (duplicate, negative, rate):
+        assert named in report
+    assert f'"conversation_id": "{victim}"' in report
+    assert f'"escalation_rate_pct": 150.0, "customer_tier": "{tier}"' in report
+    # the duplicate also breaks raw -> marts reconciliation
+    assert "[CRITICAL] reconciliation :: expect_column_pair_values_to_be_equal" in report
+    assert (tmp_path / "docs" / "index.html").exists()
+
+    publish = _cxlake(env, "publish")
+    assert publish.returncode != 0
+    assert "failed validation" in publish.stderr
+    assert current_publication(published) == before
+    con = duckdb.connect(str(before / "marts.duckdb"), read_only=True)
+    assert con.execute("select max(escalation_rate_pct) from escalation_by_tier").fetchone()[0] <= 100
+    con.close()
