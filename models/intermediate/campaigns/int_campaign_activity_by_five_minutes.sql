@@ -1,0 +1,108 @@
+{#
+    Dense 5-minute grid per campaign, from its first to its last call, with the counts
+    that campaign KPIs add up: intervals without calls are present with zeros so that
+    15-minute intervals and rolling windows can carry values forward explicitly.
+#}
+
+with
+
+outbound_calls as (
+
+    select * from {{ ref('int_outbound_calls') }}
+
+),
+
+goal_completions as (
+
+    select * from {{ ref('int_campaign_goal_completions') }}
+
+),
+
+campaign_ranges as (
+
+    select
+        campaign_id,
+        min(five_minute_start_at) as first_interval_at,
+        max(five_minute_start_at) as last_interval_at
+
+    from outbound_calls
+    group by campaign_id
+
+),
+
+spine as (
+
+    {{ interval_spine(
+        '(select min(first_interval_at) from campaign_ranges)',
+        '(select max(last_interval_at) from campaign_ranges)',
+        5
+    ) }}
+
+),
+
+campaign_intervals as (
+
+    select
+        campaign_ranges.campaign_id,
+        spine.interval_start_at as five_minute_start_at
+
+    from campaign_ranges
+    inner join spine
+        on spine.interval_start_at between campaign_ranges.first_interval_at and campaign_ranges.last_interval_at
+
+),
+
+calls_per_interval as (
+
+    select
+        campaign_id,
+        five_minute_start_at,
+        count(*) as contacted_count,
+        sum(case when is_connected then 1 else 0 end) as connected_count,
+        sum(case when is_live_voice then 1 else 0 end) as live_voice_count,
+        sum(case when is_voicemail then 1 else 0 end) as voicemail_count
+
+    from outbound_calls
+    group by
+        campaign_id,
+        five_minute_start_at
+
+),
+
+completions_per_interval as (
+
+    select
+        campaign_id,
+        five_minute_start_at,
+        count(*) as goal_completion_count
+
+    from goal_completions
+    group by
+        campaign_id,
+        five_minute_start_at
+
+),
+
+final as (
+
+    select
+        campaign_intervals.campaign_id,
+        campaign_intervals.five_minute_start_at,
+        {{ time_bucket_start('campaign_intervals.five_minute_start_at', 15) }} as interval_start_at,
+        coalesce(calls_per_interval.contacted_count, 0) as contacted_count,
+        coalesce(calls_per_interval.connected_count, 0) as connected_count,
+        coalesce(calls_per_interval.live_voice_count, 0) as live_voice_count,
+        coalesce(calls_per_interval.voicemail_count, 0) as voicemail_count,
+        coalesce(completions_per_interval.goal_completion_count, 0) as goal_completion_count
+
+    from campaign_intervals
+    left join calls_per_interval
+        on campaign_intervals.campaign_id = calls_per_interval.campaign_id
+        and campaign_intervals.five_minute_start_at = calls_per_interval.five_minute_start_at
+    left join completions_per_interval
+        on campaign_intervals.campaign_id = completions_per_interval.campaign_id
+        and campaign_intervals.five_minute_start_at = completions_per_interval.five_minute_start_at
+
+)
+
+select * from final

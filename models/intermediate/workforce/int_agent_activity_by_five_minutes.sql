@@ -1,0 +1,122 @@
+{#
+    Milliseconds per agent and 5-minute UTC interval in each routing status, on queue
+    (presence ON_QUEUE) and in after-call work (agent wrapup segments), each source interval
+    clipped to the bucket it overlaps.
+#}
+
+with
+
+routing_statuses as (
+
+    select * from {{ ref('stg_genesys__user_routing_statuses') }}
+
+),
+
+presences as (
+
+    select * from {{ ref('stg_genesys__user_presences') }}
+
+),
+
+agent_legs as (
+
+    select * from {{ ref('int_conversation_legs') }}
+
+),
+
+timed_activity as (
+
+    select
+        user_id,
+        started_at,
+        ended_at,
+        'status_' || lower(routing_status) as activity
+
+    from routing_statuses
+    where ended_at > started_at
+
+    union all
+
+    select
+        user_id,
+        started_at,
+        ended_at,
+        'presence_on_queue' as activity
+
+    from presences
+    where system_presence = 'ON_QUEUE'
+        and ended_at > started_at
+
+    union all
+
+    select
+        user_id,
+        wrapup_started_at as started_at,
+        wrapup_ended_at as ended_at,
+        'after_call_work' as activity
+
+    from agent_legs
+    where purpose = 'agent'
+        and wrapup_ended_at > wrapup_started_at
+
+),
+
+spine as (
+
+    {{ interval_spine(
+        '(select min(' ~ time_bucket_start('started_at', 5) ~ ') from timed_activity)',
+        '(select max(' ~ time_bucket_start('ended_at', 5) ~ ') from timed_activity)',
+        5
+    ) }}
+
+),
+
+buckets as (
+
+    select
+        interval_start_at,
+        {{ dbt.dateadd('minute', 5, 'interval_start_at') }} as interval_end_at
+
+    from spine
+
+),
+
+activity_clipped_to_buckets as (
+
+    select
+        timed_activity.user_id,
+        buckets.interval_start_at,
+        timed_activity.activity,
+        {{ milliseconds_between(
+            'greatest(timed_activity.started_at, buckets.interval_start_at)',
+            'least(timed_activity.ended_at, buckets.interval_end_at)'
+        ) }} as activity_ms
+
+    from timed_activity
+    inner join buckets
+        on buckets.interval_start_at < timed_activity.ended_at
+        and buckets.interval_end_at > timed_activity.started_at
+
+),
+
+pivoted as (
+
+    select
+        user_id,
+        interval_start_at,
+        sum(case when activity = 'status_idle' then activity_ms else 0 end) as idle_ms,
+        sum(case when activity = 'status_interacting' then activity_ms else 0 end) as interacting_ms,
+        sum(case when activity = 'status_communicating' then activity_ms else 0 end) as communicating_ms,
+        sum(case when activity = 'status_not_responding' then activity_ms else 0 end) as not_responding_ms,
+        sum(case when activity = 'status_off_queue' then activity_ms else 0 end) as off_queue_ms,
+        sum(case when activity = 'presence_on_queue' then activity_ms else 0 end) as on_queue_ms,
+        sum(case when activity = 'after_call_work' then activity_ms else 0 end) as acw_ms
+
+    from activity_clipped_to_buckets
+    group by
+        user_id,
+        interval_start_at
+
+)
+
+select * from pivoted

@@ -1,0 +1,101 @@
+{#
+    Campaign KPIs per 15-minute UTC interval (seed 000). connect_rate = connected /
+    contacted; conversion_rate = goal completions / connected. An interval without calls
+    never divides by zero: its rates carry the last stable value forward and
+    `is_carried_forward` says so.
+#}
+
+with
+
+activity as (
+
+    select * from {{ ref('int_campaign_activity_by_five_minutes') }}
+
+),
+
+campaigns as (
+
+    select * from {{ ref('stg_genesys__campaigns') }}
+
+),
+
+aggregated_to_intervals as (
+
+    select
+        campaign_id,
+        interval_start_at,
+        sum(contacted_count) as contacted_count,
+        sum(connected_count) as connected_count,
+        sum(live_voice_count) as live_voice_count,
+        sum(voicemail_count) as voicemail_count,
+        sum(goal_completion_count) as goal_completion_count
+
+    from activity
+    group by
+        campaign_id,
+        interval_start_at
+
+),
+
+rates as (
+
+    select
+        *,
+        {{ safe_ratio('connected_count', 'contacted_count') }} as interval_connect_rate,
+        {{ safe_ratio('goal_completion_count', 'connected_count') }} as interval_conversion_rate
+
+    from aggregated_to_intervals
+
+),
+
+stable_value_groups as (
+
+    select
+        *,
+        count(interval_connect_rate) over (
+            partition by campaign_id order by interval_start_at rows between unbounded preceding and current row
+        ) as connect_rate_group,
+        count(interval_conversion_rate) over (
+            partition by campaign_id order by interval_start_at rows between unbounded preceding and current row
+        ) as conversion_rate_group
+
+    from rates
+
+),
+
+carried_forward as (
+
+    select
+        *,
+        max(interval_connect_rate) over (partition by campaign_id, connect_rate_group) as connect_rate,
+        max(interval_conversion_rate) over (partition by campaign_id, conversion_rate_group) as conversion_rate
+
+    from stable_value_groups
+
+),
+
+final as (
+
+    select
+        carried_forward.campaign_id || ':' || cast(carried_forward.interval_start_at as {{ dbt.type_string() }}) as campaign_interval_id,
+        carried_forward.campaign_id,
+        campaigns.campaign_name,
+        carried_forward.interval_start_at,
+        {{ dbt.dateadd('minute', 15, 'carried_forward.interval_start_at') }} as interval_end_at,
+        carried_forward.contacted_count,
+        carried_forward.connected_count,
+        carried_forward.live_voice_count,
+        carried_forward.voicemail_count,
+        carried_forward.goal_completion_count,
+        carried_forward.connect_rate,
+        carried_forward.conversion_rate,
+        carried_forward.interval_connect_rate is null as is_carried_forward,
+        {{ 'true' if var('voicemail_counts_as_connect') else 'false' }} as voicemail_counts_as_connect
+
+    from carried_forward
+    left join campaigns
+        on carried_forward.campaign_id = campaigns.campaign_id
+
+)
+
+select * from final

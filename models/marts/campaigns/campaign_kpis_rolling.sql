@@ -1,0 +1,89 @@
+{#
+    Campaign KPIs over a rolling window (var `campaign_rolling_window_minutes`, default 15)
+    ending at each 5-minute UTC mark: the stable view seed 000 recommends over
+    "current minute" buckets. Windows without calls carry the last stable rate forward.
+#}
+
+{%- set window_buckets = (var('campaign_rolling_window_minutes') | int) // 5 %}
+
+with
+
+activity as (
+
+    select * from {{ ref('int_campaign_activity_by_five_minutes') }}
+
+),
+
+rolling_sums as (
+
+    select
+        campaign_id,
+        five_minute_start_at,
+        {%- for measure in ['contacted_count', 'connected_count', 'voicemail_count', 'goal_completion_count'] %}
+        sum({{ measure }}) over (
+            partition by campaign_id order by five_minute_start_at
+            rows between {{ window_buckets - 1 }} preceding and current row
+        ) as rolling_{{ measure }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from activity
+
+),
+
+rates as (
+
+    select
+        *,
+        {{ safe_ratio('rolling_connected_count', 'rolling_contacted_count') }} as window_connect_rate,
+        {{ safe_ratio('rolling_goal_completion_count', 'rolling_connected_count') }} as window_conversion_rate
+
+    from rolling_sums
+
+),
+
+stable_value_groups as (
+
+    select
+        *,
+        count(window_connect_rate) over (
+            partition by campaign_id order by five_minute_start_at rows between unbounded preceding and current row
+        ) as connect_rate_group,
+        count(window_conversion_rate) over (
+            partition by campaign_id order by five_minute_start_at rows between unbounded preceding and current row
+        ) as conversion_rate_group
+
+    from rates
+
+),
+
+carried_forward as (
+
+    select
+        *,
+        max(window_connect_rate) over (partition by campaign_id, connect_rate_group) as rolling_connect_rate,
+        max(window_conversion_rate) over (partition by campaign_id, conversion_rate_group) as rolling_conversion_rate
+
+    from stable_value_groups
+
+),
+
+final as (
+
+    select
+        campaign_id || ':' || cast(five_minute_start_at as {{ dbt.type_string() }}) as campaign_window_id,
+        campaign_id,
+        {{ dbt.dateadd('minute', 5 - 5 * window_buckets, 'five_minute_start_at') }} as window_start_at,
+        {{ dbt.dateadd('minute', 5, 'five_minute_start_at') }} as window_end_at,
+        rolling_contacted_count,
+        rolling_connected_count,
+        rolling_voicemail_count,
+        rolling_goal_completion_count,
+        rolling_connect_rate,
+        rolling_conversion_rate,
+        window_connect_rate is null as is_carried_forward
+
+    from carried_forward
+
+)
+
+select * from final

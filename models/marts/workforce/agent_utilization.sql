@@ -1,0 +1,108 @@
+{#
+    Utilization per skill group and per queue per 15-minute UTC interval (seed 001):
+    utilization_pct = 100 * (INTERACTING + COMMUNICATING) / (IDLE + INTERACTING +
+    COMMUNICATING + NOT_RESPONDING), numerator and denominator beside it, null when the
+    denominator is zero. Agents with an inactive licence are counted in their own column and
+    left out of the time sums, never shown as zero utilization.
+#}
+
+with
+
+activity as (
+
+    select * from {{ ref('int_agent_activity_by_five_minutes') }}
+
+),
+
+memberships as (
+
+    select * from {{ ref('int_agent_group_memberships') }}
+
+),
+
+activity_by_fifteen_minutes as (
+
+    select
+        user_id,
+        {{ time_bucket_start('interval_start_at', 15) }} as interval_start_at,
+        sum(idle_ms) as idle_ms,
+        sum(interacting_ms) as interacting_ms,
+        sum(communicating_ms) as communicating_ms,
+        sum(not_responding_ms) as not_responding_ms,
+        sum(on_queue_ms) as on_queue_ms,
+        sum(acw_ms) as acw_ms
+
+    from activity
+    group by
+        user_id,
+        {{ time_bucket_start('interval_start_at', 15) }}
+
+),
+
+activity_joined_to_groups as (
+
+    select
+        memberships.group_type,
+        memberships.group_id,
+        memberships.group_name,
+        memberships.has_active_licence,
+        activity_by_fifteen_minutes.*
+
+    from activity_by_fifteen_minutes
+    inner join memberships
+        on activity_by_fifteen_minutes.user_id = memberships.user_id
+
+),
+
+aggregated_to_groups as (
+
+    select
+        group_type,
+        group_id,
+        group_name,
+        interval_start_at,
+        count(distinct case when has_active_licence and on_queue_ms > 0 then user_id end) as agents_on_queue,
+        count(distinct case when has_active_licence and interacting_ms + communicating_ms > 0 then user_id end) as agents_interacting,
+        count(distinct case when not has_active_licence then user_id end) as inactive_licence_agents,
+        sum(case when has_active_licence then on_queue_ms else 0 end) as on_queue_ms,
+        sum(case when has_active_licence then interacting_ms + communicating_ms else 0 end) as interacting_ms,
+        sum(case when has_active_licence then idle_ms else 0 end) as idle_ms,
+        sum(case when has_active_licence then not_responding_ms else 0 end) as not_responding_ms,
+        sum(case when has_active_licence then acw_ms else 0 end) as acw_ms
+
+    from activity_joined_to_groups
+    group by
+        group_type,
+        group_id,
+        group_name,
+        interval_start_at
+
+),
+
+final as (
+
+    select
+        group_type || ':' || group_id || ':' || cast(interval_start_at as {{ dbt.type_string() }}) as group_interval_id,
+        group_type,
+        group_id,
+        group_name,
+        interval_start_at,
+        {{ dbt.dateadd('minute', 15, 'interval_start_at') }} as interval_end_at,
+        agents_on_queue,
+        agents_interacting,
+        inactive_licence_agents,
+        inactive_licence_agents > 0 as has_inactive_licence_agents,
+        on_queue_ms,
+        interacting_ms,
+        idle_ms,
+        not_responding_ms,
+        acw_ms,
+        interacting_ms as utilization_numerator_ms,
+        idle_ms + interacting_ms + not_responding_ms as utilization_denominator_ms,
+        {{ safe_pct('interacting_ms', 'idle_ms + interacting_ms + not_responding_ms') }} as utilization_pct
+
+    from aggregated_to_groups
+
+)
+
+select * from final
