@@ -186,3 +186,34 @@ def utc_now() -> datetime:
     """Now (UTC) at millisecond precision."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+EXTRACTION_LOG_HINTS: list[TColumnSchema] = [
+    {"name": "campaign_id", "data_type": "text"},
+    {"name": "status", "data_type": "text"},
+    {"name": "reason", "data_type": "text"},
+    {"name": "_extracted_at", "data_type": "timestamp", "timezone": True},
+    {"name": "_load_id", "data_type": "text"},
+]
+
+
+def extraction_log_resource(stats: RunStats, started: datetime) -> DltResource:
+    """``raw_predictive_engagement.extraction_log``: campaigns skipped by this run (append).
+
+    Comes after the campaign resources (resources run in order).
+    """
+
+    def rows() -> Iterator[Any]:
+        load_id = dlt.current.load_package_state()["load_id"]
+        skipped = stats.skipped
+        yield pa.table(
+            {
+                "campaign_id": pa.array([s["campaign_id"] for s in skipped], pa.string()),
+                "status": pa.array([s["status"] for s in skipped], pa.string()),
+                "reason": pa.array([s["reason"] for s in skipped], pa.string()),
+                "_extracted_at": pa.array([started] * len(skipped), pa.timestamp("us", tz="UTC")),
+                "_load_id": pa.array([load_id] * len(skipped), pa.string()),
+            }
+        )
+
+    return dlt.resource(rows, name="extraction_log", columns=EXTRACTION_LOG_HINTS, write_disposition="append")

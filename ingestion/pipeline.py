@@ -12,6 +12,7 @@ from typing import Any
 from ingestion.files import FileReader
 from ingestion.loader import (
     RunStats,
+    extraction_log_resource,
     finish_pending,
     make_pipeline,
     make_resource,
@@ -128,12 +129,15 @@ def _file_resources(
     reader = FileReader(transformer, root, derived)
 
     def build(source: str) -> list[Any]:
-        return [
+        resources = [
             make_resource(
                 spec, lambda meta, spec=spec: reader.splits(spec, meta), "file", stats, started, transformer
             )
             for spec in specs_of(source)
         ]
+        if source == "predictive_engagement":
+            resources.append(extraction_log_resource(stats, started))
+        return resources
 
     return build
 

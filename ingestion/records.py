@@ -191,7 +191,8 @@ class RawTransformer:
         sql = self.build_sql(spec, "(SELECT NULL::VARCHAR AS j WHERE false)", meta)
         cursor = self.con.cursor()
         try:
-            return cursor.sql(sql).to_arrow_table().drop_columns(["_q_field", "_q_reason"])
+            empty = cursor.sql(sql).to_arrow_table().drop_columns(["_q_field", "_q_reason"])
+            return _keys_required(spec, empty)
         finally:
             cursor.close()
 
@@ -238,7 +239,16 @@ def _split_batch(spec: TableSpec, table: pa.Table, meta: LoadMeta) -> Split:
     bad = pc.is_valid(table["_q_reason"])
     good_rows = table.filter(pc.invert(bad)).drop_columns(["_q_field", "_q_reason"])
     bad_rows = table.filter(bad)
-    return Split(good_rows, quarantine_rows(spec, bad_rows, meta))
+    return Split(_keys_required(spec, good_rows), quarantine_rows(spec, bad_rows, meta))
+
+
+def _keys_required(spec: TableSpec, rows: pa.Table) -> pa.Table:
+    """Mark primary-key fields non-nullable (validated rows never have null keys)."""
+    keys = set(spec.primary_key)
+    schema = pa.schema(
+        [f.with_nullable(False) if f.name in keys else f for f in rows.schema], metadata=rows.schema.metadata
+    )
+    return rows.cast(schema)
 
 
 QUARANTINE_SCHEMA = pa.schema(

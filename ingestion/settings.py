@@ -33,7 +33,9 @@ class ApiSettings:
     rate_limit_per_minute: float
     timeout_s: float = 60.0
     retry_budget: int = 8
+    backoff_base_s: float = 0.5
     backoff_cap_s: float = 60.0
+    rate_limit_burst: float | None = None
 
 
 @dataclass
@@ -67,16 +69,32 @@ class SalesforceSettings:
     batch_size: int = 2000
 
 
-def _api(section: str, default_rate: float, base_url: str | None, sandbox: bool) -> ApiSettings:
+def _api(
+    section: str, default_rate: float, base_url: str | None, sandbox: bool, fallback: str | None = None
+) -> ApiSettings:
+    """API settings of ``section``; connection values missing there come from ``fallback``."""
+
+    def connection(key: str, default: Any = None) -> Any:
+        value = _get(section, key, None)
+        if value is None and fallback:
+            value = _get(fallback, key, None)
+        return default if value is None else value
+
+    def secret(key: str) -> str | None:
+        return _secret(section, key) or (_secret(fallback, key) if fallback else None)
+
+    burst = _get(section, "rate_limit_burst", None)
     return ApiSettings(
-        base_url=base_url or _get(section, "base_url", None),
-        region=_get(section, "region", "us-east-1"),
-        client_id=SANDBOX_CLIENT_ID if sandbox else _secret(section, "client_id"),
-        client_secret=SANDBOX_CLIENT_SECRET if sandbox else _secret(section, "client_secret"),
+        base_url=base_url or connection("base_url"),
+        region=connection("region", "us-east-1"),
+        client_id=SANDBOX_CLIENT_ID if sandbox else secret("client_id"),
+        client_secret=SANDBOX_CLIENT_SECRET if sandbox else secret("client_secret"),
         rate_limit_per_minute=float(_get(section, "rate_limit_per_minute", default_rate)),
         timeout_s=float(_get(section, "timeout_s", 60.0)),
         retry_budget=int(_get(section, "retry_budget", 8)),
+        backoff_base_s=float(_get(section, "backoff_base_s", 0.5)),
         backoff_cap_s=float(_get(section, "backoff_cap_s", 60.0)),
+        rate_limit_burst=None if burst is None else float(burst),
     )
 
 
@@ -97,7 +115,7 @@ def genesys_settings(base_url: str | None, sandbox: bool) -> GenesysSettings:
 
 def predictive_settings(base_url: str | None, sandbox: bool) -> PredictiveSettings:
     return PredictiveSettings(
-        api=_api("predictive_engagement", 80, base_url, sandbox),
+        api=_api("predictive_engagement", 80, base_url, sandbox, fallback="genesys"),
         scorecard_offset_hours=int(_get("predictive_engagement", "scorecard_offset_hours", 48)),
         page_size=int(_get("predictive_engagement", "page_size", 1000)),
         initial_days=int(_get("predictive_engagement", "initial_days", 90)),

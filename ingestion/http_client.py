@@ -1,0 +1,385 @@
+"""The HTTP layer every source uses. It knows no source: sources hand it endpoints
+and paging rules, it hands back parsed JSON.
+
+- OAuth client credentials (Genesys by region or base URL; Salesforce with
+  ``instance_url``), token cached and refreshed ahead of expiry, one re-auth and
+  retry on 401, refusal of tokens that carry write scopes.
+- 429: ``Retry-After``, else ``inin-ratelimit-reset``, else exponential backoff
+  with jitter and a cap. 5xx and timeouts retried within a budget, then a clear
+  error naming the endpoint and what was retried.
+- A token-bucket limiter per client that slows down when the
+  ``inin-ratelimit-*`` headers say the quota is nearly spent.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import orjson
+import requests
+from requests.adapters import HTTPAdapter
+
+GENESYS_REGIONS: dict[str, str] = {
+    "us-east-1": "mypurecloud.com",
+    "us-east-2": "use2.us-gov-pure.cloud",
+    "us-west-2": "usw2.pure.cloud",
+    "ca-central-1": "cac1.pure.cloud",
+    "sa-east-1": "sae1.pure.cloud",
+    "mx-central-1": "mxc1.pure.cloud",
+    "eu-west-1": "mypurecloud.ie",
+    "eu-west-2": "euw2.pure.cloud",
+    "eu-central-1": "mypurecloud.de",
+    "eu-central-2": "euc2.pure.cloud",
+    "me-central-1": "mec1.pure.cloud",
+    "ap-south-1": "aps1.pure.cloud",
+    "ap-southeast-1": "apse1.pure.cloud",
+    "ap-southeast-2": "mypurecloud.com.au",
+    "ap-northeast-1": "mypurecloud.jp",
+    "ap-northeast-2": "apne2.pure.cloud",
+    "ap-northeast-3": "apne3.pure.cloud",
+}
+WRITE_SCOPE_SUFFIXES = (":edit", ":write", ":add", ":delete", ":create", ":update", ":manage", ":admin")
+WRITE_SCOPE_NAMES = frozenset({"full", "write", "admin", "edit"})
+RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
+LOW_QUOTA_FRACTION = 0.1
+
+
+class ApiError(RuntimeError):
+    """An API answered with an error that retrying does not fix."""
+
+    def __init__(self, message: str, status: int | None = None, endpoint: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.endpoint = endpoint
+
+
+class RetryBudgetExhausted(ApiError):
+    """Retries on 5xx/timeouts/429 used up."""
+
+
+class WriteScopeRefused(ApiError):
+    """The token grants write scopes: extraction refuses to run with it."""
+
+
+class AuthError(ApiError):
+    """The token endpoint refused the credentials."""
+
+
+def genesys_hosts(region: str) -> tuple[str, str]:
+    """(API base URL, login base URL) of a Genesys Cloud region, as the SDK derives them."""
+    try:
+        domain = GENESYS_REGIONS[region]
+    except KeyError:
+        raise ValueError(f"unknown Genesys region {region!r}; known: {', '.join(GENESYS_REGIONS)}") from None
+    api = f"https://api.{domain}"
+    return api, api.replace("://api.", "://login.", 1)
+
+
+def write_scopes(scope: str | None) -> list[str]:
+    """The scopes of a granted ``scope`` string that allow writing."""
+    found = []
+    for item in (scope or "").split():
+        lowered = item.lower()
+        if lowered in WRITE_SCOPE_NAMES or lowered.endswith(WRITE_SCOPE_SUFFIXES):
+            found.append(item)
+    return found
+
+
+def refresh_lead_s(lifetime_s: float, margin_s: float) -> float:
+    """How long before expiry to refresh: ``margin_s``, never more than half the lifetime."""
+    return min(margin_s, lifetime_s / 2)
+
+
+@dataclass
+class HttpCounters:
+    """What the HTTP layer did; summed into the run summary."""
+
+    requests: int = 0
+    retries: int = 0
+    throttles: int = 0
+    reauths: int = 0
+
+
+class TokenBucket:
+    """Token bucket: ``rate_per_minute`` requests per minute, bursts up to ``burst``.
+
+    ``rate_per_minute <= 0`` disables limiting. :meth:`observe` reads the
+    ``inin-ratelimit-*`` headers: when less than 10% of the quota is left, the
+    bucket is drained so that the next requests wait for refill.
+    """
+
+    def __init__(self, rate_per_minute: float, burst: float | None = None) -> None:
+        self.rate_per_s = rate_per_minute / 60.0
+        self.capacity = burst if burst is not None else max(1.0, rate_per_minute / 4)
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self.paused_until = 0.0
+        self.lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate_per_s > 0
+
+    def acquire(self) -> None:
+        if not self.enabled:
+            return
+        while True:
+            with self.lock:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate_per_s)
+                self.updated = now
+                wait = max(0.0, self.paused_until - now)
+                if wait == 0 and self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                if wait == 0:
+                    wait = (1 - self.tokens) / self.rate_per_s
+            time.sleep(wait)
+
+    def observe(self, allowed: int | None, count: int | None, reset_s: float | None) -> None:
+        """Slow down when the server says the quota is nearly spent."""
+        if not self.enabled or not allowed or count is None:
+            return
+        remaining = allowed - count
+        if remaining <= allowed * LOW_QUOTA_FRACTION:
+            with self.lock:
+                self.tokens = min(self.tokens, 0.0)
+                if remaining <= 0 and reset_s:
+                    self.paused_until = max(self.paused_until, time.monotonic() + reset_s)
+
+
+@dataclass
+class ClientCredentials:
+    """OAuth client credentials and how to present them."""
+
+    token_url: str
+    client_id: str
+    client_secret: str
+    basic_auth: bool = True
+    """Genesys: ``Authorization: Basic``; Salesforce: id and secret in the form body."""
+    margin_s: float = 120.0
+    default_lifetime_s: float = 7200.0
+    """Used when the token response has no ``expires_in`` (Salesforce)."""
+
+
+@dataclass
+class Token:
+    value: str
+    refresh_at: float
+    instance_url: str | None = None
+    scope: str | None = None
+
+
+class OAuth:
+    """Fetches, caches and refreshes a client-credentials token."""
+
+    def __init__(self, credentials: ClientCredentials, session: requests.Session, timeout_s: float) -> None:
+        self.credentials = credentials
+        self.session = session
+        self.timeout_s = timeout_s
+        self.token: Token | None = None
+        self.lock = threading.Lock()
+
+    def current(self, force: bool = False) -> Token:
+        with self.lock:
+            if force or self.token is None or time.monotonic() >= self.token.refresh_at:
+                self.token = self._fetch()
+            return self.token
+
+    def _fetch(self) -> Token:
+        creds = self.credentials
+        form = {"grant_type": "client_credentials"}
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if creds.basic_auth:
+            pair = f"{creds.client_id}:{creds.client_secret}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        else:
+            form.update(client_id=creds.client_id, client_secret=creds.client_secret)
+        try:
+            response = self.session.post(creds.token_url, data=form, headers=headers, timeout=self.timeout_s)
+        except requests.RequestException as exc:
+            raise AuthError(
+                f"token request to {creds.token_url} failed: {exc}", None, creds.token_url
+            ) from exc
+        if response.status_code != 200:
+            raise AuthError(
+                f"token request to {creds.token_url} refused ({response.status_code}): {response.text[:300]}",
+                response.status_code,
+                creds.token_url,
+            )
+        body = response.json()
+        granted_write = write_scopes(body.get("scope"))
+        if granted_write:
+            raise WriteScopeRefused(
+                f"refusing to extract with client {creds.client_id!r}: its token grants write scopes "
+                f"{', '.join(granted_write)}; use a read-only OAuth client (least privilege)",
+                None,
+                creds.token_url,
+            )
+        lifetime = float(body.get("expires_in") or creds.default_lifetime_s)
+        refresh_at = time.monotonic() + lifetime - refresh_lead_s(lifetime, creds.margin_s)
+        return Token(body["access_token"], refresh_at, body.get("instance_url"), body.get("scope"))
+
+
+@dataclass
+class RetryPolicy:
+    budget: int = 8
+    """Retries per request for 5xx, timeouts and connection errors."""
+    throttle_budget: int = 30
+    """Retries per request for 429."""
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 60.0
+
+
+@dataclass
+class ApiClient:
+    """One API client: base URL, OAuth, limiter, retry policy, counters."""
+
+    base_url: str
+    oauth: OAuth
+    limiter: TokenBucket
+    counters: HttpCounters = field(default_factory=HttpCounters)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout_s: float = 60.0
+
+    @property
+    def session(self) -> requests.Session:
+        return self.oauth.session
+
+    def url(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return urljoin(self.base_url.rstrip("/") + "/", path_or_url.lstrip("/"))
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.request("POST", path, body=body)
+
+    def request(self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+        """Send with auth, limiter and retries; return the parsed JSON body (None when empty)."""
+        url = self.url(path)
+        endpoint = f"{method} {urlsplit(url).path}"
+        retries = throttles = 0
+        reauthed = False
+        history: list[str] = []
+        while True:
+            token = self.oauth.current()
+            self.limiter.acquire()
+            self.counters.requests += 1
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=orjson.dumps(body) if body is not None else None,
+                    headers=_headers(token.value, body is not None),
+                    timeout=self.timeout_s,
+                )
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                history.append(type(exc).__name__)
+                retries = self._retry_or_raise(endpoint, retries, history)
+                time.sleep(self._backoff(retries))
+                continue
+            self._observe(response)
+            status = response.status_code
+            if status < 300:
+                return orjson.loads(response.content) if response.content else None
+            if status == 401 and not reauthed:
+                reauthed = True
+                self.counters.reauths += 1
+                self.oauth.current(force=True)
+                continue
+            if status == 429:
+                throttles += 1
+                self.counters.throttles += 1
+                history.append("429")
+                if throttles > self.policy.throttle_budget:
+                    raise RetryBudgetExhausted(_gave_up(endpoint, history), status, endpoint)
+                time.sleep(self._throttle_wait(response, throttles))
+                continue
+            if status in RETRYABLE_STATUS:
+                history.append(str(status))
+                retries = self._retry_or_raise(endpoint, retries, history)
+                time.sleep(self._backoff(retries))
+                continue
+            raise ApiError(f"{endpoint} answered {status}: {response.text[:300]}", status, endpoint)
+
+    def _retry_or_raise(self, endpoint: str, retries: int, history: list[str]) -> int:
+        if retries >= self.policy.budget:
+            raise RetryBudgetExhausted(_gave_up(endpoint, history), None, endpoint)
+        self.counters.retries += 1
+        return retries + 1
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.policy.backoff_cap_s, self.policy.backoff_base_s * 2 ** (attempt - 1))
+        return ceiling * (0.5 + random.random() / 2)
+
+    def _throttle_wait(self, response: requests.Response, attempt: int) -> float:
+        for header in ("Retry-After", "inin-ratelimit-reset"):
+            value = response.headers.get(header)
+            if value is not None:
+                try:
+                    return min(self.policy.backoff_cap_s, max(0.0, float(value)))
+                except ValueError:
+                    continue
+        return self._backoff(attempt)
+
+    def _observe(self, response: requests.Response) -> None:
+        headers = response.headers
+        self.limiter.observe(
+            _int_header(headers.get("inin-ratelimit-allowed")),
+            _int_header(headers.get("inin-ratelimit-count")),
+            _int_header(headers.get("inin-ratelimit-reset")),
+        )
+
+    def paginate(
+        self, path: str, params: dict[str, Any] | None = None, key: str = "entities"
+    ) -> Iterator[Any]:
+        """Pages of a Genesys list, following ``nextUri`` (page-number or ``after`` cursor)."""
+        page = self.get(path, params)
+        while True:
+            items = (page or {}).get(key) or []
+            yield items
+            next_uri = (page or {}).get("nextUri")
+            if not next_uri or not items:
+                return
+            page = self.get(next_uri)
+
+
+def _gave_up(endpoint: str, history: list[str]) -> str:
+    return (
+        f"{endpoint}: gave up after {len(history)} failed attempts "
+        f"(retried on: {', '.join(history)}); the API kept failing"
+    )
+
+
+def _headers(token: str, has_body: bool) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    if has_body:
+        headers["Content-Type"] = "application/json"
+    return headers
+
+
+def _int_header(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def new_session(pool_size: int = 8) -> requests.Session:
+    """A pooled session (keep-alive connections reused across pages)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -1,0 +1,120 @@
+"""Builds the API clients and the HTTP resources of one source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from ingestion.extract import Extraction
+from ingestion.http_client import (
+    ApiClient,
+    ClientCredentials,
+    HttpCounters,
+    OAuth,
+    RetryPolicy,
+    TokenBucket,
+    genesys_hosts,
+    new_session,
+)
+from ingestion.loader import RunStats, extraction_log_resource
+from ingestion.records import RawTransformer
+from ingestion.settings import (
+    ApiSettings,
+    genesys_settings,
+    predictive_settings,
+    salesforce_settings,
+)
+
+
+class MissingCredentials(ValueError):
+    """No client id/secret configured for an API."""
+
+
+def _credentials_or_fail(api: ApiSettings, source: str) -> tuple[str, str]:
+    if not api.client_id or not api.client_secret:
+        upper = source.upper()
+        raise MissingCredentials(
+            f"{source}: no OAuth client credentials; set SOURCES__{upper}__CLIENT_ID and "
+            f"SOURCES__{upper}__CLIENT_SECRET (or .dlt/secrets.toml), or use --sandbox URL / --from-files DIR"
+        )
+    return api.client_id, api.client_secret
+
+
+def genesys_client(api: ApiSettings, counters: HttpCounters, source: str = "genesys") -> ApiClient:
+    """Genesys (or Journey) client: explicit base URL, else the region's hosts."""
+    client_id, secret = _credentials_or_fail(api, source)
+    if api.base_url:
+        base = api.base_url.rstrip("/")
+        token_url = f"{base}/oauth/token"
+    else:
+        base, login = genesys_hosts(api.region or "us-east-1")
+        token_url = f"{login}/oauth/token"
+    session = new_session()
+    oauth = OAuth(ClientCredentials(token_url, client_id, secret), session, api.timeout_s)
+    return ApiClient(base, oauth, _limiter(api), counters, _policy(api), api.timeout_s)
+
+
+def salesforce_client(api: ApiSettings, counters: HttpCounters) -> ApiClient:
+    """Salesforce client: token at ``<base>/services/oauth2/token``, API at ``instance_url``."""
+    client_id, secret = _credentials_or_fail(api, "salesforce")
+    if not api.base_url:
+        raise MissingCredentials(
+            "salesforce: no base URL; set SOURCES__SALESFORCE__BASE_URL to the My Domain URL "
+            "(https://<domain>.my.salesforce.com)"
+        )
+    base = api.base_url.rstrip("/")
+    session = new_session()
+    credentials = ClientCredentials(f"{base}/services/oauth2/token", client_id, secret, basic_auth=False)
+    oauth = OAuth(credentials, session, api.timeout_s)
+    instance = oauth.current().instance_url or base
+    return ApiClient(instance.rstrip("/"), oauth, _limiter(api), counters, _policy(api), api.timeout_s)
+
+
+def _limiter(api: ApiSettings) -> TokenBucket:
+    return TokenBucket(api.rate_limit_per_minute, api.rate_limit_burst)
+
+
+def _policy(api: ApiSettings) -> RetryPolicy:
+    return RetryPolicy(
+        budget=api.retry_budget, backoff_base_s=api.backoff_base_s, backoff_cap_s=api.backoff_cap_s
+    )
+
+
+def http_resources(
+    source: str,
+    transformer: RawTransformer,
+    stats: RunStats,
+    started: datetime,
+    base_url: str | None,
+    sandbox_url: str | None,
+    start: date | None,
+    end: date | None,
+) -> tuple[Callable[[str], list[Any]], HttpCounters]:
+    """(resource builder, counters) for one source over HTTP."""
+    counters = HttpCounters()
+    sandbox = sandbox_url is not None
+    url = sandbox_url or base_url
+
+    def build(name: str) -> list[Any]:
+        run = Extraction(name, transformer, stats, started, start, end)
+        if name == "genesys":
+            from ingestion import genesys_cloud
+
+            settings = genesys_settings(url, sandbox)
+            return genesys_cloud.resources(genesys_client(settings.api, counters), settings, run)
+        if name == "predictive_engagement":
+            from ingestion import predictive_engagement
+
+            pe = predictive_settings(url, sandbox)
+            client = genesys_client(pe.api, counters, "predictive_engagement")
+            return [
+                *predictive_engagement.resources(client, pe, run),
+                extraction_log_resource(stats, started),
+            ]
+        from ingestion import salesforce
+
+        sf = salesforce_settings(sandbox_url, sandbox)
+        return salesforce.resources(salesforce_client(sf.api, counters), sf, run)
+
+    return build, counters
