@@ -18,7 +18,7 @@ def format_report(outcome: ValidationOutcome) -> str:
         for finding in failures:
             lines += _describe(finding)
     if outcome.skipped:
-        lines += ["", "Skipped:"] + [f"  - {name}" for name in outcome.skipped]
+        lines += ["", "Skipped:"] + [f"  - {line}" for line in _grouped(outcome.skipped)]
     if outcome.freshness:
         lines += ["", "Source freshness (latest _extracted_at):"]
         for source in sorted(outcome.freshness, key=lambda s: s.schema):
@@ -38,6 +38,21 @@ def format_report(outcome: ValidationOutcome) -> str:
         f"{len(outcome.critical_failures)} critical failure(s), {len(outcome.warnings)} warning(s)",
     ]
     return "\n".join(lines)
+
+
+def _grouped(skipped: list[str]) -> list[str]:
+    """``schema.table (reason)`` entries sharing a schema and reason on one line each."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    other = []
+    for entry in skipped:
+        relation, _, reason = entry.partition(" (")
+        schema, dot, table = relation.partition(".")
+        if dot and reason and " " not in relation:
+            groups.setdefault((schema, reason.rstrip(")")), []).append(table)
+        else:
+            other.append(entry)
+    lines = [f"{schema} ({reason}): {', '.join(tables)}" for (schema, reason), tables in groups.items()]
+    return lines + other
 
 
 def _suite_tallies(findings: list[Finding]) -> list[str]:

@@ -31,6 +31,7 @@ from cxlake.quality.checks import (
     non_negative,
     not_null,
     percent,
+    ratio,
     with_severity,
     within_window,
 )
@@ -43,6 +44,7 @@ REQUIRED_RAW = ("raw_genesys.conversations", "raw_salesforce.accounts")
 MEDIA_TYPES = ("voice", "chat", "message", "email", "callback")
 DIRECTIONS = ("inbound", "outbound")
 CUSTOMER_TIERS = ("SMB", "Mid-Market", "Enterprise", "Strategic")
+GROUP_TYPES = ("queue", "skill_group")
 DURATION_COLUMNS = ("duration_ms", "handle_time_ms", "talk_time_ms", "hold_time_ms", "acw_time_ms")
 PE_CAMPAIGN_STATUSES = ("active", "paused", "archived")
 # Join-rate thresholds on linked conversations, aligned with the dbt test on crm_join_audit
@@ -133,7 +135,7 @@ def staging_suites() -> list[TableSuite]:
 
 def mart_suites() -> list[TableSuite]:
     """One suite per mart (``models/marts``)."""
-    return cx_mart_suites()
+    return cx_mart_suites() + campaign_mart_suites() + workforce_mart_suites()
 
 
 def _interaction_checks() -> list[Expectation]:
@@ -221,6 +223,84 @@ def cx_mart_suites() -> list[TableSuite]:
                 *non_negative("conversation_count", "linked_count", "unlinked_count"),
                 *percent("linked_share_pct", "unlinked_share_pct"),
                 *at_most("linked_count", "conversation_count"),
+            ],
+        ),
+    ]
+
+
+def campaign_mart_suites() -> list[TableSuite]:
+    """Seed 000 marts: campaign KPIs per 15-minute interval, rolling windows, orphaned events."""
+    counts = ("contacted", "connected", "live_voice", "voicemail_count", "goal_completions")
+    rolling = (
+        "rolling_contacted",
+        "rolling_connected",
+        "rolling_voicemail_count",
+        "rolling_goal_completions",
+    )
+    return [
+        TableSuite(
+            "marts.campaign_kpis",
+            ("campaign_interval_id",),
+            [
+                *key("campaign_interval_id"),
+                *key("campaign_id", "interval_start_at"),
+                *non_negative(*counts, *rolling),
+                *at_most("connected", "contacted"),
+                *at_most("rolling_connected", "rolling_contacted"),
+                *at_most("interval_start_at", "interval_end_at"),
+                *ratio("connect_rate", "rolling_connect_rate"),
+                # pushed conversion events can outnumber connected calls in an interval
+                *ratio("conversion_rate", "rolling_conversion_rate", severity=WARNING),
+            ],
+        ),
+        TableSuite(
+            "marts.campaign_kpis_rolling",
+            ("campaign_window_id",),
+            [
+                *key("campaign_window_id"),
+                *key("campaign_id", "window_end_at"),
+                *non_negative(*rolling),
+                *at_most("rolling_connected", "rolling_contacted"),
+                *at_most("window_start_at", "window_end_at"),
+                *ratio("rolling_connect_rate"),
+                *ratio("rolling_conversion_rate", severity=WARNING),
+            ],
+        ),
+        TableSuite(
+            "marts.orphaned_conversion_events",
+            ("event_id",),
+            [*key("event_id"), *not_null("received_at"), *non_negative("duplicates_dropped")],
+        ),
+    ]
+
+
+def workforce_mart_suites() -> list[TableSuite]:
+    """Seed 001 marts: utilization per group and 15-minute interval, supervisor capacity."""
+    durations = ("on_queue_ms", "interacting_ms", "idle_ms", "not_responding_ms", "acw_ms")
+    return [
+        TableSuite(
+            "marts.agent_utilization",
+            ("group_interval_id",),
+            [
+                *key("group_interval_id"),
+                *key("group_type", "group_id", "interval_start_at"),
+                *accepted("group_type", GROUP_TYPES),
+                *non_negative(*durations, "agents_on_queue", "agents_interacting", "inactive_licence_agents"),
+                *at_most("utilization_numerator_ms", "utilization_denominator_ms"),
+                *at_most("agents_interacting", "agents_on_queue", severity=WARNING),
+                *percent("utilization_pct"),
+            ],
+        ),
+        TableSuite(
+            "marts.supervisor_campaign_capacity",
+            ("capacity_id",),
+            [
+                *key("capacity_id"),
+                *accepted("group_type", GROUP_TYPES),
+                *non_negative("contacted", "connected", "agents_on_queue", "agents_interacting"),
+                *at_most("connected", "contacted"),
+                *ratio("connect_rate"),
+                *percent("utilization_pct"),
             ],
         ),
     ]
