@@ -1,5 +1,6 @@
 {#
-    Dense 5-minute grid per campaign, from its first to its last call, with the counts
+    Dense 5-minute grid per campaign, over the 15-minute intervals from its first to its
+    last call, with the counts
     that campaign KPIs add up: intervals without calls are present with zeros so that
     15-minute intervals and rolling windows can carry values forward explicitly.
 #}
@@ -22,8 +23,8 @@ campaign_ranges as (
 
     select
         campaign_id,
-        min(five_minute_start_at) as first_interval_at,
-        max(five_minute_start_at) as last_interval_at
+        min(interval_start_at) as first_interval_at,
+        {{ dbt.dateadd('minute', 10, 'max(interval_start_at)') }} as last_interval_at
 
     from outbound_calls
     group by campaign_id

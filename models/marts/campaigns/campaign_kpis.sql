@@ -19,6 +19,12 @@ campaigns as (
 
 ),
 
+rolling_windows as (
+
+    select * from {{ ref('campaign_kpis_rolling') }}
+
+),
+
 aggregated_to_intervals as (
 
     select
@@ -82,19 +88,29 @@ final as (
         campaigns.campaign_name,
         carried_forward.interval_start_at,
         {{ dbt.dateadd('minute', 15, 'carried_forward.interval_start_at') }} as interval_end_at,
-        carried_forward.contacted_count,
-        carried_forward.connected_count,
-        carried_forward.live_voice_count,
-        carried_forward.voicemail_count,
-        carried_forward.goal_completion_count,
+        cast(carried_forward.contacted_count as {{ dbt.type_bigint() }}) as contacted,
+        cast(carried_forward.connected_count as {{ dbt.type_bigint() }}) as connected,
+        cast(carried_forward.live_voice_count as {{ dbt.type_bigint() }}) as live_voice,
+        cast(carried_forward.voicemail_count as {{ dbt.type_bigint() }}) as voicemail_count,
+        cast(carried_forward.goal_completion_count as {{ dbt.type_bigint() }}) as goal_completions,
         carried_forward.connect_rate,
         carried_forward.conversion_rate,
         carried_forward.interval_connect_rate is null as is_carried_forward,
+        rolling_windows.rolling_contacted,
+        rolling_windows.rolling_connected,
+        rolling_windows.rolling_voicemail_count,
+        rolling_windows.rolling_goal_completions,
+        rolling_windows.rolling_connect_rate,
+        rolling_windows.rolling_conversion_rate,
+        rolling_windows.is_carried_forward as is_rolling_carried_forward,
         {{ 'true' if var('voicemail_counts_as_connect') else 'false' }} as voicemail_counts_as_connect
 
     from carried_forward
     left join campaigns
         on carried_forward.campaign_id = campaigns.campaign_id
+    left join rolling_windows
+        on carried_forward.campaign_id = rolling_windows.campaign_id
+        and {{ dbt.dateadd('minute', 15, 'carried_forward.interval_start_at') }} = rolling_windows.window_end_at
 
 )
 
