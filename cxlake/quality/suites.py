@@ -47,6 +47,7 @@ CUSTOMER_TIERS = ("SMB", "Mid-Market", "Enterprise", "Strategic")
 GROUP_TYPES = ("queue", "skill_group")
 DURATION_COLUMNS = ("duration_ms", "handle_time_ms", "talk_time_ms", "hold_time_ms", "acw_time_ms")
 PE_CAMPAIGN_STATUSES = ("active", "paused", "archived")
+CAMPAIGN_SOURCES = ("predictive_engagement", "journey_action_map")
 # Join-rate thresholds on linked conversations, aligned with the dbt test on crm_join_audit
 # (fail above 30% unlinked, warn above 20%).
 JOIN_RATE_CRITICAL = 0.70
@@ -135,7 +136,7 @@ def staging_suites() -> list[TableSuite]:
 
 def mart_suites() -> list[TableSuite]:
     """One suite per mart (``models/marts``)."""
-    return cx_mart_suites() + campaign_mart_suites() + workforce_mart_suites()
+    return cx_mart_suites() + campaign_mart_suites() + workforce_mart_suites() + journey_mart_suites()
 
 
 def _interaction_checks() -> list[Expectation]:
@@ -301,6 +302,42 @@ def workforce_mart_suites() -> list[TableSuite]:
                 *at_most("connected", "contacted"),
                 *ratio("connect_rate"),
                 *percent("utilization_pct"),
+            ],
+        ),
+    ]
+
+
+def journey_mart_suites() -> list[TableSuite]:
+    """Seed 003 marts: the journey funnel fact (history by model version) and its campaigns."""
+    return [
+        TableSuite(
+            "marts.fact_predictive_journey",
+            ("journey_fact_id",),
+            [
+                *key("journey_fact_id"),
+                *key("campaign_id", "extraction_date", "step_id", "model_version"),
+                *accepted("campaign_source", CAMPAIGN_SOURCES),
+                *non_negative("contact_count", "step_sequence"),
+                *ratio(
+                    "conversion_rate",
+                    "average_score",
+                    "precision",
+                    "recall",
+                    "f1_score",
+                    "auc",
+                    "actual_conversion_rate",
+                    "predicted_conversion_rate",
+                ),
+                *not_null("pending_backfill"),
+            ],
+        ),
+        TableSuite(
+            "marts.dim_predictive_campaign",
+            ("campaign_id",),
+            [
+                *key("campaign_id"),
+                *accepted("campaign_source", CAMPAIGN_SOURCES),
+                *accepted("status", (*PE_CAMPAIGN_STATUSES, "inactive")),
             ],
         ),
     ]
