@@ -1,0 +1,128 @@
+"""``cxlake build``: dbt on ``CXLAKE_WAREHOUSE``, in-process, then a short summary of the marts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from cxlake import config
+
+PROJECT_DIR = config.PROJECT_DIR
+DBT_SUBCOMMANDS = frozenset(
+    {
+        "build", "run", "test", "seed", "snapshot", "compile", "parse", "docs", "source",
+        "list", "ls", "show", "debug", "clean", "run-operation", "retry", "clone",
+    }
+)
+SUMMARY_COMMANDS = frozenset({"build", "run"})
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What ``run_build`` prints after a successful build."""
+
+    rows_per_mart: dict[str, int]
+    crm_linked_pct: float | None
+    top_escalation_tier: tuple[str, float] | None
+
+    def format(self) -> str:
+        lines = ["marts:"]
+        lines += [f"  {name}: {rows:,} rows" for name, rows in self.rows_per_mart.items()]
+        if self.crm_linked_pct is None:
+            lines.append("CRM join rate: n/a (no conversations)")
+        else:
+            lines.append(f"CRM join rate: {self.crm_linked_pct:.1f}% of conversations linked to an account")
+        if self.top_escalation_tier is None:
+            lines.append("highest escalation rate: n/a")
+        else:
+            tier, rate = self.top_escalation_tier
+            lines.append(f"highest escalation rate (trailing 30 days): {tier} at {rate:.1f}%")
+        return "\n".join(lines)
+
+
+def dbt_command(dbt_args: list[str]) -> list[str]:
+    """The dbt argument list: ``build`` unless ``dbt_args`` starts with a dbt subcommand,
+    pointed at cxlake's project and profiles directories unless the caller chose others."""
+    args = dbt_args[1:] if dbt_args[:1] == ["--"] else list(dbt_args)
+    if not args or args[0] not in DBT_SUBCOMMANDS:
+        args = ["build", *args]
+    if "--project-dir" not in args:
+        args += ["--project-dir", str(PROJECT_DIR)]
+    if "--profiles-dir" not in args:
+        args += ["--profiles-dir", str(PROJECT_DIR)]
+    return args
+
+
+def run_build(dbt_args: list[str]) -> int:
+    """Run dbt (``build`` by default) in-process on the warehouse; return its exit code.
+
+    0 = success, 1 = dbt ran and something failed (model, test, snapshot), 2 = dbt could
+    not run (bad arguments, project or profile errors).
+    """
+    from dbt.cli.main import dbtRunner
+
+    warehouse = config.warehouse_path()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["CXLAKE_WAREHOUSE"] = str(warehouse)
+    args = dbt_command(dbt_args)
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        _close_dbt_connections()
+    if result.exception is not None:
+        print(f"cxlake build: dbt could not run: {result.exception}")
+        return 2
+    if not result.success:
+        return 1
+    if args[0] in SUMMARY_COMMANDS:
+        print(summarise(warehouse).format())
+    return 0
+
+
+def _close_dbt_connections() -> None:
+    """Release dbt-duckdb's process-wide DuckDB handle so readers (and the next stage) can open the file."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    DuckDBConnectionManager.close_all_connections()
+
+
+def summarise(warehouse: Path) -> BuildSummary:
+    """Rows per mart, CRM join rate and the tier with the highest escalation rate, read-only."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        marts = [
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = 'marts' order by table_name"
+            ).fetchall()
+        ]
+        rows = {name: _count(connection, name) for name in marts}
+        linked = _scalar(
+            connection,
+            "select linked_share_pct from marts.crm_join_audit where audit_level = 'overall'",
+            "crm_join_audit" in rows,
+        )
+        top = None
+        if "escalation_by_tier" in rows:
+            found = connection.execute(
+                "select customer_tier, escalation_rate_pct from marts.escalation_by_tier "
+                "where escalation_rate_pct is not null"
+                " order by escalation_rate_pct desc, customer_tier limit 1"
+            ).fetchone()
+            top = (str(found[0]), float(found[1])) if found else None
+    return BuildSummary(rows, linked, top)
+
+
+def _count(connection: duckdb.DuckDBPyConnection, mart: str) -> int:
+    found = connection.execute(f'select count(*) from marts."{mart}"').fetchone()
+    return int(found[0]) if found else 0
+
+
+def _scalar(connection: duckdb.DuckDBPyConnection, sql: str, present: bool) -> float | None:
+    if not present:
+        return None
+    found = connection.execute(sql).fetchone()
+    return float(found[0]) if found and found[0] is not None else None
