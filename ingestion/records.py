@@ -24,9 +24,8 @@ import pyarrow.compute as pc
 from ingestion.tables import Column, TableSpec
 
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})"
-REASON_MISSING = "missing required field"
+REASON_MISSING = "missing {field}"
 REASON_TIMESTAMP = "unparseable timestamp"
-REASON_STEP = "journey step without {field}"
 REASON_NOT_JSON = "record is not valid JSON"
 REASON_NOT_OBJECT = "record is not a JSON object"
 BATCH_ROWS = 50_000
@@ -121,11 +120,25 @@ class RawTransformer:
             selects.append(f"CAST({expression} AS {DERIVED_TYPES[name]}) AS {name}")
         selects.append(_case([(cond, fld) for cond, fld, _ in checks]) + " AS _q_field")
         selects.append(_case([(cond, _literal(reason)) for cond, _, reason in checks]) + " AS _q_reason")
+        selects.append(f"{self._key_text(spec, record_columns, context)} AS _q_key")
         extract = f"json_extract_string(j, [{paths}]) AS _v" if record_columns else "NULL::VARCHAR[] AS _v"
         return (
             f"WITH src AS (SELECT j::VARCHAR AS j, {extract} FROM {relation}), "
             f"typed AS (SELECT {', '.join(selects)} FROM src) SELECT * FROM typed"
         )
+
+    @staticmethod
+    def _key_text(spec: TableSpec, record_columns: list[Column], context: Mapping[str, Any]) -> str:
+        """The record's key as received (``a|b`` for composite keys), for quarantine rows."""
+        parts = []
+        for column in spec.keys:
+            if column.from_context:
+                parts.append(f"CAST({_literal(context.get(column.path[1:]))} AS VARCHAR)")
+            elif column.kind == "json":
+                parts.append(f"json_extract(j, {_literal(column.json_path)})::VARCHAR")
+            else:
+                parts.append(_raw_expr(record_columns.index(column)))
+        return f"NULLIF(concat_ws('|', {', '.join(parts)}), '')"
 
     @staticmethod
     def _typed(column: Column, raw: str) -> str:
@@ -143,7 +156,8 @@ class RawTransformer:
     def _checks(column: Column, raw: str) -> list[tuple[str, str, str]]:
         checks: list[tuple[str, str, str]] = []
         if column.required:
-            checks.append((f"({raw} IS NULL OR {raw} = '')", _literal(column.path), REASON_MISSING))
+            reason = REASON_MISSING.format(field=column.path.rsplit(".", 1)[-1])
+            checks.append((f"({raw} IS NULL OR {raw} = '')", _literal(column.path), reason))
         if column.kind in ("timestamp", "interval_start"):
             value = raw if column.kind == "timestamp" else f"split_part({raw}, '/', 1)"
             pattern = f"regexp_full_match({value}, '{TIMESTAMP_PATTERN}')"
@@ -163,7 +177,7 @@ class RawTransformer:
                 (
                     f"({position} IS NOT NULL)",
                     f"'steps[' || ({position} - 1) || '].{name}'",
-                    REASON_STEP.format(field=name),
+                    REASON_MISSING.format(field=name),
                 )
             )
         return checks
@@ -191,7 +205,7 @@ class RawTransformer:
         sql = self.build_sql(spec, "(SELECT NULL::VARCHAR AS j WHERE false)", meta)
         cursor = self.con.cursor()
         try:
-            empty = cursor.sql(sql).to_arrow_table().drop_columns(["_q_field", "_q_reason"])
+            empty = cursor.sql(sql).to_arrow_table().drop_columns(["_q_field", "_q_reason", "_q_key"])
             return _keys_required(spec, empty)
         finally:
             cursor.close()
@@ -237,7 +251,7 @@ def _case(branches: list[tuple[str, str]]) -> str:
 
 def _split_batch(spec: TableSpec, table: pa.Table, meta: LoadMeta) -> Split:
     bad = pc.is_valid(table["_q_reason"])
-    good_rows = table.filter(pc.invert(bad)).drop_columns(["_q_field", "_q_reason"])
+    good_rows = table.filter(pc.invert(bad)).drop_columns(["_q_field", "_q_reason", "_q_key"])
     bad_rows = table.filter(bad)
     return Split(_keys_required(spec, good_rows), quarantine_rows(spec, bad_rows, meta))
 
@@ -273,9 +287,7 @@ def quarantine_rows(spec: TableSpec, bad: pa.Table, meta: LoadMeta) -> pa.Table:
     """Quarantine rows for the invalid records of one batch."""
     if bad.num_rows == 0:
         return QUARANTINE_SCHEMA.empty_table()
-    key_names = [c.name for c in spec.keys]
-    keys = [[_key_text(bad[name][i].as_py()) for name in key_names] for i in range(bad.num_rows)]
-    record_keys = ["|".join(k for k in row if k is not None) or None for row in keys]
+    record_keys = bad["_q_key"].to_pylist()
     fields = bad["_q_field"].to_pylist()
     raws = bad["payload"].to_pylist()
     ids = [_quarantine_id(spec.name, f, r) for f, r in zip(fields, raws, strict=True)]
@@ -311,14 +323,6 @@ def rejected_texts(spec: TableSpec, texts: list[str], reason: str, meta: LoadMet
         },
         schema=QUARANTINE_SCHEMA,
     )
-
-
-def _key_text(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
 
 
 def _quarantine_id(resource: str, field: str | None, raw: str) -> str:
