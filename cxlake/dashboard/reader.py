@@ -55,7 +55,7 @@ class MartReader:
         self.audience = audience
         db = self.publication / PUBLISHED_DB
         self._con = duckdb.connect(str(db), read_only=True)
-        self._con.execute("set TimeZone = 'UTC'")
+        self._con.sql("set TimeZone = 'UTC'")
         self._tables: dict[str, str] = {}
         self._columns = self._catalog_columns()
         self.partner = self._resolve_partner() if audience.kind == BPO else None
@@ -73,7 +73,7 @@ class MartReader:
 
     def _catalog_columns(self) -> dict[str, set[str]]:
         """Columns per mart, from schema ``marts`` if the file has one, else its default schema."""
-        rows = self._con.execute(
+        rows = self._con.sql(
             "select table_schema, table_name, column_name from information_schema.columns "
             "where table_catalog = current_database() and table_schema in ('marts', 'main') "
             "order by table_schema = 'marts'"
@@ -119,7 +119,7 @@ class MartReader:
             params.append(self.partner.division_id)
         if order_by:
             sql += " order by " + ", ".join(map(_quote, order_by))
-        return self._con.execute(sql, params).df()
+        return self._con.sql(sql, params=params).to_arrow_table().to_pandas()
 
     def _resolve_partner(self) -> Partner:
         """Find the partner named by ``bpo:<division id or partner name>`` (one SQL lookup, one row)."""
@@ -127,13 +127,14 @@ class MartReader:
         for mart in ("bpo_daily_metrics", "bpo_interval_metrics"):
             if mart not in self._columns:
                 continue
-            row = self._con.execute(
+            rows = self._con.sql(
                 f"select division_id, partner_name, time_zone from {self._relation(mart)} "
                 "where division_id = ? or lower(partner_name) = lower(?) limit 1",
-                [wanted, wanted],
-            ).fetchone()
-            if row is not None:
-                return Partner(str(row[0]), str(row[1]), str(row[2]))
+                params=[wanted, wanted],
+            ).fetchall()
+            if rows:
+                division_id, partner_name, time_zone = rows[0]
+                return Partner(str(division_id), str(partner_name), str(time_zone))
         raise PublicationError(
             f"audience 'bpo:{wanted}': no partner division with that id or partner name "
             f"in the BPO marts of {self.publication}"
