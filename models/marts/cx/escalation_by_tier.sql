@@ -21,6 +21,7 @@ interactions_in_window as (
     cross join window_bounds
     where interactions.conversation_date between cast(window_bounds.window_start_date as date) and window_bounds.as_of_date
         and interactions.customer_tier is not null
+        and not interactions.is_in_flight
 
 ),
 

@@ -21,6 +21,7 @@ interactions_by_week as (
 
     from interactions
     where customer_tier is not null
+        and not is_in_flight
 
 ),
 

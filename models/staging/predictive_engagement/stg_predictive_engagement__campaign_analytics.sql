@@ -4,7 +4,7 @@ source as (
 
     select * from {{ source_or_empty('predictive_engagement', 'campaign_analytics', {
         'payload': 'varchar',
-        '_extracted_at': 'timestamp with time zone',
+        'extracted_at': 'timestamp with time zone',
     }) }}
 
 ),
@@ -15,7 +15,7 @@ renamed as (
         {{ json_text('payload', '$.campaignId') }} as campaign_id,
         {{ parse_utc_timestamp(json_text('payload', '$.dateFrom')) }} as date_from,
         {{ parse_utc_timestamp(json_text('payload', '$.dateTo')) }} as date_to,
-        {{ to_utc_timestamp('_extracted_at') }} as extracted_at,
+        {{ to_utc_timestamp('extracted_at') }} as extracted_at,
         {{ json_integer('payload', '$.metrics.totalContacts') }} as total_contacts,
         {{ json_integer('payload', '$.metrics.totalConverted') }} as total_converted,
         {{ json_number('payload', '$.metrics.overallConversionRate') }} as overall_conversion_rate,

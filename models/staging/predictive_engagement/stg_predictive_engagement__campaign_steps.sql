@@ -4,7 +4,7 @@ source as (
 
     select * from {{ source_or_empty('predictive_engagement', 'campaign_analytics', {
         'payload': 'varchar',
-        '_extracted_at': 'timestamp with time zone',
+        'extracted_at': 'timestamp with time zone',
     }) }}
 
 ),
@@ -14,7 +14,7 @@ extractions as (
     select
         {{ json_text('payload', '$.campaignId') }} as campaign_id,
         {{ parse_utc_timestamp(json_text('payload', '$.dateFrom')) }} as date_from,
-        {{ to_utc_timestamp('_extracted_at') }} as extracted_at,
+        {{ to_utc_timestamp('extracted_at') }} as extracted_at,
         payload
 
     from source

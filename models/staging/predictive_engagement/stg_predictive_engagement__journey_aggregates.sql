@@ -1,3 +1,8 @@
+{#-
+    One raw row per (action map, P1D interval): payload = one aggregates `data[]` element
+    (`interval`, `metrics[]`) plus its `group`. One row per metric here.
+-#}
+
 with
 
 source as (
@@ -9,10 +14,11 @@ source as (
 
 ),
 
-groups as (
+intervals as (
 
     select
         {{ json_text('payload', '$.group.journeyActionMapId') }} as action_map_id,
+        {{ json_text('payload', '$.interval') }} as interval_text,
         {{ to_utc_timestamp('_extracted_at') }} as extracted_at,
         payload
 
@@ -20,27 +26,9 @@ groups as (
 
 ),
 
-intervals as (
-
-    {{ json_array_rows('groups', 'payload', '$.data', ['action_map_id', 'extracted_at'], 'interval_data', 'interval_index') }}
-
-),
-
-intervals_renamed as (
-
-    select
-        action_map_id,
-        extracted_at,
-        {{ json_text('interval_data', '$.interval') }} as interval_text,
-        interval_data
-
-    from intervals
-
-),
-
 metrics as (
 
-    {{ json_array_rows('intervals_renamed', 'interval_data', '$.metrics', ['action_map_id', 'extracted_at', 'interval_text'], 'metric', 'metric_index') }}
+    {{ json_array_rows('intervals', 'payload', '$.metrics', ['action_map_id', 'interval_text', 'extracted_at'], 'metric', 'metric_index') }}
 
 ),
 

@@ -4,7 +4,7 @@ source as (
 
     select * from {{ source_or_empty('predictive_engagement', 'scorecard_analytics', {
         'payload': 'varchar',
-        '_extracted_at': 'timestamp with time zone',
+        'extracted_at': 'timestamp with time zone',
         'pending_backfill': 'boolean',
     }) }}
 
@@ -25,7 +25,7 @@ renamed as (
         {{ json_number('payload', '$.performanceMetrics.actualConversionRate') }} as actual_conversion_rate,
         {{ json_number('payload', '$.performanceMetrics.predictedConversionRate') }} as predicted_conversion_rate,
         coalesce(pending_backfill, false) as is_pending_backfill,
-        {{ to_utc_timestamp('_extracted_at') }} as extracted_at
+        {{ to_utc_timestamp('extracted_at') }} as extracted_at
 
     from source
 
