@@ -370,8 +370,13 @@ def _sample(result: ExpectationValidationResult, pair: list[str]) -> list[dict[s
 
 
 def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
+    """A JSON-friendly scalar: missing values as None, numpy scalars as Python, timestamps as ISO."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
     return value

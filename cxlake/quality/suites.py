@@ -136,7 +136,13 @@ def staging_suites() -> list[TableSuite]:
 
 def mart_suites() -> list[TableSuite]:
     """One suite per mart (``models/marts``)."""
-    return cx_mart_suites() + campaign_mart_suites() + workforce_mart_suites() + journey_mart_suites()
+    return (
+        cx_mart_suites()
+        + campaign_mart_suites()
+        + workforce_mart_suites()
+        + journey_mart_suites()
+        + bpo_mart_suites()
+    )
 
 
 def _interaction_checks() -> list[Expectation]:
@@ -343,6 +349,50 @@ def journey_mart_suites() -> list[TableSuite]:
     ]
 
 
+def bpo_mart_suites() -> list[TableSuite]:
+    """Seed 004 marts: partner metrics per 5-minute interval and per partner-local day, labels."""
+    counts = ("offered_count", "handled_count", "abandoned_count", "answered_within_target_count")
+    durations = ("handle_time_ms", "interacting_ms", "on_queue_status_ms")
+
+    def partner_checks() -> list[Expectation]:
+        return [
+            *not_null("partner_name", "time_zone"),
+            *non_negative(*counts, *durations, "handle_time_count", "aht_seconds"),
+            *percent("occupancy_pct", "service_level_pct"),
+            *at_most("interacting_ms", "on_queue_status_ms"),
+            # a contact is offered in one interval and may be answered in the next
+            *at_most("handled_count", "offered_count", severity=WARNING),
+            *at_most("answered_within_target_count", "offered_count", severity=WARNING),
+        ]
+
+    return [
+        TableSuite(
+            "marts.bpo_interval_metrics",
+            ("partner_interval_id",),
+            [
+                *key("partner_interval_id"),
+                *key("division_id", "interval_start_utc"),
+                *partner_checks(),
+                *at_most("interval_start_utc", "interval_end_utc"),
+            ],
+        ),
+        TableSuite(
+            "marts.bpo_daily_metrics",
+            ("partner_day_id",),
+            [*key("partner_day_id"), *key("division_id", "local_date"), *partner_checks()],
+        ),
+        TableSuite(
+            "marts.bpo_metric_labels",
+            ("metric_id",),
+            [
+                *key("metric_id"),
+                *not_null("business_label"),
+                *accepted("unit", ("count", "seconds", "percent")),
+            ],
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class ValidationPlan:
     """What one validation run checks: table suites (in order), measures, reconciliation."""
@@ -387,6 +437,20 @@ def measures() -> list[Measure]:
             ("conversation_id",),
             _checksum("conversation_id"),
         ),
+        *_bpo_measures(),
+    ]
+
+
+def _sum(column: str) -> Callable[[pd.DataFrame], float]:
+    return lambda frame: float(frame[column].sum())
+
+
+def _bpo_measures() -> list[Measure]:
+    """Daily partner metrics are sums of the interval ones: the totals must agree."""
+    return [
+        Measure(f"bpo_{grain}_{column}", f"marts.bpo_{grain}_metrics", (column,), _sum(column))
+        for grain in ("interval", "daily")
+        for column in ("offered_count", "handled_count")
     ]
 
 
@@ -396,6 +460,8 @@ def reconciliation() -> list[Expectation]:
         ("raw_conversations", "staged_conversations"),
         ("staged_conversations", "unified_interactions"),
         ("raw_conversation_ids_checksum", "unified_conversation_ids_checksum"),
+        ("bpo_interval_offered_count", "bpo_daily_offered_count"),
+        ("bpo_interval_handled_count", "bpo_daily_handled_count"),
     ]
     return [
         with_severity(gxe.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b), "critical")
