@@ -65,6 +65,7 @@ def publish(warehouse: Path, out_dir: Path, keep: int = KEEP_VERSIONS) -> Path:
         raise
     _swap_current(out_dir, final)
     _prune(versions, keep=max(keep, 1), current=final)
+    print(f"published {len(relations)} marts to {final} (readers: {out_dir / 'current' / PUBLISHED_DB})")
     return final
 
 
