@@ -178,8 +178,8 @@ def _plan(tenant: Any) -> dict[str, Any]:
 def apply_hostile_plan(tenant: Any) -> None:
     """Corrupt the manifest's planned bad records and add its unknown fields.
 
-    Conversations are re-serialised in place (their index keeps the clean
-    instants); other records get a corrupted copy in ``tenant.overlay`` so that
+    Conversations get corrupted bytes beside their clean ones (their index keeps
+    the clean instants); other records get a corrupted copy in ``tenant.overlay`` so that
     filters and lookups still see the clean values while answers carry the bad ones.
     """
     plan = _plan(tenant)
@@ -198,9 +198,9 @@ def apply_hostile_plan(tenant: Any) -> None:
             target = next((c for c in tenant.conversations if c.conversation_id == key), None)
             if target is None:
                 raise ValueError(f"{where}: conversation {key!r} not found")
-            record = orjson.loads(target.raw)
+            record = orjson.loads(target.served)
             corrupt_field(record, field, reason)
-            target.raw = orjson.dumps(record)
+            target.corrupted = orjson.dumps(record)
             continue
         record = next((r for r in tenant.records(source, resource) if key_matches(r, fields, key)), None)
         if record is None:

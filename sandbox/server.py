@@ -234,16 +234,14 @@ class SimulatorApp:
         return fault
 
     def _fault_response(self, route: Route, fault: Fault, headers: dict[str, str]) -> Response:
-        if fault.kind == "rate":
-            if route.api == "salesforce":
-                error = ApiError(403, "REQUEST_LIMIT_EXCEEDED", "ConcurrentRequests Limit exceeded.")
-            else:
-                error = self._too_many(1, headers)
+        if fault.kind == "rate" and route.api != "salesforce":
+            error = self._too_many(1, headers)
         else:
+            status = fault.status if fault.kind == "error" else 503
             codes = {500: "internal.server.error", 503: "service.unavailable", 504: "request.timeout"}
-            error = ApiError(fault.status, codes[fault.status], "The sandbox injected a transient failure")
+            error = ApiError(status, codes[status], "The sandbox injected a transient failure")
             if route.api == "salesforce":
-                error.code = "SERVER_UNAVAILABLE" if fault.status != 500 else "UNKNOWN_EXCEPTION"
+                error.code = "UNKNOWN_EXCEPTION" if status == 500 else "SERVER_UNAVAILABLE"
         response = self._error_response(route.api, error)
         response.headers.update({**headers, **error.headers})
         return response
@@ -281,6 +279,8 @@ def _oauth_error(code: str, description: str) -> Response:
 def _make_handler(app: SimulatorApp) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # one small answer must not wait for a delayed ACK
+        wbufsize = 1 << 16  # headers and body leave in one write; flushed after each request
         server_version = "cxlake-sandbox/1"
 
         def _serve(self) -> None:

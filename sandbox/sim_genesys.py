@@ -414,10 +414,15 @@ class GenesysApi:
         if match is None:
             total = len(indexes)
             page = [
-                strip_attributes(conversations[i].raw) for i in indexes[(number - 1) * size : number * size]
+                strip_attributes(conversations[i].served)
+                for i in indexes[(number - 1) * size : number * size]
             ]
         else:
-            matching = [record for i in indexes if match(record := strip_attributes(conversations[i].raw))]
+            matching = [
+                strip_attributes(conversations[i].served)
+                for i in indexes
+                if match(orjson.loads(conversations[i].raw))
+            ]
             total = len(matching)
             page = matching[(number - 1) * size : number * size]
         answer: dict[str, Any] = {"totalHits": total}
@@ -499,7 +504,7 @@ class GenesysApi:
         offset = decode_cursor(cursor, "cursor", job.job_id) if cursor else 0
         chosen = job.indexes[offset : offset + size]
         conversations = self.tenant.conversations
-        parts = [b'{"conversations":[', b",".join(conversations[i].raw for i in chosen), b"]"]
+        parts = [b'{"conversations":[', b",".join(conversations[i].served for i in chosen), b"]"]
         if offset + size < len(job.indexes):
             parts.append(b',"cursor":"' + encode_cursor(offset + size, job.job_id).encode() + b'"')
         parts.append(b',"dataAvailabilityDate":"' + genesys_time(self._availability_ms()).encode() + b'"}')

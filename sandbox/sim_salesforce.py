@@ -104,12 +104,11 @@ class SalesforceApi:
         self, sobject: str, version: str, record: dict[str, Any], fields: list[str]
     ) -> dict[str, Any]:
         served = self.ctx.tenant.served(record)
-        out: dict[str, Any] = {
-            "attributes": {
-                "type": sobject,
-                "url": f"/services/data/{version}/sobjects/{sobject}/{record['Id']}",
-            }
+        attributes = served.get("attributes") or {
+            "type": sobject,
+            "url": f"/services/data/{version}/sobjects/{sobject}/{record['Id']}",
         }
+        out: dict[str, Any] = {"attributes": attributes}
         for name in fields:
             if "." in name:
                 relation, sub = name.split(".", 1)

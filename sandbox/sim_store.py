@@ -31,7 +31,12 @@ class Conversation:
     conversation_id: str
     start_ms: int
     end_ms: int | None
-    raw: bytes
+    raw: bytes  # clean JSON, with attributes
+    corrupted: bytes | None = None  # what the hostile plan serves instead
+
+    @property
+    def served(self) -> bytes:
+        return self.corrupted if self.corrupted is not None else self.raw
 
 
 @dataclass
