@@ -86,7 +86,7 @@ ROUTING_DELAY_MS = {
     "tier2": 30_000,
 }
 WEEKEND_FACTOR = 0.6
-SURGE_MS = 15 * 60_000
+SURGE_MS = 5 * 60_000
 _MEDIA = {
     "voice": "voice",
     "callback": "callback",
@@ -154,6 +154,7 @@ class Leg:
     """An agent participant being built."""
 
     participant: dict[str, Any]
+    answered: int
     interact_end: int
     wrapup_end: int
 
@@ -199,6 +200,7 @@ class Simulator:
         self.out = conversations
         self.truth = Truth(release_ms)
         self.queues = {queue.name: _QueueInfo(queue) for queue in queue_by_name().values()}
+        self._queue_division = {info.id: info.division_id for info in self.queues.values()}
         self.wrapup_ids = {
             name: org_id("wrapupcode", name) for name, _ in (*INBOUND_WRAPUPS, *OUTBOUND_WRAPUPS)
         }
@@ -281,9 +283,9 @@ class Simulator:
         return arrivals
 
     def _surge(self, arrivals: list[tuple[int, int, str, Any]]) -> None:
-        """A late surge in the last 15 minutes, so the period ends with conversations in flight."""
+        """A late surge in the last 5 minutes, so the period ends with conversations in flight."""
         surge = [stream for stream in STREAMS if stream.kind in ("voice", "chat", "email")]
-        for number in range(max(6, self.n_target // 2_000)):
+        for number in range(max(10, self.n_target // 1_000)):
             stream = surge[number % len(surge)]
             at = self.period_end_ms - self.rng.randrange(1_000, SURGE_MS)
             arrivals.append((at, len(arrivals), stream.kind, stream))
@@ -497,7 +499,33 @@ class Simulator:
             self.truth.observe(queue.id, media, "oInteracting")
         self.router.take(agent_index, wrap_end)
         self.timelines.interact(agent, alert_ms, wrap_end)
-        return Leg(participant, end, wrap_end)
+        return Leg(participant, answer, end, wrap_end)
+
+    def _queue_to_agent(
+        self,
+        participants: list[dict[str, Any]],
+        queue: _QueueInfo,
+        kind: str,
+        media: str,
+        direction: str,
+        peer: str,
+        enter_ms: int,
+        wrapup: str,
+        transfer: str | None,
+        extra: dict[str, Any] | None,
+    ) -> tuple[Leg | None, int]:
+        """Acd participant (+ agent participant when answered). Returns (leg, when the customer leaves it)."""
+        agent_index, at = self._route(queue, kind, media, enter_ms)
+        if agent_index is None:
+            participants.append(self._acd(queue, media, peer, enter_ms, at, False, extra))
+            self.truth.abandoned += 1
+            return None, at
+        leg = self._agent_leg(
+            agent_index, queue, media, direction, peer, at, enter_ms, kind, wrapup, transfer, extra
+        )
+        participants.append(self._acd(queue, media, peer, enter_ms, leg.answered, True, extra))
+        participants.append(leg.participant)
+        return leg, leg.interact_end
 
     def _serve(
         self,
@@ -513,51 +541,27 @@ class Simulator:
         extra: dict[str, Any] | None = None,
     ) -> int:
         """Queue -> agent (-> Tier 2 transfer when ``escalate``). Returns when the customer leaves."""
-        agent_index, at = self._route(queue, kind, media, enter_ms)
-        participants.append(self._acd(queue, media, peer, enter_ms, at, agent_index is not None, extra))
-        if agent_index is None:
-            self.truth.abandoned += 1
-            return at
         transfer = self.rng.choice(("consult", "blind")) if escalate else None
-        leg = self._agent_leg(
-            agent_index,
-            queue,
-            media,
-            direction,
-            peer,
-            at,
-            enter_ms,
-            kind,
-            "Escalated to Tier 2" if transfer else wrapup,
-            transfer,
-            extra,
+        first_wrapup = "Escalated to Tier 2" if transfer else wrapup
+        leg, leave = self._queue_to_agent(
+            participants, queue, kind, media, direction, peer, enter_ms, first_wrapup, transfer, extra
         )
-        participants.append(leg.participant)
-        if transfer is None:
-            return leg.interact_end
+        if leg is None or transfer is None:
+            return leave
         self.truth.transferred += 1
-        tier2 = self.queues[TIER2_QUEUE]
-        second_index, second_at = self._route(tier2, "tier2", media, leg.interact_end)
-        participants.append(
-            self._acd(tier2, media, peer, leg.interact_end, second_at, second_index is not None, extra)
-        )
-        if second_index is None:
-            return second_at
-        second = self._agent_leg(
-            second_index,
-            tier2,
+        _second, leave = self._queue_to_agent(
+            participants,
+            self.queues[TIER2_QUEUE],
+            "tier2",
             media,
             direction,
             peer,
-            second_at,
             leg.interact_end,
-            "tier2",
             self._inbound_wrapup(),
             None,
             extra,
         )
-        participants.append(second.participant)
-        return second.interact_end
+        return leave
 
     def _inbound_wrapup(self) -> str:
         return self.rng.choices(self._inbound_names, self._inbound_weights)[0]
@@ -635,9 +639,6 @@ class Simulator:
         end = self._serve(
             participants, queue, kind, media, "inbound", customer_session, enter, escalate, wrapup
         )
-        abandoned = any(
-            p["purpose"] == "acd" and p["sessions"][0]["metrics"][1][0] == "tAbandon" for p in participants
-        )
         self._emit(
             start_ms,
             kind,
@@ -646,7 +647,7 @@ class Simulator:
             session,
             customer_metrics,
             end,
-            "client" if abandoned else "endpoint",
+            "client" if _abandoned(participants) else "endpoint",
             attributes,
             tier,
             queue.division_id,
@@ -795,7 +796,7 @@ class Simulator:
                     self.outbound.wrapped_up(
                         campaign, contact_id, wrapup, wrapup in RIGHT_PARTY_CODES, last_segment["segmentEnd"]
                     )
-            disconnect = "endpoint"
+            disconnect = "client" if _abandoned(participants) else "endpoint"
         elif disposition == "machine":
             metrics.append(("nConnected", 1, connected))
             end = connected + rng.randrange(3_000, 10_000)
@@ -853,7 +854,7 @@ class Simulator:
             "conversationStart": start_ms,
             "conversationEnd": 0,
             "originatingDirection": originating,
-            "divisionIds": [division_id],
+            "divisionIds": self._divisions(division_id, participants),
         }
         if _MEDIA[kind] in ("voice", "callback"):
             record["mediaStatsMinConversationMos"] = round(self.rng.uniform(3.6, 4.5), 2)
@@ -866,6 +867,17 @@ class Simulator:
             customer["attributes"] = attributes
         self._count(record, ended, facts, attributes, tier, kind, start_ms)
         self.out.write(record)
+
+    def _divisions(self, first: str, participants: list[dict[str, Any]]) -> list[str]:
+        """The conversation's division, then those of every queue it went through (first-seen order)."""
+        divisions = [first]
+        for participant in participants:
+            if participant["purpose"] == "acd":
+                queue_id = participant["sessions"][0]["segments"][0]["queueId"]
+                division = self._queue_division[queue_id]
+                if division not in divisions:
+                    divisions.append(division)
+        return divisions
 
     def _count(
         self,
@@ -892,6 +904,14 @@ class Simulator:
             side[tier].add(facts.escalated)
             if len(self.first_ended_ids) < 50:
                 self.first_ended_ids.append(record["conversationId"])
+
+
+def _abandoned(participants: list[dict[str, Any]]) -> bool:
+    """True when the customer hung up in a queue (an acd participant with tAbandon), before formatting."""
+    return any(
+        p["purpose"] == "acd" and any(name == "tAbandon" for name, _, _ in p["sessions"][0]["metrics"])
+        for p in participants
+    )
 
 
 @dataclass(slots=True)
