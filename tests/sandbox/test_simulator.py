@@ -7,6 +7,9 @@ the simulator itself.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -647,6 +650,22 @@ def test_aggregates_sum_matches_conversations(client: Client, small_tenant: Path
                         stats["count"] if metric["metric"] == "nOffered" else stats["sum"]
                     )
         assert totals == {"nOffered": offered, "tHandle": handle}
+    by_division = client.post(
+        "/api/v2/analytics/conversations/aggregates/query",
+        {"interval": interval, "groupBy": ["divisionId"], "metrics": ["nOffered"]},
+    ).json()["results"]
+    division = by_division[0]["group"]["divisionId"]
+    filtered = client.post(
+        "/api/v2/analytics/conversations/aggregates/query",
+        {
+            "interval": interval,
+            "groupBy": ["divisionId"],
+            "metrics": ["nOffered"],
+            "filter": {"type": "and", "predicates": [{"dimension": "divisionId", "value": division}]},
+        },
+    ).json()["results"]
+    mine = next(r for r in filtered if r["group"]["divisionId"] == division)
+    assert mine == by_division[0] and mine["data"][0]["metrics"][0]["stats"]["count"] > 0
     manila = client.post(
         "/api/v2/analytics/conversations/aggregates/query",
         {"interval": interval, "granularity": "P1D", "timeZone": "Asia/Manila", "metrics": ["nOffered"]},
@@ -799,3 +818,29 @@ def clean_and_served(
         assert page.pop("nextPageUri") is None
         served_days[(campaign_id, date_from)] = page
     return clean, served_days
+
+
+def test_cli_serve_prints_url_and_credentials(small_tenant: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "cxlake.cli",
+        "sandbox",
+        "serve",
+        "--data",
+        str(small_tenant),
+        "--port",
+        "0",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        url = first.split(" at ")[1].split()[0]
+        rest = "".join(process.stdout.readline() for _ in range(3))
+        assert "cxlake-sandbox:cxlake-sandbox-secret" in rest and "cxlake-sandbox-admin" in rest
+        token = requests.post(url + "/oauth/token", auth=READ, data={"grant_type": "client_credentials"})
+        assert token.status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
