@@ -38,23 +38,27 @@ DASHBOARDS: dict[str, tuple[str, ...]] = {
 _CAMPAIGN_KPIS = (
     "campaign_id",
     "campaign_name",
-    "interval_start",
+    "interval_start_at",
     "contacted",
     "connected",
     "voicemail_count",
-    "connect_rate_pct",
     "goal_completions",
-    "conversion_rate_pct",
+    "connect_rate",
+    "conversion_rate",
+    "is_carried_forward",
     "rolling_contacted",
     "rolling_connected",
-    "rolling_connect_rate_pct",
     "rolling_goal_completions",
-    "is_carried_forward",
+    "rolling_connect_rate",
+    "rolling_conversion_rate",
+    "is_rolling_carried_forward",
+    "voicemail_counts_as_connect",
 )
 _AGENT_UTILIZATION = (
-    "interval_start",
-    "skill_group_id",
-    "skill_group_name",
+    "group_type",
+    "group_id",
+    "group_name",
+    "interval_start_at",
     "agents_on_queue",
     "agents_interacting",
     "inactive_licence_agents",
@@ -63,14 +67,19 @@ _AGENT_UTILIZATION = (
     "utilization_pct",
 )
 _CAPACITY = (
-    "interval_start",
     "campaign_id",
     "campaign_name",
-    "skill_group_id",
-    "skill_group_name",
+    "interval_start_at",
+    "group_type",
+    "group_id",
+    "group_name",
+    "is_mapped_to_campaign",
+    "has_handled_campaign_calls",
     "contacted",
     "agents_on_queue",
-    "utilization_pct",
+    "inactive_licence_agents",
+    "utilization_numerator_ms",
+    "utilization_denominator_ms",
 )
 _ESCALATION_BY_TIER = (
     "customer_tier",
@@ -78,18 +87,28 @@ _ESCALATION_BY_TIER = (
     "escalations",
     "escalation_rate_pct",
     "avg_handle_time_minutes",
+    "window_start_date",
+    "as_of_date",
 )
 _ESCALATION_WEEKLY = (
-    "week_start",
+    "week_start_date",
     "customer_tier",
     "total_contacts",
     "escalations",
     "escalation_rate_pct",
-    "release_name",
-    "release_date",
+    "releases_in_week",
+    "latest_release_name",
+    "latest_release_date",
 )
-_BOT_CONTAINMENT = ("industry", "total_contacts", "bot_containment_pct", "abandon_rate_pct")
-_CRM_JOIN_AUDIT = ("audit_level", "audit_key", "total_conversations", "linked_conversations", "unlinked_pct")
+_BOT_CONTAINMENT = (
+    "industry",
+    "total_contacts",
+    "bot_containment_pct",
+    "abandon_rate_pct",
+    "window_start_date",
+    "as_of_date",
+)
+_CRM_JOIN_AUDIT = ("audit_level", "audit_key", "conversation_count", "linked_count", "unlinked_share_pct")
 _JOURNEY = (
     "campaign_id",
     "extraction_date",
@@ -98,7 +117,6 @@ _JOURNEY = (
     "step_sequence",
     "model_version",
     "contact_count",
-    "conversion_rate",
     "precision",
     "recall",
     "f1_score",
@@ -110,8 +128,8 @@ _BPO_INTERVAL = (
     "partner_name",
     "time_zone",
     "interval_start_local",
-    "offered",
-    "handled",
+    "offered_count",
+    "handled_count",
     "aht_seconds",
     "occupancy_pct",
     "service_level_pct",
@@ -121,12 +139,13 @@ _BPO_DAILY = (
     "partner_name",
     "time_zone",
     "local_date",
-    "offered",
-    "handled",
+    "offered_count",
+    "handled_count",
     "aht_seconds",
     "occupancy_pct",
     "service_level_pct",
 )
+_BPO_LABELS = ("metric_id", "business_label", "unit")
 
 _SHARED_MARTS: dict[str, tuple[str, ...]] = {
     "campaign_kpis": _CAMPAIGN_KPIS,
@@ -139,18 +158,25 @@ _SHARED_MARTS: dict[str, tuple[str, ...]] = {
     "dim_predictive_campaign": _JOURNEY_CAMPAIGN,
     "bpo_interval_metrics": _BPO_INTERVAL,
     "bpo_daily_metrics": _BPO_DAILY,
+    "bpo_metric_labels": _BPO_LABELS,
 }
 
 ALLOWED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     INTERNAL: {**_SHARED_MARTS, "escalation_by_tier": (*_ESCALATION_BY_TIER, "avg_customer_ltv")},
     SUPERVISOR: {**_SHARED_MARTS, "escalation_by_tier": _ESCALATION_BY_TIER},
     FINANCE: {**_SHARED_MARTS, "escalation_by_tier": (*_ESCALATION_BY_TIER, "avg_customer_ltv")},
-    BPO: {"bpo_interval_metrics": _BPO_INTERVAL, "bpo_daily_metrics": _BPO_DAILY},
+    BPO: {
+        "bpo_interval_metrics": _BPO_INTERVAL,
+        "bpo_daily_metrics": _BPO_DAILY,
+        "bpo_metric_labels": _BPO_LABELS,
+    },
 }
 """Per audience kind, per mart: the exact columns read. A mart not listed is not readable."""
 
 PARTNER_KEY = "division_id"
-"""Row filter column of partner audiences, on every mart they may read."""
+PARTNER_SCOPED_MARTS = frozenset({"bpo_interval_metrics", "bpo_daily_metrics"})
+"""Marts whose rows belong to one partner: a partner audience reads them ``where division_id = ?``.
+Any other mart a partner may read (metric labels) holds no partner rows at all."""
 
 
 class AudienceError(ValueError):

@@ -1,7 +1,8 @@
 """Dashboard 5, BPO partner (seed 004): AHT and occupancy per 5-minute interval, daily roll-up.
 
 For a ``bpo:<division>`` audience the reader has already restricted every row to that
-partner's division in SQL; internal audiences see one block per partner.
+partner's division in SQL; internal audiences see one block per partner. Metric names
+are the business labels of ``bpo_metric_labels``.
 """
 
 from __future__ import annotations
@@ -19,39 +20,23 @@ PRIVACY_NOTE = (
 )
 
 
-def _interval_figure(intervals: pd.DataFrame, time_zone: str) -> go.Figure:
+def _line(x: pd.Series, y: pd.Series, name: str, color: str, markers: bool = False) -> go.Scatter:
+    mode = "lines+markers" if markers else "lines"
+    return go.Scatter(x=x, y=y, mode=mode, name=name, line={"color": color, "width": 1.5 if markers else 1})
+
+
+def _interval_figure(intervals: pd.DataFrame, time_zone: str, labels: dict[str, str]) -> go.Figure:
+    aht, occupancy = labels["aht_seconds"], labels["occupancy_pct"]
     figure = make_subplots(
         rows=2,
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.08,
-        subplot_titles=(
-            "Average handle time (seconds) per 5-minute interval",
-            "Occupancy % per 5-minute interval",
-        ),
+        subplot_titles=(f"{aht} per 5-minute interval", f"{occupancy} per 5-minute interval"),
     )
-    figure.add_trace(
-        go.Scatter(
-            x=intervals["interval_start_local"],
-            y=intervals["aht_seconds"],
-            mode="lines",
-            name="AHT s",
-            line={"color": "#1c7ed6", "width": 1},
-        ),
-        row=1,
-        col=1,
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=intervals["interval_start_local"],
-            y=intervals["occupancy_pct"],
-            mode="lines",
-            name="occupancy %",
-            line={"color": "#2f9e44", "width": 1},
-        ),
-        row=2,
-        col=1,
-    )
+    x = intervals["interval_start_local"]
+    figure.add_trace(_line(x, intervals["aht_seconds"], aht, "#1c7ed6"), row=1, col=1)
+    figure.add_trace(_line(x, intervals["occupancy_pct"], occupancy, "#2f9e44"), row=2, col=1)
     figure.update_yaxes(title_text="seconds", row=1, col=1)
     figure.update_yaxes(title_text="%", range=[0, 100], row=2, col=1)
     figure.update_xaxes(title_text=f"interval start, local time ({time_zone})", row=2, col=1)
@@ -59,77 +44,53 @@ def _interval_figure(intervals: pd.DataFrame, time_zone: str) -> go.Figure:
     return figure
 
 
-def _daily_figure(daily: pd.DataFrame, time_zone: str) -> go.Figure:
+def _daily_figure(daily: pd.DataFrame, time_zone: str, labels: dict[str, str]) -> go.Figure:
     figure = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=("Contacts per day", "AHT, occupancy, service level"),
+        subplot_titles=("Contacts per day", "Handle time, occupancy, service level per day"),
         specs=[[{}, {"secondary_y": True}]],
     )
+    x = daily["local_date"]
+    for metric, color in (("offered_count", "#a5d8ff"), ("handled_count", "#1c7ed6")):
+        figure.add_trace(go.Bar(x=x, y=daily[metric], name=labels[metric], marker_color=color), row=1, col=1)
     figure.add_trace(
-        go.Bar(x=daily["local_date"], y=daily["offered"], name="offered", marker_color="#a5d8ff"),
-        row=1,
-        col=1,
-    )
-    figure.add_trace(
-        go.Bar(x=daily["local_date"], y=daily["handled"], name="handled", marker_color="#1c7ed6"),
-        row=1,
-        col=1,
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=daily["local_date"],
-            y=daily["aht_seconds"],
-            name="AHT s",
-            mode="lines+markers",
-            line={"color": "#495057"},
-        ),
+        _line(x, daily["aht_seconds"], labels["aht_seconds"], "#495057", markers=True),
         row=1,
         col=2,
         secondary_y=False,
     )
-    figure.add_trace(
-        go.Scatter(
-            x=daily["local_date"],
-            y=daily["occupancy_pct"],
-            name="occupancy %",
-            mode="lines+markers",
-            line={"color": "#2f9e44"},
-        ),
-        row=1,
-        col=2,
-        secondary_y=True,
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=daily["local_date"],
-            y=daily["service_level_pct"],
-            name="service level %",
-            mode="lines+markers",
-            line={"color": "#e8590c"},
-        ),
-        row=1,
-        col=2,
-        secondary_y=True,
-    )
+    for metric, color in (("occupancy_pct", "#2f9e44"), ("service_level_pct", "#e8590c")):
+        figure.add_trace(
+            _line(x, daily[metric], labels[metric], color, markers=True), row=1, col=2, secondary_y=True
+        )
     figure.update_yaxes(title_text="seconds", row=1, col=2, secondary_y=False)
     figure.update_yaxes(title_text="%", range=[0, 100], row=1, col=2, secondary_y=True)
     figure.update_xaxes(title_text=f"day ({time_zone})")
-    figure.update_layout(height=400, barmode="group", margin={"t": 60})
+    figure.update_layout(height=420, barmode="group", margin={"t": 60})
     return figure
 
 
+def _labels(reader: MartReader) -> dict[str, str]:
+    """Business label per metric id; a metric without a label keeps its id."""
+    metrics = ("offered_count", "handled_count", "aht_seconds", "occupancy_pct", "service_level_pct")
+    rows = reader.read("bpo_metric_labels")
+    known = dict(zip(rows["metric_id"], rows["business_label"], strict=True))
+    return {metric: str(known.get(metric, metric)) for metric in metrics}
+
+
 def _partner_sections(
-    name: str, time_zone: str, intervals: pd.DataFrame, daily: pd.DataFrame
+    name: str, time_zone: str, intervals: pd.DataFrame, daily: pd.DataFrame, labels: dict[str, str]
 ) -> list[Section]:
     return [
         Section(
             f"{name}: 5-minute intervals ({time_zone})",
-            None if intervals.empty else _interval_figure(intervals, time_zone),
+            None if intervals.empty else _interval_figure(intervals, time_zone, labels),
             notes=[f"Times are the partner's local time, {time_zone}.", PRIVACY_NOTE],
         ),
         Section(
-            f"{name}: daily roll-up ({time_zone})", None if daily.empty else _daily_figure(daily, time_zone)
+            f"{name}: daily roll-up ({time_zone})",
+            None if daily.empty else _daily_figure(daily, time_zone, labels),
         ),
     ]
 
@@ -137,10 +98,8 @@ def _partner_sections(
 def build(reader: MartReader) -> Page:
     intervals = reader.read("bpo_interval_metrics", order_by=("division_id", "interval_start_local"))
     daily = reader.read("bpo_daily_metrics", order_by=("division_id", "local_date"))
-    if reader.partner is not None:
-        title = f"BPO partner: {reader.partner.partner_name}"
-    else:
-        title = "BPO partners"
+    labels = _labels(reader)
+    title = "BPO partners" if reader.partner is None else f"BPO partner: {reader.partner.partner_name}"
     page = Page(BPO_PARTNER, title, "AHT and occupancy per 5-minute interval, daily roll-up (seed 004)")
     partners = (
         pd.concat([intervals, daily])[["division_id", "partner_name", "time_zone"]]
@@ -155,5 +114,6 @@ def build(reader: MartReader) -> Page:
             str(partner.time_zone),
             intervals[intervals["division_id"] == partner.division_id],
             daily[daily["division_id"] == partner.division_id],
+            labels,
         )
     return page

@@ -22,8 +22,23 @@ CARRIED_NOTE = (
 )
 
 
+RANGE_BUTTONS = {
+    "buttons": [
+        {"count": 1, "label": "last day", "step": "day", "stepmode": "backward"},
+        {"count": 7, "label": "last week", "step": "day", "stepmode": "backward"},
+        {"step": "all", "label": "all"},
+    ],
+    "y": 1.08,
+}
+
+
 def _label(frame: pd.DataFrame) -> pd.Series:
     return frame["campaign_name"].fillna(frame["campaign_id"])
+
+
+def _pct(ratio: pd.Series) -> pd.Series:
+    """A 0-1 ratio column of the mart as a percentage for display."""
+    return (100.0 * ratio.astype("float64")).round(1)
 
 
 def _totals_figure(kpis: pd.DataFrame) -> go.Figure:
@@ -84,8 +99,8 @@ def _timeline_figure(kpis: pd.DataFrame) -> go.Figure:
         carried = rows["is_carried_forward"].astype(bool)
         figure.add_trace(
             go.Scatter(
-                x=rows["interval_start"],
-                y=rows["rolling_connect_rate_pct"],
+                x=rows["interval_start_at"],
+                y=_pct(rows["rolling_connect_rate"]),
                 mode="lines",
                 name=campaign,
                 legendgroup=campaign,
@@ -96,8 +111,8 @@ def _timeline_figure(kpis: pd.DataFrame) -> go.Figure:
         )
         figure.add_trace(
             go.Scatter(
-                x=rows.loc[~carried, "interval_start"],
-                y=rows.loc[~carried, "connect_rate_pct"],
+                x=rows.loc[~carried, "interval_start_at"],
+                y=_pct(rows.loc[~carried, "connect_rate"]),
                 mode="markers",
                 name=f"{campaign} (interval)",
                 legendgroup=campaign,
@@ -109,8 +124,8 @@ def _timeline_figure(kpis: pd.DataFrame) -> go.Figure:
         )
         figure.add_trace(
             go.Scatter(
-                x=rows.loc[carried, "interval_start"],
-                y=rows.loc[carried, "connect_rate_pct"],
+                x=rows.loc[carried, "interval_start_at"],
+                y=_pct(rows.loc[carried, "connect_rate"]),
                 mode="markers",
                 name=f"{campaign}: carried forward",
                 legendgroup=campaign,
@@ -121,7 +136,7 @@ def _timeline_figure(kpis: pd.DataFrame) -> go.Figure:
         )
         figure.add_trace(
             go.Bar(
-                x=rows["interval_start"],
+                x=rows["interval_start_at"],
                 y=rows["goal_completions"],
                 name=f"{campaign} conversions",
                 legendgroup=campaign,
@@ -134,36 +149,39 @@ def _timeline_figure(kpis: pd.DataFrame) -> go.Figure:
     figure.update_yaxes(title_text="connect rate %", range=[0, 100], row=1, col=1)
     figure.update_yaxes(title_text="goal completions", row=2, col=1)
     figure.update_xaxes(title_text="interval start (UTC)", row=2, col=1)
-    figure.update_layout(height=720, barmode="stack", margin={"t": 60})
+    figure.update_xaxes(rangeselector=RANGE_BUTTONS, row=1, col=1)
+    figure.update_layout(height=720, barmode="stack", margin={"t": 80})
     return figure
 
 
+def _voicemail_note(kpis: pd.DataFrame) -> str:
+    counted = bool(kpis["voicemail_counts_as_connect"].iloc[0])
+    return (
+        f"Voicemail {'counts' if counted else 'does not count'} as a connect "
+        "(dbt var voicemail_counts_as_connect): a machine answer is a SIP connect, but most campaigns "
+        "treat it as a failed contact."
+    )
+
+
 def build(reader: MartReader) -> Page:
-    kpis = reader.read("campaign_kpis", order_by=("campaign_id", "interval_start"))
+    kpis = reader.read("campaign_kpis", order_by=("campaign_id", "interval_start_at"))
     page = Page(CAMPAIGNS, "Campaign KPIs", "connect rate and conversions per outbound campaign (seed 000)")
     if kpis.empty:
         page.sections.append(Section("Campaign KPIs", notes=[LATENCY_NOTE]))
         return page
-    latest = kpis["interval_start"].max()
+    latest = kpis["interval_start_at"].max()
     carried = int(kpis["is_carried_forward"].astype(bool).sum())
-    page.sections.append(
-        Section(
-            "Per campaign, whole period",
-            _totals_figure(kpis),
-            notes=[
-                f"Latest interval in the data: {latest:%Y-%m-%d %H:%M} UTC.",
-                LATENCY_NOTE,
-            ],
-        )
-    )
+    notes = [
+        f"Latest interval in the data: {latest:%Y-%m-%d %H:%M} UTC.",
+        LATENCY_NOTE,
+        _voicemail_note(kpis),
+    ]
+    page.sections.append(Section("Per campaign, whole period", _totals_figure(kpis), notes=notes))
     page.sections.append(
         Section(
             "15-minute intervals and rolling window",
             _timeline_figure(kpis),
-            notes=[
-                CARRIED_NOTE,
-                f"{carried} carried-forward interval(s) in view.",
-            ],
+            notes=[CARRIED_NOTE, f"{carried} carried-forward interval(s) in view."],
         )
     )
     return page

@@ -10,6 +10,7 @@ from cxlake.dashboard.audience import JOURNEYS
 from cxlake.dashboard.page import PALETTE, Page, Section
 from cxlake.dashboard.reader import MartReader
 
+FUNNELS_PER_ROW = 3
 METRICS = (("precision", "precision"), ("recall", "recall"), ("f1_score", "F1 score"))
 PENDING_NOTE = (
     "Scorecard analytics settle about 48 hours after the day they describe: days still flagged "
@@ -34,8 +35,12 @@ def _funnel_figure(journey: pd.DataFrame, names: dict[str, str]) -> go.Figure:
         f"{names.get(c, c)} ({steps.loc[steps['campaign_id'] == c, 'extraction_date'].iloc[0]:%Y-%m-%d})"
         for c in campaigns
     ]
-    figure = make_subplots(rows=1, cols=len(campaigns), subplot_titles=titles, horizontal_spacing=0.12)
-    for col, campaign in enumerate(campaigns, start=1):
+    columns = min(FUNNELS_PER_ROW, len(campaigns))
+    grid_rows = -(-len(campaigns) // columns)
+    figure = make_subplots(
+        rows=grid_rows, cols=columns, subplot_titles=titles, horizontal_spacing=0.15, vertical_spacing=0.12
+    )
+    for index, campaign in enumerate(campaigns):
         rows = steps[steps["campaign_id"] == campaign]
         figure.add_trace(
             go.Funnel(
@@ -43,12 +48,12 @@ def _funnel_figure(journey: pd.DataFrame, names: dict[str, str]) -> go.Figure:
                 x=rows["contact_count"],
                 name=names.get(campaign, campaign),
                 textinfo="value+percent initial",
-                marker={"color": PALETTE[(col - 1) % len(PALETTE)]},
+                marker={"color": PALETTE[index % len(PALETTE)]},
             ),
-            row=1,
-            col=col,
+            row=index // columns + 1,
+            col=index % columns + 1,
         )
-    figure.update_layout(height=420, showlegend=False, margin={"t": 60, "l": 10})
+    figure.update_layout(height=380 * grid_rows, showlegend=False, margin={"t": 60, "l": 10})
     return figure
 
 
@@ -62,7 +67,7 @@ def _scores(journey: pd.DataFrame) -> pd.DataFrame:
     ]
     return (
         journey[columns]
-        .dropna(subset=["model_version"])
+        .dropna(subset=["precision"])
         .drop_duplicates(subset=["campaign_id", "extraction_date", "model_version"])
         .sort_values(["campaign_id", "model_version", "extraction_date"])
     )

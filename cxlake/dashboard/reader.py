@@ -16,7 +16,7 @@ from types import TracebackType
 import duckdb
 import pandas as pd
 
-from cxlake.dashboard.audience import BPO, PARTNER_KEY, Audience
+from cxlake.dashboard.audience import BPO, PARTNER_KEY, PARTNER_SCOPED_MARTS, Audience
 
 PUBLISHED_DB = "marts.duckdb"
 
@@ -101,7 +101,10 @@ class MartReader:
         return mart in self._columns
 
     def read(self, mart: str, order_by: tuple[str, ...] = ()) -> pd.DataFrame:
-        """Rows of ``mart`` with exactly the audience's allowed columns (partner rows only for BPO)."""
+        """Rows of ``mart`` with exactly the audience's allowed columns (partner rows only for BPO).
+
+        Missing marts and missing columns raise ``PublicationError`` naming them.
+        """
         columns = self.audience.columns(mart)
         available = self._columns.get(mart)
         if available is None:
@@ -114,7 +117,7 @@ class MartReader:
             )
         sql = f"select {', '.join(map(_quote, columns))} from {self._relation(mart)}"
         params: list[str] = []
-        if self.partner is not None:
+        if self.partner is not None and mart in PARTNER_SCOPED_MARTS:
             sql += f" where {_quote(PARTNER_KEY)} = ?"
             params.append(self.partner.division_id)
         if order_by:

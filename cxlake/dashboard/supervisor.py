@@ -10,6 +10,7 @@ from cxlake.dashboard.audience import SUPERVISOR_VIEW
 from cxlake.dashboard.page import Badge, Page, Section
 from cxlake.dashboard.reader import MartReader
 
+SKILL_GROUP = "skill_group"
 LOW_UTILIZATION_PCT = 50.0
 HIGH_VOLUME_QUANTILE = 0.75
 """Dialer volume is "high" in an interval at or above this quantile of the campaign's busy intervals."""
@@ -36,100 +37,122 @@ def _dual_axis_rows(titles: list[str]) -> go.Figure:
     )
 
 
-def _finish(figure: go.Figure, rows: int) -> None:
-    figure.update_yaxes(title_text="agents", secondary_y=False)
+def _finish(figure: go.Figure, rows: int, count_title: str) -> None:
+    figure.update_yaxes(title_text=count_title, secondary_y=False)
     figure.update_yaxes(title_text="utilization %", range=[0, 100], secondary_y=True)
     figure.update_xaxes(title_text="interval start (UTC)", row=rows, col=1)
     figure.update_layout(
-        height=max(360, 260 * rows),
+        height=max(380, 230 * rows),
         barmode="stack",
+        bargap=0,
         margin={"t": 60},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"},
     )
 
 
-def _skill_group_figure(utilization: pd.DataFrame) -> go.Figure:
-    groups = sorted(utilization["skill_group_name"].fillna(utilization["skill_group_id"]).unique())
-    figure = _dual_axis_rows([f"Skill group {g}" for g in groups])
-    frame = utilization.assign(group=utilization["skill_group_name"].fillna(utilization["skill_group_id"]))
-    for row, group in enumerate(groups, start=1):
-        rows = frame[frame["group"] == group]
-        first = row == 1
-        figure.add_trace(
-            go.Bar(
-                x=rows["interval_start"],
-                y=rows["agents_on_queue"],
-                name="agents on queue",
-                marker_color="#4dabf7",
-                legendgroup="onq",
-                showlegend=first,
-            ),
-            row=row,
-            col=1,
-            secondary_y=False,
-        )
-        figure.add_trace(
-            go.Bar(
-                x=rows["interval_start"],
-                y=rows["inactive_licence_agents"],
-                name="inactive licence",
-                marker_color="#adb5bd",
-                legendgroup="inactive",
-                showlegend=first,
-            ),
-            row=row,
-            col=1,
-            secondary_y=False,
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=rows["interval_start"],
-                y=rows["utilization_pct"],
-                mode="lines",
-                name="utilization %",
-                line={"color": "#e8590c", "width": 1.5},
-                legendgroup="util",
-                showlegend=first,
-            ),
-            row=row,
-            col=1,
-            secondary_y=True,
-        )
-    _finish(figure, len(groups))
+def _add_agent_bars(figure: go.Figure, rows: pd.DataFrame, row: int) -> None:
+    first = row == 1
+    figure.add_trace(
+        go.Bar(
+            x=rows["interval_start_at"],
+            y=rows["agents_on_queue"],
+            name="agents on queue",
+            marker_color="#4dabf7",
+            legendgroup="onq",
+            showlegend=first,
+        ),
+        row=row,
+        col=1,
+        secondary_y=False,
+    )
+    figure.add_trace(
+        go.Bar(
+            x=rows["interval_start_at"],
+            y=rows["inactive_licence_agents"],
+            name="inactive licence",
+            marker_color="#adb5bd",
+            legendgroup="inactive",
+            showlegend=first,
+        ),
+        row=row,
+        col=1,
+        secondary_y=False,
+    )
+
+
+def _add_utilization_line(figure: go.Figure, rows: pd.DataFrame, row: int) -> None:
+    figure.add_trace(
+        go.Scatter(
+            x=rows["interval_start_at"],
+            y=rows["utilization_pct"],
+            mode="lines",
+            name="utilization %",
+            line={"color": "#e8590c", "width": 1.5},
+            connectgaps=False,
+            legendgroup="util",
+            showlegend=row == 1,
+        ),
+        row=row,
+        col=1,
+        secondary_y=True,
+    )
+
+
+def _skill_group_figure(groups: pd.DataFrame) -> go.Figure:
+    names = sorted(groups["group_name"].unique())
+    figure = _dual_axis_rows([f"Skill group {name}" for name in names])
+    for row, name in enumerate(names, start=1):
+        rows = groups[groups["group_name"] == name]
+        _add_agent_bars(figure, rows, row)
+        _add_utilization_line(figure, rows, row)
+    _finish(figure, len(names), "agents")
     return figure
 
 
-def low_utilization_high_volume(capacity: pd.DataFrame) -> pd.Series:
-    """Rows where utilization is below 50% while the campaign's dialer volume is high."""
-    busy = capacity[capacity["contacted"] > 0]
+def campaign_intervals(capacity: pd.DataFrame) -> pd.DataFrame:
+    """Per campaign and interval: dialer contacts and the agents/utilization of its mapped skill groups.
+
+    Utilization is recomputed from the summed numerator and denominator, never averaged.
+    """
+    mapped = capacity[
+        capacity["is_mapped_to_campaign"].astype(bool) & (capacity["group_type"] == SKILL_GROUP)
+    ]
+    grouped = mapped.groupby(
+        ["campaign_id", "campaign_name", "interval_start_at"], as_index=False, dropna=False
+    )
+    frame = grouped.agg(
+        contacted=("contacted", "max"),
+        agents_on_queue=("agents_on_queue", "sum"),
+        inactive_licence_agents=("inactive_licence_agents", "sum"),
+        numerator=("utilization_numerator_ms", "sum"),
+        denominator=("utilization_denominator_ms", "sum"),
+    )
+    denominator = frame["denominator"].where(frame["denominator"] > 0)
+    frame["utilization_pct"] = (100.0 * frame["numerator"] / denominator).round(1)
+    frame["campaign_name"] = frame["campaign_name"].fillna(frame["campaign_id"])
+    frame["warned"] = low_utilization_high_volume(frame)
+    return frame
+
+
+def low_utilization_high_volume(intervals: pd.DataFrame) -> pd.Series:
+    """Intervals where utilization is below 50% while the campaign's dialer volume is high."""
+    busy = intervals[intervals["contacted"] > 0]
     threshold = busy.groupby("campaign_id")["contacted"].quantile(HIGH_VOLUME_QUANTILE)
-    high = capacity["contacted"] >= capacity["campaign_id"].map(threshold).fillna(float("inf"))
-    return high & (capacity["contacted"] > 0) & (capacity["utilization_pct"] < LOW_UTILIZATION_PCT)
+    high = intervals["contacted"] >= intervals["campaign_id"].map(threshold).fillna(float("inf"))
+    low = intervals["utilization_pct"].fillna(100.0) < LOW_UTILIZATION_PCT
+    return high & (intervals["contacted"] > 0) & low
 
 
-def _campaign_figure(capacity: pd.DataFrame, warned: pd.Series) -> go.Figure:
-    frame = capacity.assign(campaign=capacity["campaign_name"].fillna(capacity["campaign_id"]), warned=warned)
-    campaigns = sorted(frame["campaign"].unique())
+def _campaign_figure(intervals: pd.DataFrame) -> go.Figure:
+    campaigns = sorted(intervals["campaign_name"].unique())
     figure = _dual_axis_rows([f"Campaign {c}" for c in campaigns])
     for row, campaign in enumerate(campaigns, start=1):
-        rows = frame[frame["campaign"] == campaign]
+        rows = intervals[intervals["campaign_name"] == campaign]
         first = row == 1
-        figure.add_trace(
-            go.Bar(
-                x=rows["interval_start"],
-                y=rows["agents_on_queue"],
-                name="agents on queue",
-                marker_color="#4dabf7",
-                legendgroup="onq",
-                showlegend=first,
-            ),
-            row=row,
-            col=1,
-            secondary_y=False,
-        )
+        _add_agent_bars(figure, rows, row)
         figure.add_trace(
             go.Scatter(
-                x=rows["interval_start"],
+                x=rows["interval_start_at"],
                 y=rows["contacted"],
                 mode="lines",
                 name="dialer contacts",
@@ -141,28 +164,15 @@ def _campaign_figure(capacity: pd.DataFrame, warned: pd.Series) -> go.Figure:
             col=1,
             secondary_y=False,
         )
-        figure.add_trace(
-            go.Scatter(
-                x=rows["interval_start"],
-                y=rows["utilization_pct"],
-                mode="lines",
-                name="utilization %",
-                line={"color": "#e8590c", "width": 1.5},
-                legendgroup="util",
-                showlegend=first,
-            ),
-            row=row,
-            col=1,
-            secondary_y=True,
-        )
+        _add_utilization_line(figure, rows, row)
         flagged = rows[rows["warned"]]
         figure.add_trace(
             go.Scatter(
-                x=flagged["interval_start"],
+                x=flagged["interval_start_at"],
                 y=flagged["utilization_pct"],
                 mode="markers",
                 name="warning: utilization < 50% at high dialer volume",
-                marker={"color": "#e03131", "size": 8, "symbol": "triangle-down"},
+                marker={"color": "#e03131", "size": 9, "symbol": "triangle-down"},
                 legendgroup="warn",
                 showlegend=first,
             ),
@@ -170,63 +180,83 @@ def _campaign_figure(capacity: pd.DataFrame, warned: pd.Series) -> go.Figure:
             col=1,
             secondary_y=True,
         )
-    _finish(figure, len(campaigns))
-    figure.update_yaxes(title_text="agents / dialer contacts", secondary_y=False)
+    _finish(figure, len(campaigns), "agents / dialer contacts")
     return figure
 
 
-def _warning_badges(capacity: pd.DataFrame, warned: pd.Series) -> list[Badge]:
-    if not warned.any():
+def _warning_badges(intervals: pd.DataFrame) -> list[Badge]:
+    flagged = intervals[intervals["warned"]]
+    if flagged.empty:
         return [Badge("No interval with utilization below 50% at high dialer volume", "ok")]
-    flagged = capacity[warned]
-    names = flagged["campaign_name"].fillna(flagged["campaign_id"])
     return [
         Badge(
             f"Warning: {count} interval(s) of {name} with utilization below 50% while dialer volume is high",
             "bad",
         )
-        for name, count in names.value_counts().sort_index().items()
+        for name, count in flagged["campaign_name"].value_counts().sort_index().items()
     ]
 
 
+def _misalignment_badges(capacity: pd.DataFrame) -> list[Badge]:
+    """Groups answering a campaign's calls without being mapped to it (seed 001's misalignment trap)."""
+    unmapped = capacity[
+        capacity["has_handled_campaign_calls"].astype(bool) & ~capacity["is_mapped_to_campaign"].astype(bool)
+    ]
+    pairs = (
+        unmapped[["group_name", "campaign_name"]]
+        .drop_duplicates()
+        .sort_values(["campaign_name", "group_name"])
+    )
+    return [
+        Badge(f"{row.group_name} handles {row.campaign_name} calls but is not mapped to the campaign", "warn")
+        for row in pairs.itertuples()
+    ]
+
+
+def _utilization_section(utilization: pd.DataFrame) -> Section:
+    groups = utilization[utilization["group_type"] == SKILL_GROUP]
+    if groups.empty:
+        return Section("Agent utilization per skill group")
+    inactive = int(groups.groupby("group_id")["inactive_licence_agents"].max().sum())
+    badge = Badge(
+        f"{inactive} agent(s) with an inactive licence, shown as such", "warn" if inactive else "ok"
+    )
+    return Section(
+        "Agent utilization per skill group",
+        _skill_group_figure(groups),
+        notes=[UTC_NOTE, LICENCE_NOTE],
+        badges=[badge],
+    )
+
+
+def _capacity_section(capacity: pd.DataFrame) -> Section:
+    title = "Campaign capacity: dialer volume against the agents of the campaign's skill groups"
+    intervals = campaign_intervals(capacity)
+    if intervals.empty:
+        return Section(title)
+    return Section(
+        title,
+        _campaign_figure(intervals),
+        badges=_warning_badges(intervals) + _misalignment_badges(capacity),
+        notes=[
+            f"High dialer volume = at or above the {int(HIGH_VOLUME_QUANTILE * 100)}th percentile of the "
+            "campaign's intervals with dialer contacts. Campaigns map to agents through their queue's skill "
+            "groups, never by timestamp alone.",
+            UTC_NOTE,
+        ],
+    )
+
+
 def build(reader: MartReader) -> Page:
-    utilization = reader.read("agent_utilization", order_by=("skill_group_id", "interval_start"))
-    capacity = reader.read("supervisor_campaign_capacity", order_by=("campaign_id", "interval_start"))
+    utilization = reader.read("agent_utilization", order_by=("group_type", "group_id", "interval_start_at"))
+    capacity = reader.read(
+        "supervisor_campaign_capacity", order_by=("campaign_id", "group_id", "interval_start_at")
+    )
     page = Page(
         SUPERVISOR_VIEW,
         "Supervisor: campaigns and agent utilization",
         "dialer activity against agent capacity, UTC (seed 001)",
     )
-    if utilization.empty:
-        page.sections.append(Section("Agent utilization per skill group"))
-    else:
-        inactive = int(utilization.groupby("skill_group_id")["inactive_licence_agents"].max().sum())
-        badge = Badge(
-            f"{inactive} agent(s) with an inactive licence, shown as such", "warn" if inactive else "ok"
-        )
-        page.sections.append(
-            Section(
-                "Agent utilization per skill group",
-                _skill_group_figure(utilization),
-                notes=[UTC_NOTE, LICENCE_NOTE],
-                badges=[badge],
-            )
-        )
-    if capacity.empty:
-        page.sections.append(Section("Campaign capacity"))
-    else:
-        warned = low_utilization_high_volume(capacity)
-        page.sections.append(
-            Section(
-                "Campaign capacity: dialer volume against agents of the campaign's skill groups",
-                _campaign_figure(capacity, warned),
-                badges=_warning_badges(capacity, warned),
-                notes=[
-                    f"High dialer volume = at or above the {int(HIGH_VOLUME_QUANTILE * 100)}th percentile of "
-                    "the campaign's intervals with dialer contacts. Campaigns map to agents through their "
-                    "queue's skill groups, not by timestamp.",
-                    UTC_NOTE,
-                ],
-            )
-        )
+    page.sections.append(_capacity_section(capacity))
+    page.sections.append(_utilization_section(utilization))
     return page

@@ -55,10 +55,10 @@ def _tier_figure(by_tier: pd.DataFrame) -> go.Figure:
 def _weekly_figure(weekly: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     for index, tier in enumerate(sorted(weekly["customer_tier"].dropna().unique(), key=_tier_key)):
-        rows = weekly[weekly["customer_tier"] == tier].sort_values("week_start")
+        rows = weekly[weekly["customer_tier"] == tier].sort_values("week_start_date")
         figure.add_trace(
             go.Scatter(
-                x=rows["week_start"],
+                x=rows["week_start_date"],
                 y=rows["escalation_rate_pct"],
                 mode="lines+markers",
                 name=str(tier),
@@ -69,9 +69,9 @@ def _weekly_figure(weekly: pd.DataFrame) -> go.Figure:
                 + "</extra>",
             )
         )
-    releases = weekly.dropna(subset=["release_date"]).drop_duplicates(subset=["release_date", "release_name"])
+    releases = weekly.dropna(subset=["latest_release_date"]).drop_duplicates(subset=["week_start_date"])
     for _, release in releases.iterrows():
-        when = pd.Timestamp(release["release_date"])
+        when = pd.Timestamp(release["latest_release_date"])
         figure.add_shape(
             type="line",
             x0=when,
@@ -85,7 +85,7 @@ def _weekly_figure(weekly: pd.DataFrame) -> go.Figure:
             x=when,
             y=1,
             yref="paper",
-            text=f"release: {release['release_name']}",
+            text=f"release: {release['releases_in_week']}",
             showarrow=False,
             yanchor="bottom",
             font={"color": "#c92a2a", "size": 11},
@@ -125,7 +125,7 @@ def join_badge(audit: pd.DataFrame) -> Badge:
     overall = audit[audit["audit_level"] == "overall"]
     if overall.empty:
         return Badge("CRM join rate: not available", "warn")
-    unlinked = float(overall["unlinked_pct"].iloc[0])
+    unlinked = float(overall["unlinked_share_pct"].iloc[0])
     level = "bad" if unlinked > UNLINKED_BAD_PCT else "warn" if unlinked > UNLINKED_WARN_PCT else "ok"
     return Badge(f"CRM join rate {100 - unlinked:.1f}% linked, {unlinked:.1f}% unlinked", level)
 
@@ -138,7 +138,7 @@ def _daily_join_figure(audit: pd.DataFrame) -> go.Figure | None:
     figure.add_trace(
         go.Scatter(
             x=daily["audit_key"],
-            y=daily["unlinked_pct"],
+            y=daily["unlinked_share_pct"],
             mode="lines+markers",
             name="unlinked % per day",
             line={"color": "#495057"},
@@ -151,9 +151,16 @@ def _daily_join_figure(audit: pd.DataFrame) -> go.Figure | None:
     return figure
 
 
+def _window_note(frame: pd.DataFrame) -> list[str]:
+    if frame.empty:
+        return []
+    first, last = frame["window_start_date"].iloc[0], frame["as_of_date"].iloc[0]
+    return [f"Window {first:%Y-%m-%d} to {last:%Y-%m-%d}, anchored to the latest data (dbt var as_of_date)."]
+
+
 def build(reader: MartReader) -> Page:
     by_tier = reader.read("escalation_by_tier")
-    weekly = reader.read("escalation_weekly_by_tier", order_by=("week_start", "customer_tier"))
+    weekly = reader.read("escalation_weekly_by_tier", order_by=("week_start_date", "customer_tier"))
     containment = reader.read("bot_containment_by_industry")
     audit = reader.read("crm_join_audit")
     page = Page(
@@ -166,26 +173,22 @@ def build(reader: MartReader) -> Page:
         "Cross-system metrics only cover conversations linked to a CRM account; above 30% unlinked "
         "they are biased toward identified customers."
     )
-    page.sections.append(
-        Section("CRM join rate", _daily_join_figure(audit), notes=[join_note], badges=[badge])
-    )
-    page.sections.append(
+    page.sections += [
         Section(
-            "Escalation rate by customer tier (trailing 30 days)",
+            "Escalation rate by customer tier (trailing 30 days, tier in force at contact time)",
             None if by_tier.empty else _tier_figure(by_tier),
+            notes=_window_note(by_tier),
             badges=[badge],
-        )
-    )
-    page.sections.append(
+        ),
         Section(
             "Weekly escalation rate by tier, with product releases",
             None if weekly.empty else _weekly_figure(weekly),
-        )
-    )
-    page.sections.append(
+        ),
         Section(
             "Bot containment and abandon rate by industry (trailing 7 days)",
             None if containment.empty else _containment_figure(containment),
-        )
-    )
+            notes=_window_note(containment),
+        ),
+        Section("CRM join rate per day", _daily_join_figure(audit), notes=[join_note], badges=[badge]),
+    ]
     return page

@@ -31,55 +31,60 @@ RELEASE = ("Release 5.2 (IVR redesign)", "2026-10-16")
 _SQL = f"""
 create table campaign_kpis as
 with intervals as (
-    select timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start, i
+    select timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start_at, i
     from range(0, 32) as r(i)
 ), campaigns as (
-    select * from (values ('c-renewals', 'Renewals', 40), ('c-winback', 'Winback', 25)) as c(campaign_id,
-        campaign_name, base)
+    select * from (values ('c-renewals', 'Renewals', 40), ('c-winback', 'Winback', 25))
+        as c(campaign_id, campaign_name, base)
 ), raw as (
-    select campaign_id, campaign_name, interval_start, i,
+    select campaign_id, campaign_name, interval_start_at, i,
         case when i % 9 = 4 then 0 else base + (i * 7) % 11 end as contacted,
         case when i % 9 = 4 then 0 else (base + (i * 7) % 11) * (30 + (i * 13) % 25) // 100 end as connected,
         case when i % 9 = 4 then 0 else (i * 5) % 4 end as voicemail_count,
         case when i % 9 = 4 then 0 else (i * 3) % 5 end as goal_completions
     from campaigns cross join intervals
 )
-select campaign_id, campaign_name, interval_start, contacted, connected, voicemail_count,
-    case when contacted = 0 then 41.0 else round(100.0 * connected / contacted, 1) end as connect_rate_pct,
-    goal_completions,
-    case when connected = 0 then 5.0 else round(100.0 * goal_completions / connected, 1) end
-        as conversion_rate_pct,
+select campaign_id, campaign_name, interval_start_at, contacted, connected, voicemail_count, goal_completions,
+    case when contacted = 0 then 0.41 else connected / contacted end as connect_rate,
+    case when connected = 0 then 0.05 else goal_completions / connected end as conversion_rate,
+    contacted = 0 as is_carried_forward,
     contacted as rolling_contacted, connected as rolling_connected,
-    case when contacted = 0 then 41.0 else round(100.0 * connected / contacted, 1) end
-        as rolling_connect_rate_pct,
     goal_completions as rolling_goal_completions,
-    contacted = 0 as is_carried_forward
+    case when contacted = 0 then 0.41 else connected / contacted end as rolling_connect_rate,
+    case when connected = 0 then 0.05 else goal_completions / connected end as rolling_conversion_rate,
+    contacted = 0 as is_rolling_carried_forward,
+    false as voicemail_counts_as_connect
 from raw;
 
 create table agent_utilization as
-select timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start,
-    g.skill_group_id, g.skill_group_name,
-    8 + i % 3 as agents_on_queue, 4 + i % 4 as agents_interacting,
-    g.inactive as inactive_licence_agents,
+select g.group_type, g.group_id, g.group_name,
+    timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start_at,
+    8 + i % 3 as agents_on_queue, 4 + i % 4 as agents_interacting, g.inactive as inactive_licence_agents,
     (300 + 20 * i) * 1000 as utilization_numerator_ms, 900 * 1000 as utilization_denominator_ms,
     round(100.0 * (300 + 20 * i) / 900, 1) as utilization_pct
 from range(0, 32) as r(i)
-cross join (values ('sg-outbound-a', 'Outbound Team A', 1), ('sg-sales', 'Sales', 0))
-    as g(skill_group_id, skill_group_name, inactive);
+cross join (values ('skill_group', 'sg-outbound-a', 'Outbound Team A', 1),
+                   ('skill_group', 'sg-sales', 'Sales', 0),
+                   ('queue', 'q-renewals', 'Outbound Renewals', 0))
+    as g(group_type, group_id, group_name, inactive);
 
 create table supervisor_campaign_capacity as
-select timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start,
-    c.campaign_id, c.campaign_name, c.skill_group_id, c.skill_group_name,
-    c.base + (i * 7) % 11 as contacted, 6 + i % 3 as agents_on_queue,
-    case when c.campaign_id = 'c-winback' and i between 20 and 23 then 35.0 else 60.0 + i end
-        as utilization_pct
+select timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start_at,
+    c.campaign_id, c.campaign_name, g.group_type, g.group_id, g.group_name,
+    g.mapped as is_mapped_to_campaign, true as has_handled_campaign_calls,
+    c.base + (i * 7) % 11 as contacted, 6 + i % 3 as agents_on_queue, 0 as inactive_licence_agents,
+    case when c.campaign_id = 'c-winback' and i between 20 and 23 then 300000 else (540 + 9 * i) * 1000 end
+        as utilization_numerator_ms,
+    900000 as utilization_denominator_ms
 from range(0, 32) as r(i)
-cross join (values ('c-renewals', 'Renewals', 'sg-outbound-a', 'Outbound Team A', 40),
-                   ('c-winback', 'Winback', 'sg-outbound-a', 'Outbound Team A', 60))
-    as c(campaign_id, campaign_name, skill_group_id, skill_group_name, base);
+cross join (values ('c-renewals', 'Renewals', 40), ('c-winback', 'Winback', 60))
+    as c(campaign_id, campaign_name, base)
+cross join (values ('skill_group', 'sg-outbound-a', 'Outbound Team A', true),
+                   ('skill_group', 'sg-outbound-b', 'Outbound Team B', false))
+    as g(group_type, group_id, group_name, mapped);
 
 create table escalation_by_tier as
-select * from (values
+select *, date '2026-09-29' as window_start_date, date '2026-10-28' as as_of_date from (values
     ('Enterprise', 400, 88, 22.0, 9.5, 250000.0),
     ('Premium', 600, 60, 10.0, 7.1, 90000.0),
     ('Standard', 1500, 120, 8.0, 6.2, 12000.0)
@@ -87,19 +92,21 @@ select * from (values
        avg_customer_ltv);
 
 create table escalation_weekly_by_tier as
-select w.week_start, t.customer_tier, 100 as total_contacts,
-    case when t.customer_tier = 'Enterprise' and w.week_start >= date '{ENTERPRISE_SPIKE_WEEK}'
+select w.week_start_date, t.customer_tier, 100 as total_contacts,
+    case when t.customer_tier = 'Enterprise' and w.week_start_date >= date '{ENTERPRISE_SPIKE_WEEK}'
          then 31 else t.base end as escalations,
-    case when t.customer_tier = 'Enterprise' and w.week_start >= date '{ENTERPRISE_SPIKE_WEEK}'
+    case when t.customer_tier = 'Enterprise' and w.week_start_date >= date '{ENTERPRISE_SPIKE_WEEK}'
          then 31.0 else t.base * 1.0 end as escalation_rate_pct,
-    case when w.week_start = date '2026-10-12' then '{RELEASE[0]}' end as release_name,
-    case when w.week_start = date '2026-10-12' then date '{RELEASE[1]}' end as release_date
+    case when w.week_start_date = date '2026-10-12' then '{RELEASE[0]}' end as releases_in_week,
+    case when w.week_start_date = date '2026-10-12' then '{RELEASE[0]}' end as latest_release_name,
+    case when w.week_start_date = date '2026-10-12' then date '{RELEASE[1]}' end as latest_release_date
 from (values (date '2026-09-28'), (date '2026-10-05'), (date '2026-10-12'), (date '{ENTERPRISE_SPIKE_WEEK}'),
-             (date '2026-10-26')) as w(week_start)
+             (date '2026-10-26')) as w(week_start_date)
 cross join (values ('Enterprise', 9), ('Premium', 10), ('Standard', 8)) as t(customer_tier, base);
 
 create table bot_containment_by_industry as
-select * from (values ('Healthcare', 300, 41.5, 6.0), ('Retail', 500, 55.0, 4.2), ('Finance', 200, 33.0, 7.5))
+select *, date '2026-10-22' as window_start_date, date '2026-10-28' as as_of_date
+from (values ('Healthcare', 300, 41.5, 6.0), ('Retail', 500, 55.0, 4.2), ('Finance', 200, 33.0, 7.5))
     as t(industry, total_contacts, bot_containment_pct, abandon_rate_pct);
 
 create table crm_join_audit as
@@ -108,11 +115,12 @@ select * from (values
     ('day', '2026-10-01', 500, 400, 20.0),
     ('day', '2026-10-02', 500, 380, 24.0),
     ('queue', 'Support Voice', 600, 480, 20.0)
-) as t(audit_level, audit_key, total_conversations, linked_conversations, unlinked_pct);
+) as t(audit_level, audit_key, conversation_count, linked_count, unlinked_share_pct);
 
 create table dim_predictive_campaign as
 select * from (values ('pe-onboarding', 'Onboarding Nudge', 'active'),
-                      ('pe-upsell', 'Upsell Offer', 'paused'))
+                      ('pe-upsell', 'Upsell Offer', 'paused'),
+                      ('am-welcome', 'Welcome action map', 'active'))
     as t(campaign_id, campaign_name, status);
 
 create table fact_predictive_journey as
@@ -122,27 +130,34 @@ steps as (
                           (3, 'st-offer', 'Offer shown', 250), (4, 'st-converted', 'Converted', 80))
         as s(step_sequence, step_id, step_name, base)
 ),
-versions as (select * from (values ('v1', 0, 3), ('v2', 3, 5)) as v(model_version, first_day, last_day))
-select c.campaign_id, days.extraction_date, steps.step_id, steps.step_name, steps.step_sequence,
-    versions.model_version,
-    steps.base * (case when c.campaign_id = 'pe-onboarding' then 10 else 7 end + days.d) // 10
-        as contact_count,
-    round(steps.base / 1000.0, 3) as conversion_rate,
-    round(case when versions.model_version = 'v1' then 0.70 - 0.03 * days.d else 0.78 end, 3) as precision,
-    round(case when versions.model_version = 'v1' then 0.62 - 0.02 * days.d else 0.70 end, 3) as recall,
-    round(case when versions.model_version = 'v1' then 0.66 - 0.025 * days.d else 0.74 end, 3) as f1_score,
-    days.d >= 4 as pending_backfill
-from dim_predictive_campaign as c
-cross join days cross join steps cross join versions
-where days.d between versions.first_day and versions.last_day
-  and (c.campaign_id = 'pe-onboarding' or versions.model_version = 'v1');
+versions as (select * from (values ('v1', 0, 3), ('v2', 3, 5)) as v(model_version, first_day, last_day)),
+scored as (
+    select c.campaign_id, days.extraction_date, steps.step_id, steps.step_name, steps.step_sequence,
+        versions.model_version,
+        steps.base * (case when c.campaign_id = 'pe-onboarding' then 10 else 7 end + days.d) // 10
+            as contact_count,
+        round(case when model_version = 'v1' then 0.70 - 0.03 * d else 0.78 end, 3) as precision,
+        round(case when model_version = 'v1' then 0.62 - 0.02 * d else 0.70 end, 3) as recall,
+        round(case when model_version = 'v1' then 0.66 - 0.025 * d else 0.74 end, 3) as f1_score,
+        days.d >= 4 as pending_backfill
+    from dim_predictive_campaign as c
+    cross join days cross join steps cross join versions
+    where days.d between versions.first_day and versions.last_day
+      and c.campaign_id like 'pe-%'
+      and (c.campaign_id = 'pe-onboarding' or versions.model_version = 'v1')
+)
+select * from scored
+union all
+select 'am-welcome', date '2026-10-25', step_id, step_name, step_sequence, 'unscored', base // 2,
+    null, null, null, false
+from steps;
 
 create table bpo_interval_metrics as
 select p.division_id, p.partner_name, p.time_zone,
     timestamptz '2026-10-01 00:00:00+00' + to_minutes(5 * i::bigint) as interval_start_utc,
     (timestamptz '2026-10-01 00:00:00+00' + to_minutes(5 * i::bigint)) at time zone p.time_zone
         as interval_start_local,
-    10 + i % 7 as offered, 9 + i % 7 as handled, 240.0 + (i * 17) % 90 + p.bias as aht_seconds,
+    10 + i % 7 as offered_count, 9 + i % 7 as handled_count, 240.0 + (i * 17) % 90 + p.bias as aht_seconds,
     55.0 + (i * 7) % 40 as occupancy_pct, 80.0 + i % 15 as service_level_pct
 from range(0, 288) as r(i)
 cross join (values ('{ACME_DIVISION}', 'Acme BPO', 'Asia/Manila', 0),
@@ -151,9 +166,16 @@ cross join (values ('{ACME_DIVISION}', 'Acme BPO', 'Asia/Manila', 0),
 
 create table bpo_daily_metrics as
 select division_id, partner_name, time_zone, cast(interval_start_local as date) as local_date,
-    sum(offered) as offered, sum(handled) as handled, round(avg(aht_seconds), 1) as aht_seconds,
-    round(avg(occupancy_pct), 1) as occupancy_pct, round(avg(service_level_pct), 1) as service_level_pct
+    sum(offered_count) as offered_count, sum(handled_count) as handled_count,
+    round(avg(aht_seconds), 1) as aht_seconds, round(avg(occupancy_pct), 1) as occupancy_pct,
+    round(avg(service_level_pct), 1) as service_level_pct
 from bpo_interval_metrics group by all;
+
+create table bpo_metric_labels as
+select * from (values ('aht_seconds', 'AHT_Seconds', 'seconds'),
+                      ('occupancy_pct', 'Occupancy_Percent', 'percent'),
+                      ('offered_count', 'Contacts Offered', 'count'))
+    as t(metric_id, business_label, unit);
 
 create table unified_interactions as
 select * from (values

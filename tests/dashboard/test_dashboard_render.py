@@ -126,6 +126,7 @@ def test_low_utilization_warning(rendered: dict[str, dict[str, Path]]) -> None:
     assert "interval(s) of Winback with utilization below 50% while dialer volume is high" in page
     assert "of Renewals with utilization below 50%" not in page
     assert "inactive licence" in page
+    assert "Outbound Team B handles Winback calls but is not mapped to the campaign" in page
 
 
 def test_pending_backfill_days_marked(rendered: dict[str, dict[str, Path]]) -> None:
@@ -135,7 +136,9 @@ def test_pending_backfill_days_marked(rendered: dict[str, dict[str, Path]]) -> N
     versions = {
         t["name"].rsplit(" ", 1)[-1] for c in charts.values() for t in c["data"] if "model" in t["name"]
     }
-    assert versions == {"v1", "v2"}
+    assert versions == {"v1", "v2"}  # the 'unscored' action map has no scorecard line
+    funnels = [t for c in charts.values() for t in c["data"] if t["type"] == "funnel"]
+    assert sorted(t["name"] for t in funnels) == ["Onboarding Nudge", "Upsell Offer", "Welcome action map"]
 
 
 def test_bad_audience_and_unknown_partner(publication: Path, tmp_path: Path) -> None:
