@@ -54,8 +54,6 @@ class SimulatorApp:
         )
         self.ctx = SimContext(tenant, options, plan, Clock(tenant.period_end_ms))
         self.tokens = TokenStore(seed, lifetime, options.rate_limit_per_minute)
-        self.salesforce = SalesforceApi(self.ctx)
-        self.journey = JourneyApi(self.ctx)
         routes = (
             [
                 Route("POST", "/oauth/token", self.genesys_token, "open"),
@@ -63,8 +61,8 @@ class SimulatorApp:
             ]
             + GenesysApi(self.ctx).routes()
             + AggregatesApi(self.ctx).routes()
-            + self.journey.routes()
-            + self.salesforce.routes()
+            + JourneyApi(self.ctx).routes()
+            + SalesforceApi(self.ctx).routes()
         )
         self.routes = [(route, _compile(route.pattern)) for route in routes]
         self._salesforce_requests = 0
@@ -129,6 +127,15 @@ class SimulatorApp:
     # --- dispatch -------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
+        """Answer one request; an unexpected exception becomes a 500 naming it, never a dropped connection."""
+        try:
+            return self._handle(request)
+        except Exception as exc:  # the server must answer whatever a handler does
+            api = "salesforce" if request.path.startswith("/services/") else "genesys"
+            message = f"sandbox failure on {request.method} {request.path}: {type(exc).__name__}: {exc}"
+            return self._error_response(api, ApiError(500, "internal.server.error", message))
+
+    def _handle(self, request: Request) -> Response:
         route = self._match(request)
         if route is None:
             return self._not_found(request)
@@ -184,7 +191,6 @@ class SimulatorApp:
                 raise ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid")
             raise ApiError(401, "bad.credentials", "Invalid login credentials.")
         request.scopes = token.scopes
-        request.token = token.value
         if route.api == "salesforce":
             return self._salesforce_limit()
         decision = self.tokens.count_request(token)
@@ -247,8 +253,6 @@ class SimulatorApp:
         return response
 
     def _error_response(self, api: str, error: ApiError) -> Response:
-        if error.body is not None:
-            return json_response(error.body, error.status, dict(error.headers))
         if api == "salesforce":
             return json_response(
                 [{"message": error.message, "errorCode": error.code}], error.status, dict(error.headers)
@@ -295,10 +299,7 @@ def _make_handler(app: SimulatorApp) -> type[BaseHTTPRequestHandler]:
             request = Request(
                 self.command, url.path, parse_qs(url.query, keep_blank_values=True), headers, body
             )
-            try:
-                response = app.handle(request)
-            except ApiError as error:  # raised by an open (OAuth) handler
-                response = app._error_response("genesys", error)
+            response = app.handle(request)
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))

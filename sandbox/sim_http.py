@@ -30,7 +30,6 @@ class Request:
     body: bytes
     params: dict[str, str] = field(default_factory=dict)  # path parameters
     scopes: frozenset[str] = frozenset()
-    token: str = ""
     endpoint: str = ""  # route name, for fault decisions
     number: int = 0  # request number on that endpoint
 
@@ -79,21 +78,19 @@ class Response:
 
 
 class ApiError(Exception):
-    """An error answer. ``body`` overrides the default Genesys ErrorBody."""
+    """An error answer: Genesys ErrorBody or Salesforce error array, by the API that raised it."""
 
     def __init__(
         self,
         status: int,
         code: str,
         message: str,
-        body: Any = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
-        self.body = body
         self.headers = headers or {}
 
 
