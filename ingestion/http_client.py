@@ -236,6 +236,8 @@ class RetryPolicy:
     """Retries per request for 429."""
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 60.0
+    retry_after_cap_s: float = 300.0
+    """Longest wait honoured from ``Retry-After`` / ``inin-ratelimit-reset`` (the SDK's cap)."""
 
 
 @dataclass
@@ -311,7 +313,7 @@ class ApiClient:
                 retries = self._retry_or_raise(endpoint, retries, history)
                 time.sleep(self._backoff(retries))
                 continue
-            raise ApiError(f"{endpoint} answered {status}: {response.text[:300]}", status, endpoint)
+            raise ApiError(f"{endpoint} answered {status}: {_error_text(response)}", status, endpoint)
 
     def _retry_or_raise(self, endpoint: str, retries: int, history: list[str]) -> int:
         if retries >= self.policy.budget:
@@ -328,7 +330,7 @@ class ApiClient:
             value = response.headers.get(header)
             if value is not None:
                 try:
-                    return min(self.policy.backoff_cap_s, max(0.0, float(value)))
+                    return min(self.policy.retry_after_cap_s, max(0.0, float(value)))
                 except ValueError:
                     continue
         return self._backoff(attempt)
@@ -353,6 +355,20 @@ class ApiClient:
             if not next_uri or not items:
                 return
             page = self.get(next_uri)
+
+
+def _error_text(response: requests.Response) -> str:
+    """The API's error message (Genesys ``message``, Salesforce ``[{message}]``), else the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        body = body[0]
+    if isinstance(body, dict) and body.get("message"):
+        code = body.get("code") or body.get("errorCode")
+        return f"{body['message']}" + (f" ({code})" if code else "")
+    return response.text[:300]
 
 
 def _gave_up(endpoint: str, history: list[str]) -> str:

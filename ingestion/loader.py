@@ -16,7 +16,7 @@ import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 from dlt.extract.resource import DltResource
 
-from ingestion.records import QUARANTINE_TABLE, LoadMeta, RawTransformer, Split
+from ingestion.records import QUARANTINE_SCHEMA, QUARANTINE_TABLE, LoadMeta, RawTransformer, Split
 from ingestion.tables import Column, TableSpec
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
@@ -106,6 +106,8 @@ def quarantine_resource(stats: RunStats) -> DltResource:
     """
 
     def rejected() -> Iterator[Any]:
+        if not stats.pending_quarantine:
+            yield QUARANTINE_SCHEMA.empty_table()  # the table exists even when nothing was rejected
         while stats.pending_quarantine:
             yield stats.pending_quarantine.pop(0)
 

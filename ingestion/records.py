@@ -267,7 +267,7 @@ def _keys_required(spec: TableSpec, rows: pa.Table) -> pa.Table:
 
 QUARANTINE_SCHEMA = pa.schema(
     [
-        ("quarantine_id", pa.string()),
+        pa.field("quarantine_id", pa.string(), nullable=False),
         ("resource", pa.string()),
         ("record_key", pa.string()),
         ("field", pa.string()),
