@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
@@ -92,7 +93,8 @@ def _granularity_ms(value: str) -> tuple[int, bool]:
 @dataclass
 class AggregatesApi:
     ctx: SimContext
-    observations: list[Observation] | None = None
+    observations: list[Observation] | None = None  # sorted by emit time
+    emit_times: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def routes(self) -> list[Route]:
@@ -119,11 +121,14 @@ class AggregatesApi:
         with self.lock:
             if self.observations is None:
                 levels = self._service_levels()
-                self.observations = [
+                found = [
                     observation
                     for conversation in self.ctx.tenant.conversations
                     for observation in _conversation_observations(orjson.loads(conversation.raw), levels)
                 ]
+                found.sort(key=lambda observation: observation.emit_ms)
+                self.observations = found
+                self.emit_times = [observation.emit_ms for observation in found]
             return self.observations
 
     def query(self, request: Request) -> Response:
@@ -148,8 +153,10 @@ class AggregatesApi:
         wanted = set(metrics)
         cells: dict[tuple[Any, ...], dict[int, dict[str, list[float]]]] = {}
         bucket_cache: dict[int, int] = {}
-        for observation in self._observations():
-            if observation.metric not in wanted or not start_ms <= observation.emit_ms < end_ms:
+        observations = self._observations()
+        first, last = bisect_left(self.emit_times, start_ms), bisect_left(self.emit_times, end_ms)
+        for observation in observations[first:last]:
+            if observation.metric not in wanted:
                 continue
             dims = dict(observation.dims)
             if query_filter and not _filter_matches(dims, query_filter, "filter"):
