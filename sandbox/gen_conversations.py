@@ -983,12 +983,24 @@ def finalize(record: dict[str, Any], period_end_ms: int) -> bool:
             ]
             flow = session.get("flow")
             if flow is not None and "outcomes" in flow:
-                for outcome in flow["outcomes"]:
-                    outcome["flowOutcomeStartTimestamp"] = iso_z(outcome["flowOutcomeStartTimestamp"])
-                    outcome["flowOutcomeEndTimestamp"] = iso_z(outcome["flowOutcomeEndTimestamp"])
+                _finalize_outcomes(flow, period_end_ms, ended)
             kept_sessions.append(session)
         if kept_sessions:
             participant["sessions"] = kept_sessions
             kept_participants.append(participant)
     record["participants"] = kept_participants
     return ended
+
+
+def _finalize_outcomes(flow: dict[str, Any], period_end_ms: int, ended: bool) -> None:
+    """Format flow outcome times; a flow still running at the end has reached no outcome yet."""
+    reached = [o for o in flow["outcomes"] if ended or o["flowOutcomeEndTimestamp"] <= period_end_ms]
+    for outcome in reached:
+        outcome["flowOutcomeStartTimestamp"] = iso_z(outcome["flowOutcomeStartTimestamp"])
+        outcome["flowOutcomeEndTimestamp"] = iso_z(outcome["flowOutcomeEndTimestamp"])
+    if reached:
+        flow["outcomes"] = reached
+    else:
+        del flow["outcomes"]
+        flow.pop("exitReason", None)
+        flow.pop("transferType", None)

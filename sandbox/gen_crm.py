@@ -315,7 +315,10 @@ def _write_case(
     if closed_at is not None and closed_at >= period_start_ms + period_ms:
         closed, closed_at = False, None
     is_deleted = rng.random() < 0.01 or (case_number % 997 == 0)
-    modstamp = max(created, closed_at or created) + rng.randrange(1_000, HOUR_MS)
+    modstamp = min(
+        max(created, closed_at or created) + rng.randrange(1_000, HOUR_MS),
+        period_start_ms + period_ms - 1_000,
+    )
     if is_deleted:
         modstamp = max(modstamp, period_start_ms + rng.randrange(0, period_ms))
     out.writer("salesforce", "cases").write(
@@ -361,7 +364,9 @@ def _write_opportunity(
         "Enterprise": (1e5, 2e6),
         "Strategic": (5e5, 8e6),
     }[tier]
-    modstamp = (close_ms if closed else created) + rng.randrange(1_000, HOUR_MS)
+    modstamp = min(
+        (close_ms if closed else created) + rng.randrange(1_000, HOUR_MS), period_start_ms + period_ms - 1_000
+    )
     out.writer("salesforce", "opportunities").write(
         {
             "attributes": _attributes("Opportunity", opportunity_id),

@@ -222,6 +222,28 @@ def test_in_flight_conversations_have_no_end_and_no_late_metrics(
                     assert not {"tHandle", "tAcw"} & set(metrics_of(session))
 
 
+def _timestamps(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _timestamps(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            yield from _timestamps(item, f"{path}[]")
+    elif isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10:11] == "T":
+        for part in value.split("/"):  # intervals are "start/end"
+            yield path, part
+
+
+def test_nothing_is_dated_after_the_period(tenant: Path, manifest: dict[str, Any]) -> None:
+    """Everything in the files happened before the end of the period (data_availability_date)."""
+    end = parse(manifest["period"]["end"])
+    for source in SOURCES:
+        for folder in sorted((tenant / source).iterdir()):
+            for record in records(tenant, source, folder.name):
+                for path, value in _timestamps(record, folder.name):
+                    assert parse(value) <= end, f"{source}/{path} = {value}"
+
+
 def test_ids_unique(tenant: Path, conversations: list[dict[str, Any]]) -> None:
     conversation_ids = [c["conversationId"] for c in conversations]
     assert len(set(conversation_ids)) == len(conversation_ids)
