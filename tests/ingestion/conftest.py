@@ -8,18 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
-
-# No client-side rate limit (the simulator enforces its own) and short backoffs, so
-# that tests spend their time on behaviour, not on sleeping; Retry-After is honoured.
-FAST_ENV = {
-    "SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE": "0",
-    "SOURCES__PREDICTIVE_ENGAGEMENT__RATE_LIMIT_PER_MINUTE": "0",
-    "SOURCES__SALESFORCE__RATE_LIMIT_PER_MINUTE": "0",
-    "SOURCES__GENESYS__BACKOFF_BASE_S": "0.05",
-    "SOURCES__PREDICTIVE_ENGAGEMENT__BACKOFF_BASE_S": "0.05",
-    "SOURCES__SALESFORCE__BACKOFF_BASE_S": "0.05",
-    "RUNTIME__DLTHUB_TELEMETRY": "false",
-}
+from ingest_helpers import FAST_ENV
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,18 @@ import duckdb
 
 from ingestion.tables import TABLES
 
+# No client-side rate limit (the simulator enforces its own) and short backoffs, so
+# that tests spend their time on behaviour, not on sleeping; Retry-After is honoured.
+FAST_ENV = {
+    "SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE": "0",
+    "SOURCES__PREDICTIVE_ENGAGEMENT__RATE_LIMIT_PER_MINUTE": "0",
+    "SOURCES__SALESFORCE__RATE_LIMIT_PER_MINUTE": "0",
+    "SOURCES__GENESYS__BACKOFF_BASE_S": "0.05",
+    "SOURCES__PREDICTIVE_ENGAGEMENT__BACKOFF_BASE_S": "0.05",
+    "SOURCES__SALESFORCE__BACKOFF_BASE_S": "0.05",
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
+}
+
 
 def merge_tables() -> list[str]:
     """``schema.table`` of every merge (entity) table: what reruns must leave unchanged."""
@@ -59,7 +71,7 @@ def conversations_with_attributes(warehouse: Path) -> int:
         """
         SELECT count(*) FROM raw_genesys.conversations
         WHERE len(list_filter(json_extract(payload, '$.participants[*].attributes'),
-                              a -> a IS NOT NULL AND a::VARCHAR <> '{}')) > 0
+                              lambda a: a IS NOT NULL AND a::VARCHAR <> '{}')) > 0
         """,
     )
     return int(rows[0][0])
