@@ -40,20 +40,20 @@ NEVER = 10**15  # "no agent will ever answer": the conversation stays in queue (
 LINKED_SHARE = 0.8
 # Probability that a conversation escalates (bot -> agent, or a transfer to Tier 2).
 BASE_ESCALATION = {
-    "voice": 0.12,
-    "chat": 0.32,
-    "message": 0.32,
-    "email": 0.03,
-    "callback": 0.08,
-    "outbound": 0.03,
+    "voice": 0.15,
+    "chat": 0.36,
+    "message": 0.36,
+    "email": 0.04,
+    "callback": 0.10,
+    "outbound": 0.04,
 }
 ENTERPRISE_AFTER_RELEASE = {
-    "voice": 0.40,
-    "chat": 0.85,
-    "message": 0.85,
-    "email": 0.12,
-    "callback": 0.30,
-    "outbound": 0.08,
+    "voice": 0.50,
+    "chat": 0.92,
+    "message": 0.92,
+    "email": 0.15,
+    "callback": 0.35,
+    "outbound": 0.10,
 }
 # Median agent talk time (ms) per kind; log-normal spread.
 TALK_MEDIAN_MS = {
@@ -175,7 +175,6 @@ class Simulator:
         self,
         *,
         rng: random.Random,
-        seed: int,
         n_target: int,
         period_start_ms: int,
         days: int,
@@ -187,7 +186,6 @@ class Simulator:
         conversations: PartWriter,
     ) -> None:
         self.rng = rng
-        self.seed = seed
         self.n_target = n_target
         self.period_start_ms = period_start_ms
         self.period_end_ms = period_start_ms + days * DAY_MS

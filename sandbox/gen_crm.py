@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Any
 
 from sandbox.gen_output import TenantWriter
 from sandbox.gen_time import DAY_MS, HOUR_MS, iso_date, iso_sf
@@ -388,7 +387,3 @@ def _write_opportunity(
 
 def account_count(scale_factor: float) -> int:
     return max(150, round(1_500 * scale_factor))
-
-
-def crm_record_counts(summary: CrmSummary) -> dict[str, Any]:
-    return {"deleted": summary.deleted, "tier_changes": summary.tier_changes}

@@ -7,7 +7,7 @@ is too slow for millions of segments.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -19,10 +19,6 @@ _day_prefix: dict[int, str] = {}
 def date_to_ms(day: date) -> int:
     """Milliseconds of ``day`` at 00:00 UTC."""
     return (day - _EPOCH).days * DAY_MS
-
-
-def ms_to_date(ms: int) -> date:
-    return _EPOCH + timedelta(days=ms // DAY_MS)
 
 
 def _prefix(day_number: int) -> str:
@@ -67,7 +63,3 @@ def iso_date(ms: int) -> str:
 def interval(start_ms: int, end_ms: int) -> str:
     """Genesys interval string ``start/end``."""
     return f"{iso_z(start_ms)}/{iso_z(end_ms)}"
-
-
-def utc_datetime(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)

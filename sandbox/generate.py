@@ -125,7 +125,6 @@ def generate(
     )
     simulator = Simulator(
         rng=_rng(seed, "conversations"),
-        seed=seed,
         n_target=n_target,
         period_start_ms=period_start,
         days=days,
