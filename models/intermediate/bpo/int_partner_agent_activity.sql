@@ -26,9 +26,9 @@ final as (
         partners.division_id,
         activity.interval_start_at,
         count(distinct case when activity.on_queue_ms > 0 then activity.user_id end) as agents_on_queue,
-        sum(activity.interacting_ms + activity.communicating_ms) as interacting_ms,
-        sum(activity.idle_ms + activity.interacting_ms + activity.communicating_ms + activity.not_responding_ms) as on_queue_status_ms,
-        sum(activity.acw_ms) as acw_ms
+        cast(sum(activity.interacting_ms + activity.communicating_ms) as {{ dbt.type_bigint() }}) as interacting_ms,
+        cast(sum(activity.idle_ms + activity.interacting_ms + activity.communicating_ms + activity.not_responding_ms) as {{ dbt.type_bigint() }}) as on_queue_status_ms,
+        cast(sum(activity.acw_ms) as {{ dbt.type_bigint() }}) as acw_ms
 
     from activity
     inner join users

@@ -59,9 +59,9 @@ calls_per_interval as (
         campaign_id,
         five_minute_start_at,
         count(*) as contacted_count,
-        sum(case when is_connected then 1 else 0 end) as connected_count,
-        sum(case when is_live_voice then 1 else 0 end) as live_voice_count,
-        sum(case when is_voicemail then 1 else 0 end) as voicemail_count
+        cast(sum(case when is_connected then 1 else 0 end) as {{ dbt.type_bigint() }}) as connected_count,
+        cast(sum(case when is_live_voice then 1 else 0 end) as {{ dbt.type_bigint() }}) as live_voice_count,
+        cast(sum(case when is_voicemail then 1 else 0 end) as {{ dbt.type_bigint() }}) as voicemail_count
 
     from outbound_calls
     group by

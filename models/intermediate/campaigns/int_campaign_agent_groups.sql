@@ -66,7 +66,6 @@ observed_groups as (
     from outbound_calls
     inner join memberships
         on outbound_calls.agent_user_id = memberships.user_id
-    where memberships.group_type = 'skill_group'
 
 ),
 

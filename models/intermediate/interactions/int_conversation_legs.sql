@@ -40,18 +40,18 @@ metrics_pivoted_to_sessions as (
     select
         conversation_id,
         session_id,
-        sum(case when metric_name = 'tAlert' then metric_value end) as alert_ms,
-        sum(case when metric_name = 'tAnswered' then metric_value end) as answered_ms,
-        sum(case when metric_name = 'tTalk' then metric_value end) as talk_ms,
-        sum(case when metric_name = 'tHeld' then metric_value end) as held_ms,
-        sum(case when metric_name = 'tAcw' then metric_value end) as acw_ms,
-        sum(case when metric_name = 'tHandle' then metric_value end) as handle_ms,
-        sum(case when metric_name = 'tAcd' then metric_value end) as acd_ms,
-        sum(case when metric_name = 'tAbandon' then metric_value end) as abandon_ms,
-        sum(case when metric_name = 'nOffered' then metric_value end) as offered_count,
-        sum(case when metric_name = 'nTransferred' then metric_value end) as transferred_count,
-        sum(case when metric_name = 'nBlindTransferred' then metric_value end) as blind_transferred_count,
-        sum(case when metric_name = 'nConsultTransferred' then metric_value end) as consult_transferred_count
+        cast(sum(case when metric_name = 'tAlert' then metric_value end) as {{ dbt.type_bigint() }}) as alert_ms,
+        cast(sum(case when metric_name = 'tAnswered' then metric_value end) as {{ dbt.type_bigint() }}) as answered_ms,
+        cast(sum(case when metric_name = 'tTalk' then metric_value end) as {{ dbt.type_bigint() }}) as talk_ms,
+        cast(sum(case when metric_name = 'tHeld' then metric_value end) as {{ dbt.type_bigint() }}) as held_ms,
+        cast(sum(case when metric_name = 'tAcw' then metric_value end) as {{ dbt.type_bigint() }}) as acw_ms,
+        cast(sum(case when metric_name = 'tHandle' then metric_value end) as {{ dbt.type_bigint() }}) as handle_ms,
+        cast(sum(case when metric_name = 'tAcd' then metric_value end) as {{ dbt.type_bigint() }}) as acd_ms,
+        cast(sum(case when metric_name = 'tAbandon' then metric_value end) as {{ dbt.type_bigint() }}) as abandon_ms,
+        cast(sum(case when metric_name = 'nOffered' then metric_value end) as {{ dbt.type_bigint() }}) as offered_count,
+        cast(sum(case when metric_name = 'nTransferred' then metric_value end) as {{ dbt.type_bigint() }}) as transferred_count,
+        cast(sum(case when metric_name = 'nBlindTransferred' then metric_value end) as {{ dbt.type_bigint() }}) as blind_transferred_count,
+        cast(sum(case when metric_name = 'nConsultTransferred' then metric_value end) as {{ dbt.type_bigint() }}) as consult_transferred_count
 
     from session_metrics
     group by

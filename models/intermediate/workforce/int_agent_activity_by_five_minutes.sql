@@ -104,13 +104,13 @@ pivoted as (
     select
         user_id,
         interval_start_at,
-        sum(case when activity = 'status_idle' then activity_ms else 0 end) as idle_ms,
-        sum(case when activity = 'status_interacting' then activity_ms else 0 end) as interacting_ms,
-        sum(case when activity = 'status_communicating' then activity_ms else 0 end) as communicating_ms,
-        sum(case when activity = 'status_not_responding' then activity_ms else 0 end) as not_responding_ms,
-        sum(case when activity = 'status_off_queue' then activity_ms else 0 end) as off_queue_ms,
-        sum(case when activity = 'presence_on_queue' then activity_ms else 0 end) as on_queue_ms,
-        sum(case when activity = 'after_call_work' then activity_ms else 0 end) as acw_ms
+        cast(sum(case when activity = 'status_idle' then activity_ms else 0 end) as {{ dbt.type_bigint() }}) as idle_ms,
+        cast(sum(case when activity = 'status_interacting' then activity_ms else 0 end) as {{ dbt.type_bigint() }}) as interacting_ms,
+        cast(sum(case when activity = 'status_communicating' then activity_ms else 0 end) as {{ dbt.type_bigint() }}) as communicating_ms,
+        cast(sum(case when activity = 'status_not_responding' then activity_ms else 0 end) as {{ dbt.type_bigint() }}) as not_responding_ms,
+        cast(sum(case when activity = 'status_off_queue' then activity_ms else 0 end) as {{ dbt.type_bigint() }}) as off_queue_ms,
+        cast(sum(case when activity = 'presence_on_queue' then activity_ms else 0 end) as {{ dbt.type_bigint() }}) as on_queue_ms,
+        cast(sum(case when activity = 'after_call_work' then activity_ms else 0 end) as {{ dbt.type_bigint() }}) as acw_ms
 
     from activity_clipped_to_buckets
     group by

@@ -29,9 +29,9 @@ aggregated_to_industries as (
     select
         industry,
         count(*) as total_contacts,
-        sum(case when handled_by_bot_only then 1 else 0 end) as bot_contained_contacts,
-        sum(case when was_escalated then 1 else 0 end) as escalations,
-        sum(case when abandoned then 1 else 0 end) as abandoned_contacts
+        cast(sum(case when handled_by_bot_only then 1 else 0 end) as {{ dbt.type_bigint() }}) as bot_contained_contacts,
+        cast(sum(case when was_escalated then 1 else 0 end) as {{ dbt.type_bigint() }}) as escalations,
+        cast(sum(case when abandoned then 1 else 0 end) as {{ dbt.type_bigint() }}) as abandoned_contacts
 
     from interactions_in_window
     group by industry

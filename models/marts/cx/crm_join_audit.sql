@@ -18,7 +18,7 @@ overall as (
         'overall' as audit_level,
         'all' as audit_key,
         count(*) as conversation_count,
-        sum(case when is_crm_linked then 1 else 0 end) as linked_count
+        cast(sum(case when is_crm_linked then 1 else 0 end) as {{ dbt.type_bigint() }}) as linked_count
 
     from interactions
 
@@ -30,7 +30,7 @@ per_day as (
         'day' as audit_level,
         cast(conversation_date as {{ dbt.type_string() }}) as audit_key,
         count(*) as conversation_count,
-        sum(case when is_crm_linked then 1 else 0 end) as linked_count
+        cast(sum(case when is_crm_linked then 1 else 0 end) as {{ dbt.type_bigint() }}) as linked_count
 
     from interactions
     group by conversation_date
@@ -43,7 +43,7 @@ per_queue as (
         'queue' as audit_level,
         coalesce(queue_id, 'no_queue') as audit_key,
         count(*) as conversation_count,
-        sum(case when is_crm_linked then 1 else 0 end) as linked_count
+        cast(sum(case when is_crm_linked then 1 else 0 end) as {{ dbt.type_bigint() }}) as linked_count
 
     from interactions
     group by coalesce(queue_id, 'no_queue')

@@ -30,7 +30,7 @@ aggregated_to_tiers as (
     select
         customer_tier,
         count(*) as total_contacts,
-        sum(case when was_escalated then 1 else 0 end) as escalations,
+        cast(sum(case when was_escalated then 1 else 0 end) as {{ dbt.type_bigint() }}) as escalations,
         avg(handle_time_ms / 60000.0) as avg_handle_time_minutes,
         avg(ltv_usd) as avg_customer_ltv
 

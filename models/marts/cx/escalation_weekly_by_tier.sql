@@ -31,7 +31,7 @@ aggregated_to_weeks as (
         week_start_date,
         customer_tier,
         count(*) as total_contacts,
-        sum(case when was_escalated then 1 else 0 end) as escalations
+        cast(sum(case when was_escalated then 1 else 0 end) as {{ dbt.type_bigint() }}) as escalations
 
     from interactions_by_week
     group by

@@ -2,7 +2,9 @@
     Utilization per skill group and per queue per 15-minute UTC interval (seed 001):
     utilization_pct = 100 * (INTERACTING + COMMUNICATING) / (IDLE + INTERACTING +
     COMMUNICATING + NOT_RESPONDING), numerator and denominator beside it, null when the
-    denominator is zero. Agents with an inactive licence are counted in their own column and
+    denominator is zero. `is_mapped_to_queue` is false for a skill group that is in no queue's
+    member groups: its agents sit on queue but never get routed work (seed 001 "the trap").
+    Agents with an inactive licence are counted in their own column and
     left out of the time sums, never shown as zero utilization.
 #}
 
@@ -20,17 +22,31 @@ memberships as (
 
 ),
 
+queue_member_groups as (
+
+    select * from {{ ref('stg_genesys__queue_member_groups') }}
+
+),
+
+routed_skill_groups as (
+
+    select distinct group_id
+    from queue_member_groups
+    where group_type = 'skillgroup'
+
+),
+
 activity_by_fifteen_minutes as (
 
     select
         user_id,
         {{ time_bucket_start('interval_start_at', 15) }} as interval_start_at,
-        sum(idle_ms) as idle_ms,
-        sum(interacting_ms) as interacting_ms,
-        sum(communicating_ms) as communicating_ms,
-        sum(not_responding_ms) as not_responding_ms,
-        sum(on_queue_ms) as on_queue_ms,
-        sum(acw_ms) as acw_ms
+        cast(sum(idle_ms) as {{ dbt.type_bigint() }}) as idle_ms,
+        cast(sum(interacting_ms) as {{ dbt.type_bigint() }}) as interacting_ms,
+        cast(sum(communicating_ms) as {{ dbt.type_bigint() }}) as communicating_ms,
+        cast(sum(not_responding_ms) as {{ dbt.type_bigint() }}) as not_responding_ms,
+        cast(sum(on_queue_ms) as {{ dbt.type_bigint() }}) as on_queue_ms,
+        cast(sum(acw_ms) as {{ dbt.type_bigint() }}) as acw_ms
 
     from activity
     group by
@@ -64,11 +80,11 @@ aggregated_to_groups as (
         count(distinct case when has_active_licence and on_queue_ms > 0 then user_id end) as agents_on_queue,
         count(distinct case when has_active_licence and interacting_ms + communicating_ms > 0 then user_id end) as agents_interacting,
         count(distinct case when not has_active_licence then user_id end) as inactive_licence_agents,
-        sum(case when has_active_licence then on_queue_ms else 0 end) as on_queue_ms,
-        sum(case when has_active_licence then interacting_ms + communicating_ms else 0 end) as interacting_ms,
-        sum(case when has_active_licence then idle_ms else 0 end) as idle_ms,
-        sum(case when has_active_licence then not_responding_ms else 0 end) as not_responding_ms,
-        sum(case when has_active_licence then acw_ms else 0 end) as acw_ms
+        cast(sum(case when has_active_licence then on_queue_ms else 0 end) as {{ dbt.type_bigint() }}) as on_queue_ms,
+        cast(sum(case when has_active_licence then interacting_ms + communicating_ms else 0 end) as {{ dbt.type_bigint() }}) as interacting_ms,
+        cast(sum(case when has_active_licence then idle_ms else 0 end) as {{ dbt.type_bigint() }}) as idle_ms,
+        cast(sum(case when has_active_licence then not_responding_ms else 0 end) as {{ dbt.type_bigint() }}) as not_responding_ms,
+        cast(sum(case when has_active_licence then acw_ms else 0 end) as {{ dbt.type_bigint() }}) as acw_ms
 
     from activity_joined_to_groups
     group by
@@ -82,10 +98,11 @@ aggregated_to_groups as (
 final as (
 
     select
-        group_type || ':' || group_id || ':' || cast(interval_start_at as {{ dbt.type_string() }}) as group_interval_id,
+        group_type || ':' || aggregated_to_groups.group_id || ':' || cast(interval_start_at as {{ dbt.type_string() }}) as group_interval_id,
         group_type,
-        group_id,
+        aggregated_to_groups.group_id,
         group_name,
+        group_type = 'queue' or routed_skill_groups.group_id is not null as is_mapped_to_queue,
         interval_start_at,
         {{ dbt.dateadd('minute', 15, 'interval_start_at') }} as interval_end_at,
         agents_on_queue,
@@ -102,6 +119,8 @@ final as (
         {{ safe_pct('interacting_ms', 'idle_ms + interacting_ms + not_responding_ms') }} as utilization_pct
 
     from aggregated_to_groups
+    left join routed_skill_groups
+        on aggregated_to_groups.group_id = routed_skill_groups.group_id
 
 )
 
