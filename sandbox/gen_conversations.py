@@ -893,6 +893,8 @@ class Simulator:
         truth.sum_t_handle_ms += facts.t_handle_ms
         if not ended:
             truth.in_flight += 1
+        elif len(self.first_ended_ids) < 50:  # candidates for the hostile profile's bad record
+            self.first_ended_ids.append(record["conversationId"])
         if attributes is None:
             return
         truth.linked += 1
@@ -900,8 +902,6 @@ class Simulator:
             truth.escalation_by_tier[tier].add(facts.escalated)
             side = truth.after_release if start_ms >= truth.release_ms else truth.before_release
             side[tier].add(facts.escalated)
-            if len(self.first_ended_ids) < 50:
-                self.first_ended_ids.append(record["conversationId"])
 
 
 def _abandoned(participants: list[dict[str, Any]]) -> bool:
