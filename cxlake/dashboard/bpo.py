@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cxlake.dashboard.audience import BPO_PARTNER
-from cxlake.dashboard.page import Page, Section
+from cxlake.dashboard.page import PERCENT_AXIS, Page, Section, focus_recent
 from cxlake.dashboard.reader import MartReader
 
 PRIVACY_NOTE = (
@@ -20,12 +20,22 @@ PRIVACY_NOTE = (
 )
 
 
-def _line(x: pd.Series, y: pd.Series, name: str, color: str, markers: bool = False) -> go.Scatter:
-    mode = "lines+markers" if markers else "lines"
-    return go.Scatter(x=x, y=y, mode=mode, name=name, line={"color": color, "width": 1.5 if markers else 1})
+def _line(x: pd.Series, y: pd.Series, name: str, color: str, marker_size: int = 3) -> go.Scatter:
+    """Lines with markers: an interval between two empty ones still shows as a dot."""
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="lines+markers",
+        name=name,
+        connectgaps=False,
+        line={"color": color, "width": 1},
+        marker={"color": color, "size": marker_size},
+    )
 
 
-def _interval_figure(intervals: pd.DataFrame, time_zone: str, labels: dict[str, str]) -> go.Figure:
+def _interval_figure(
+    intervals: pd.DataFrame, time_zone: str, labels: dict[str, str]
+) -> tuple[go.Figure, str]:
     aht, occupancy = labels["aht_seconds"], labels["occupancy_pct"]
     figure = make_subplots(
         rows=2,
@@ -38,10 +48,10 @@ def _interval_figure(intervals: pd.DataFrame, time_zone: str, labels: dict[str, 
     figure.add_trace(_line(x, intervals["aht_seconds"], aht, "#1c7ed6"), row=1, col=1)
     figure.add_trace(_line(x, intervals["occupancy_pct"], occupancy, "#2f9e44"), row=2, col=1)
     figure.update_yaxes(title_text="seconds", row=1, col=1)
-    figure.update_yaxes(title_text="%", range=[0, 100], row=2, col=1)
+    figure.update_yaxes(title_text="%", row=2, col=1, **PERCENT_AXIS)
     figure.update_xaxes(title_text=f"interval start, local time ({time_zone})", row=2, col=1)
-    figure.update_layout(height=560, showlegend=False, margin={"t": 60})
-    return figure
+    figure.update_layout(height=600, showlegend=False)
+    return figure, focus_recent(figure, intervals["interval_start_local"])
 
 
 def _daily_figure(daily: pd.DataFrame, time_zone: str, labels: dict[str, str]) -> go.Figure:
@@ -55,17 +65,17 @@ def _daily_figure(daily: pd.DataFrame, time_zone: str, labels: dict[str, str]) -
     for metric, color in (("offered_count", "#a5d8ff"), ("handled_count", "#1c7ed6")):
         figure.add_trace(go.Bar(x=x, y=daily[metric], name=labels[metric], marker_color=color), row=1, col=1)
     figure.add_trace(
-        _line(x, daily["aht_seconds"], labels["aht_seconds"], "#495057", markers=True),
+        _line(x, daily["aht_seconds"], labels["aht_seconds"], "#495057", marker_size=6),
         row=1,
         col=2,
         secondary_y=False,
     )
     for metric, color in (("occupancy_pct", "#2f9e44"), ("service_level_pct", "#e8590c")):
         figure.add_trace(
-            _line(x, daily[metric], labels[metric], color, markers=True), row=1, col=2, secondary_y=True
+            _line(x, daily[metric], labels[metric], color, marker_size=6), row=1, col=2, secondary_y=True
         )
     figure.update_yaxes(title_text="seconds", row=1, col=2, secondary_y=False)
-    figure.update_yaxes(title_text="%", range=[0, 100], row=1, col=2, secondary_y=True)
+    figure.update_yaxes(title_text="%", row=1, col=2, secondary_y=True, **PERCENT_AXIS)
     figure.update_xaxes(title_text=f"day ({time_zone})")
     figure.update_layout(height=420, barmode="group", margin={"t": 60})
     return figure
@@ -82,12 +92,13 @@ def _labels(reader: MartReader) -> dict[str, str]:
 def _partner_sections(
     name: str, time_zone: str, intervals: pd.DataFrame, daily: pd.DataFrame, labels: dict[str, str]
 ) -> list[Section]:
+    notes = [f"Times are the partner's local time, {time_zone}.", PRIVACY_NOTE]
+    figure = None
+    if not intervals.empty:
+        figure, focus_note = _interval_figure(intervals, time_zone, labels)
+        notes.append(focus_note)
     return [
-        Section(
-            f"{name}: 5-minute intervals ({time_zone})",
-            None if intervals.empty else _interval_figure(intervals, time_zone, labels),
-            notes=[f"Times are the partner's local time, {time_zone}.", PRIVACY_NOTE],
-        ),
+        Section(f"{name}: 5-minute intervals ({time_zone})", figure, notes=notes),
         Section(
             f"{name}: daily roll-up ({time_zone})",
             None if daily.empty else _daily_figure(daily, time_zone, labels),

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cxlake.dashboard.audience import CAMPAIGNS
-from cxlake.dashboard.page import PALETTE, Page, Section
+from cxlake.dashboard.page import PALETTE, PERCENT_AXIS, Page, Section, focus_recent
 from cxlake.dashboard.reader import MartReader
 
 LATENCY_NOTE = (
@@ -18,18 +18,8 @@ LATENCY_NOTE = (
 )
 CARRIED_NOTE = (
     "Intervals without data carry the last stable value forward (flagged in the mart, never a division "
-    "by zero); they are drawn as grey crosses, not as measured points."
+    "by zero); they are drawn as grey crosses on a dotted line, not as measured points."
 )
-
-
-RANGE_BUTTONS = {
-    "buttons": [
-        {"count": 1, "label": "last day", "step": "day", "stepmode": "backward"},
-        {"count": 7, "label": "last week", "step": "day", "stepmode": "backward"},
-        {"step": "all", "label": "all"},
-    ],
-    "y": 1.08,
-}
 
 
 def _label(frame: pd.DataFrame) -> pd.Series:
@@ -82,76 +72,85 @@ def _totals_figure(kpis: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def _timeline_figure(kpis: pd.DataFrame) -> go.Figure:
+def _only(values: pd.Series, keep: pd.Series) -> list[float | None]:
+    """``values`` where ``keep`` holds, ``None`` elsewhere (a gap in the line, not a zero)."""
+    return [float(v) if k and pd.notna(v) else None for v, k in zip(values, keep, strict=True)]
+
+
+def _campaign_traces(figure: go.Figure, campaign: str, rows: pd.DataFrame, color: str) -> None:
+    times = rows["interval_start_at"]
+    carried = rows["is_carried_forward"].astype(bool)
+    rolling_measured = ~rows["is_rolling_carried_forward"].astype(bool)
+    connect_pct, rolling_pct = _pct(rows["connect_rate"]), _pct(rows["rolling_connect_rate"])
+    traces = [
+        go.Scatter(
+            x=times,
+            y=_only(rolling_pct, rolling_measured),
+            mode="lines",
+            name=campaign,
+            legendgroup=campaign,
+            connectgaps=False,
+            line={"color": color, "width": 1.5},
+        ),
+        go.Scatter(
+            x=times,
+            y=_only(connect_pct, ~carried),
+            mode="markers",
+            name=f"{campaign} (interval)",
+            legendgroup=campaign,
+            showlegend=False,
+            marker={"color": color, "size": 4},
+            customdata=rows[["contacted", "connected", "voicemail_count"]].to_numpy(),
+            hovertemplate="%{x|%Y-%m-%d %H:%M} UTC: %{y:.1f}% connected (%{customdata[1]} of "
+            "%{customdata[0]} contacted, %{customdata[2]} voicemail)<extra>" + campaign + "</extra>",
+        ),
+        go.Scatter(
+            x=times,
+            y=_only(connect_pct, carried),
+            mode="lines+markers",
+            name=f"{campaign}: carried forward",
+            legendgroup=campaign,
+            connectgaps=False,
+            line={"color": "#adb5bd", "dash": "dot", "width": 1},
+            marker={"color": "#868e96", "symbol": "x", "size": 4},
+        ),
+    ]
+    for trace in traces:
+        figure.add_trace(trace, row=1, col=1)
+    figure.add_trace(
+        go.Bar(
+            x=times,
+            y=rows["goal_completions"],
+            name=f"{campaign} conversions",
+            legendgroup=campaign,
+            showlegend=False,
+            marker_color=color,
+        ),
+        row=2,
+        col=1,
+    )
+
+
+def _timeline_figure(kpis: pd.DataFrame) -> tuple[go.Figure, str]:
     figure = make_subplots(
         rows=2,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.08,
+        vertical_spacing=0.1,
+        row_heights=[0.6, 0.4],
         subplot_titles=(
-            "Connect rate % per 15-minute interval (line: rolling 15-minute window)",
+            "Connect rate % (line: rolling 15-minute window, dots: intervals, grey: carried forward)",
             "Goal completions per 15-minute interval",
         ),
     )
     frame = kpis.assign(campaign=_label(kpis))
     for index, (campaign, rows) in enumerate(frame.groupby("campaign", sort=True)):
-        color = PALETTE[index % len(PALETTE)]
-        carried = rows["is_carried_forward"].astype(bool)
-        figure.add_trace(
-            go.Scatter(
-                x=rows["interval_start_at"],
-                y=_pct(rows["rolling_connect_rate"]),
-                mode="lines",
-                name=campaign,
-                legendgroup=campaign,
-                line={"color": color, "width": 1.5},
-            ),
-            row=1,
-            col=1,
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=rows.loc[~carried, "interval_start_at"],
-                y=_pct(rows.loc[~carried, "connect_rate"]),
-                mode="markers",
-                name=f"{campaign} (interval)",
-                legendgroup=campaign,
-                showlegend=False,
-                marker={"color": color, "size": 3},
-            ),
-            row=1,
-            col=1,
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=rows.loc[carried, "interval_start_at"],
-                y=_pct(rows.loc[carried, "connect_rate"]),
-                mode="markers",
-                name=f"{campaign}: carried forward",
-                legendgroup=campaign,
-                marker={"color": "#868e96", "symbol": "x", "size": 6},
-            ),
-            row=1,
-            col=1,
-        )
-        figure.add_trace(
-            go.Bar(
-                x=rows["interval_start_at"],
-                y=rows["goal_completions"],
-                name=f"{campaign} conversions",
-                legendgroup=campaign,
-                showlegend=False,
-                marker_color=color,
-            ),
-            row=2,
-            col=1,
-        )
-    figure.update_yaxes(title_text="connect rate %", range=[0, 100], row=1, col=1)
+        _campaign_traces(figure, str(campaign), rows, PALETTE[index % len(PALETTE)])
+    figure.update_yaxes(title_text="connect rate %", row=1, col=1, **PERCENT_AXIS)
     figure.update_yaxes(title_text="goal completions", row=2, col=1)
     figure.update_xaxes(title_text="interval start (UTC)", row=2, col=1)
-    figure.update_xaxes(rangeselector=RANGE_BUTTONS, row=1, col=1)
-    figure.update_layout(height=720, barmode="stack", margin={"t": 80})
-    return figure
+    figure.update_layout(height=760, barmode="stack")
+    return figure, focus_recent(figure, kpis["interval_start_at"])
 
 
 def _voicemail_note(kpis: pd.DataFrame) -> str:
@@ -177,11 +176,12 @@ def build(reader: MartReader) -> Page:
         _voicemail_note(kpis),
     ]
     page.sections.append(Section("Per campaign, whole period", _totals_figure(kpis), notes=notes))
+    timeline, focus_note = _timeline_figure(kpis)
     page.sections.append(
         Section(
             "15-minute intervals and rolling window",
-            _timeline_figure(kpis),
-            notes=[CARRIED_NOTE, f"{carried} carried-forward interval(s) in view."],
+            timeline,
+            notes=[CARRIED_NOTE, f"{carried} carried-forward interval(s) in the data.", focus_note],
         )
     )
     return page

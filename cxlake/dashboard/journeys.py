@@ -19,7 +19,12 @@ PENDING_NOTE = (
 
 
 def _campaign_names(campaigns: pd.DataFrame) -> dict[str, str]:
-    return {str(row.campaign_id): str(row.campaign_name or row.campaign_id) for row in campaigns.itertuples()}
+    """Display name per campaign id, with its status when it is not active."""
+    names = {}
+    for row in campaigns.itertuples():
+        name = str(row.campaign_name or row.campaign_id)
+        names[str(row.campaign_id)] = name if row.status in (None, "active") else f"{name} [{row.status}]"
+    return names
 
 
 def _funnel_figure(journey: pd.DataFrame, names: dict[str, str]) -> go.Figure:

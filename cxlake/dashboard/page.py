@@ -10,10 +10,65 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 
 PALETTE = ("#1c7ed6", "#e8590c", "#2f9e44", "#9c36b5", "#c2255c", "#0b7285", "#5c940d", "#862e9c")
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+
+PERCENT_AXIS = {"range": [0, 100], "tickmode": "linear", "tick0": 0, "dtick": 25}
+"""A 0-100 % axis with its own ticks (not synced to a neighbouring count axis)."""
+
+_RANGE_BUTTONS = {
+    "buttons": [
+        {"count": 1, "label": "1 day", "step": "day", "stepmode": "backward"},
+        {"count": 2, "label": "2 days", "step": "day", "stepmode": "backward"},
+        {"count": 7, "label": "1 week", "step": "day", "stepmode": "backward"},
+        {"step": "all", "label": "all"},
+    ],
+    "x": 0,
+    "xanchor": "left",
+    "yanchor": "bottom",
+}
+TOP_MARGIN = 110
+BOTTOM_MARGIN = 60
+
+
+def above_plot(figure: go.Figure, pixels: int) -> float:
+    """Paper y coordinate ``pixels`` above the plot area (room for subplot titles below it)."""
+    height = figure.layout.height or 450
+    return 1 + pixels / max(height - TOP_MARGIN - BOTTOM_MARGIN, 1)
+
+
+def top_legend(figure: go.Figure) -> None:
+    """Horizontal legend at the top right, above the first subplot title."""
+    figure.update_layout(
+        margin={"t": TOP_MARGIN, "b": BOTTOM_MARGIN},
+        legend={
+            "orientation": "h",
+            "x": 1,
+            "xanchor": "right",
+            "y": above_plot(figure, 34),
+            "yanchor": "bottom",
+        },
+    )
+
+
+def focus_recent(figure: go.Figure, times: pd.Series, days: int = 2) -> str:
+    """Open a dense time chart on its last ``days`` days (buttons switch to the whole period).
+
+    Call after the layout height is set. Returns a note saying so; every point stays in the data.
+    """
+    end = pd.Timestamp(times.max())
+    start = max(pd.Timestamp(times.min()), end - pd.Timedelta(days=days))
+    figure.update_xaxes(range=[start, end + pd.Timedelta(minutes=15)])
+    buttons = {**_RANGE_BUTTONS, "y": above_plot(figure, 34)}
+    figure.update_layout(margin={"t": TOP_MARGIN, "b": BOTTOM_MARGIN}, xaxis={"rangeselector": buttons})
+    return (
+        f"Opens on the last {days} days of data; the buttons above the chart (or double-click) show the "
+        "whole period."
+    )
+
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1f2933;

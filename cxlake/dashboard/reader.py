@@ -15,6 +15,7 @@ from types import TracebackType
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from cxlake.dashboard.audience import BPO, PARTNER_KEY, PARTNER_SCOPED_MARTS, Audience
 
@@ -45,6 +46,21 @@ def resolve_publication(published: Path) -> Path:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Arrow to pandas: DECIMAL as float (charts do arithmetic), timestamptz as naive UTC (axes say UTC)."""
+    for index, column in enumerate(table.schema):
+        if pa.types.is_decimal(column.type):
+            table = table.set_column(index, column.name, table.column(index).cast(pa.float64()))
+        elif pa.types.is_timestamp(column.type) and column.type.tz is not None:
+            naive = (
+                table.column(index)
+                .cast(pa.timestamp(column.type.unit, tz="UTC"))
+                .cast(pa.timestamp(column.type.unit))
+            )
+            table = table.set_column(index, column.name, naive)
+    return table.to_pandas()
 
 
 class MartReader:
@@ -122,7 +138,7 @@ class MartReader:
             params.append(self.partner.division_id)
         if order_by:
             sql += " order by " + ", ".join(map(_quote, order_by))
-        return self._con.sql(sql, params=params).to_arrow_table().to_pandas()
+        return _to_pandas(self._con.sql(sql, params=params).to_arrow_table())
 
     def _resolve_partner(self) -> Partner:
         """Find the partner named by ``bpo:<division id or partner name>`` (one SQL lookup, one row)."""

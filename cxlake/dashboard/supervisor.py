@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cxlake.dashboard.audience import SUPERVISOR_VIEW
-from cxlake.dashboard.page import Badge, Page, Section
+from cxlake.dashboard.page import PERCENT_AXIS, Badge, Page, Section, focus_recent, top_legend
 from cxlake.dashboard.reader import MartReader
 
 SKILL_GROUP = "skill_group"
@@ -37,17 +37,22 @@ def _dual_axis_rows(titles: list[str]) -> go.Figure:
     )
 
 
-def _finish(figure: go.Figure, rows: int, count_title: str) -> None:
+def _finish(figure: go.Figure, rows: int, count_title: str, times: pd.Series) -> str:
+    """Axes, the 50% reference line, legend and the initial time window; returns the window note."""
     figure.update_yaxes(title_text=count_title, secondary_y=False)
-    figure.update_yaxes(title_text="utilization %", range=[0, 100], secondary_y=True)
+    figure.update_yaxes(title_text="utilization %", secondary_y=True, **PERCENT_AXIS)
+    for row in range(1, rows + 1):
+        figure.add_hline(
+            y=LOW_UTILIZATION_PCT,
+            row=row,
+            col=1,
+            secondary_y=True,
+            line={"color": "#e03131", "dash": "dot", "width": 1},
+        )
     figure.update_xaxes(title_text="interval start (UTC)", row=rows, col=1)
-    figure.update_layout(
-        height=max(380, 230 * rows),
-        barmode="stack",
-        bargap=0,
-        margin={"t": 60},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom"},
-    )
+    figure.update_layout(height=max(420, 240 * rows), barmode="stack", bargap=0.1)
+    top_legend(figure)
+    return focus_recent(figure, times)
 
 
 def _add_agent_bars(figure: go.Figure, rows: pd.DataFrame, row: int) -> None:
@@ -98,15 +103,15 @@ def _add_utilization_line(figure: go.Figure, rows: pd.DataFrame, row: int) -> No
     )
 
 
-def _skill_group_figure(groups: pd.DataFrame) -> go.Figure:
+def _skill_group_figure(groups: pd.DataFrame) -> tuple[go.Figure, str]:
     names = sorted(groups["group_name"].unique())
     figure = _dual_axis_rows([f"Skill group {name}" for name in names])
     for row, name in enumerate(names, start=1):
         rows = groups[groups["group_name"] == name]
         _add_agent_bars(figure, rows, row)
         _add_utilization_line(figure, rows, row)
-    _finish(figure, len(names), "agents")
-    return figure
+    note = _finish(figure, len(names), "agents", groups["interval_start_at"])
+    return figure, note
 
 
 def campaign_intervals(capacity: pd.DataFrame) -> pd.DataFrame:
@@ -143,7 +148,7 @@ def low_utilization_high_volume(intervals: pd.DataFrame) -> pd.Series:
     return high & (intervals["contacted"] > 0) & low
 
 
-def _campaign_figure(intervals: pd.DataFrame) -> go.Figure:
+def _campaign_figure(intervals: pd.DataFrame) -> tuple[go.Figure, str]:
     campaigns = sorted(intervals["campaign_name"].unique())
     figure = _dual_axis_rows([f"Campaign {c}" for c in campaigns])
     for row, campaign in enumerate(campaigns, start=1):
@@ -180,17 +185,19 @@ def _campaign_figure(intervals: pd.DataFrame) -> go.Figure:
             col=1,
             secondary_y=True,
         )
-    _finish(figure, len(campaigns), "agents / dialer contacts")
-    return figure
+    note = _finish(figure, len(campaigns), "agents / dialer contacts", intervals["interval_start_at"])
+    return figure, note
 
 
 def _warning_badges(intervals: pd.DataFrame) -> list[Badge]:
     flagged = intervals[intervals["warned"]]
     if flagged.empty:
         return [Badge("No interval with utilization below 50% at high dialer volume", "ok")]
+    latest = flagged.groupby("campaign_name")["interval_start_at"].max()
     return [
         Badge(
-            f"Warning: {count} interval(s) of {name} with utilization below 50% while dialer volume is high",
+            f"Warning: {count} interval(s) of {name} with utilization below 50% while dialer volume is high "
+            f"(latest {latest[name]:%Y-%m-%d %H:%M} UTC)",
             "bad",
         )
         for name, count in flagged["campaign_name"].value_counts().sort_index().items()
@@ -221,10 +228,11 @@ def _utilization_section(utilization: pd.DataFrame) -> Section:
     badge = Badge(
         f"{inactive} agent(s) with an inactive licence, shown as such", "warn" if inactive else "ok"
     )
+    figure, focus_note = _skill_group_figure(groups)
     return Section(
         "Agent utilization per skill group",
-        _skill_group_figure(groups),
-        notes=[UTC_NOTE, LICENCE_NOTE],
+        figure,
+        notes=[UTC_NOTE, LICENCE_NOTE, focus_note],
         badges=[badge],
     )
 
@@ -234,15 +242,17 @@ def _capacity_section(capacity: pd.DataFrame) -> Section:
     intervals = campaign_intervals(capacity)
     if intervals.empty:
         return Section(title)
+    figure, focus_note = _campaign_figure(intervals)
     return Section(
         title,
-        _campaign_figure(intervals),
+        figure,
         badges=_warning_badges(intervals) + _misalignment_badges(capacity),
         notes=[
             f"High dialer volume = at or above the {int(HIGH_VOLUME_QUANTILE * 100)}th percentile of the "
             "campaign's intervals with dialer contacts. Campaigns map to agents through their queue's skill "
             "groups, never by timestamp alone.",
             UTC_NOTE,
+            focus_note,
         ],
     )
 

@@ -12,7 +12,8 @@ from cxlake.dashboard.reader import MartReader
 
 UNLINKED_BAD_PCT = 30.0
 UNLINKED_WARN_PCT = 20.0
-TIER_ORDER = ("Enterprise", "Premium", "Business", "Standard", "SMB", "Basic")
+TIER_ORDER = ("Strategic", "Enterprise", "Mid-Market", "SMB")
+"""Display order of the usual Salesforce tiers, largest first; other tiers follow alphabetically."""
 
 
 def _tier_key(tier: object) -> tuple[int, str]:
@@ -69,7 +70,9 @@ def _weekly_figure(weekly: pd.DataFrame) -> go.Figure:
                 + "</extra>",
             )
         )
-    releases = weekly.dropna(subset=["latest_release_date"]).drop_duplicates(subset=["week_start_date"])
+    releases = weekly.dropna(subset=["latest_release_date"]).drop_duplicates(
+        subset=["latest_release_date", "latest_release_name"]
+    )
     for _, release in releases.iterrows():
         when = pd.Timestamp(release["latest_release_date"])
         figure.add_shape(
@@ -85,7 +88,7 @@ def _weekly_figure(weekly: pd.DataFrame) -> go.Figure:
             x=when,
             y=1,
             yref="paper",
-            text=f"release: {release['releases_in_week']}",
+            text=f"release: {release['latest_release_name']}",
             showarrow=False,
             yanchor="bottom",
             font={"color": "#c92a2a", "size": 11},
@@ -125,9 +128,14 @@ def join_badge(audit: pd.DataFrame) -> Badge:
     overall = audit[audit["audit_level"] == "overall"]
     if overall.empty:
         return Badge("CRM join rate: not available", "warn")
-    unlinked = float(overall["unlinked_share_pct"].iloc[0])
+    row = overall.iloc[0]
+    unlinked = float(row["unlinked_share_pct"])
     level = "bad" if unlinked > UNLINKED_BAD_PCT else "warn" if unlinked > UNLINKED_WARN_PCT else "ok"
-    return Badge(f"CRM join rate {100 - unlinked:.1f}% linked, {unlinked:.1f}% unlinked", level)
+    return Badge(
+        f"CRM join rate {100 - unlinked:.1f}% linked, {unlinked:.1f}% unlinked "
+        f"({int(row['linked_count'])} of {int(row['conversation_count'])} conversations linked)",
+        level,
+    )
 
 
 def _daily_join_figure(audit: pd.DataFrame) -> go.Figure | None:

@@ -116,7 +116,8 @@ def test_carried_forward_intervals_are_marked(
     carried = con.execute("select count(*) from campaign_kpis where is_carried_forward").fetchone()[0]
     con.close()
     traces = [t for chart in figures(rendered["internal"]["campaigns"]).values() for t in chart["data"]]
-    marked = sum(len(t["x"]) for t in traces if t.get("name", "").endswith("carried forward"))
+    carried_traces = [t for t in traces if t.get("name", "").endswith("carried forward")]
+    marked = sum(y is not None for t in carried_traces for y in t["y"])
     assert carried > 0 and marked == carried
     assert "Data latency" in page_data(rendered["internal"]["campaigns"])
 
@@ -138,7 +139,11 @@ def test_pending_backfill_days_marked(rendered: dict[str, dict[str, Path]]) -> N
     }
     assert versions == {"v1", "v2"}  # the 'unscored' action map has no scorecard line
     funnels = [t for c in charts.values() for t in c["data"] if t["type"] == "funnel"]
-    assert sorted(t["name"] for t in funnels) == ["Onboarding Nudge", "Upsell Offer", "Welcome action map"]
+    assert sorted(t["name"] for t in funnels) == [
+        "Onboarding Nudge",
+        "Upsell Offer [paused]",
+        "Welcome action map",
+    ]
 
 
 def test_bad_audience_and_unknown_partner(publication: Path, tmp_path: Path) -> None:
