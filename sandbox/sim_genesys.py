@@ -42,16 +42,13 @@ USER_STATES = ("active", "inactive", "deleted", "any")
 def _shrunk_page(ctx: SimContext, request: Request, size: int, number: int) -> tuple[int, int]:
     """(pageSize, pageNumber) actually served, keeping the same first record.
 
-    A shrunk page uses a divisor of the asked size so that ``nextUri`` (built
-    with the served size) continues exactly where this page stops.
+    A shrunk page is half the asked size (even sizes of 20 or more only), so
+    that ``nextUri``, built with the served size, continues exactly where this
+    page stops; repeated shrinking stops at an odd size.
     """
-    served = ctx.served_size(request, size)
-    if served >= size:
+    if size < 20 or size % 2 or ctx.served_size(request, size) >= size:
         return size, number
-    divisor = next((k for k in range(2, 11) if size % k == 0 and size // k <= served), None)
-    if divisor is None:
-        return size, number
-    return size // divisor, (number - 1) * divisor + 1
+    return size // 2, (number - 1) * 2 + 1
 
 
 def list_page(
@@ -72,7 +69,8 @@ def list_page(
 
 def cursor_page(ctx: SimContext, request: Request, entities: Sequence[Any], max_size: int = 100) -> Response:
     """Answer a cursor (``after``) paged Genesys list: ``{entities, nextUri?, selfUri}``."""
-    size = ctx.served_size(request, request.int_arg("pageSize", 25, 1, max_size))
+    asked = request.int_arg("pageSize", 25, 1, max_size)
+    size = ctx.served_size(request, asked)
     after = request.arg("after")
     offset = decode_cursor(after, "after") if after else 0
     chosen = entities[offset : offset + size]
@@ -81,7 +79,7 @@ def cursor_page(ctx: SimContext, request: Request, entities: Sequence[Any], max_
         "selfUri": request.path,
     }
     if offset + size < len(entities):
-        page["nextUri"] = f"{request.path}?pageSize={size}&after={encode_cursor(offset + size)}"
+        page["nextUri"] = f"{request.path}?pageSize={asked}&after={encode_cursor(offset + size)}"
     return json_response(page)
 
 
