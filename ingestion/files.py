@@ -145,3 +145,30 @@ class FileReader:
             return
         records = unwrap_page(spec, document)
         yield from validate_records(self.transformer, spec, records, meta, derived=derived)
+
+
+def small_resource_records(root: Path, spec: TableSpec) -> list[dict[str, Any]]:
+    """All records of a small resource folder as dicts (lookups such as scorecard versions)."""
+    lines, pages = list_files(root, spec)
+    records: list[Any] = []
+    for path in lines:
+        records.extend(orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip())
+    for path in pages:
+        records.extend(unwrap_page(spec, orjson.loads(path.read_bytes())))
+    return [record for record in records if isinstance(record, dict)]
+
+
+def campaign_model_versions(root: Path) -> dict[str, str]:
+    """Predictive Engagement campaign id -> its scorecard's current model version."""
+    from ingestion.tables import spec_for
+
+    versions = {
+        r.get("id"): r.get("modelVersion")
+        for r in small_resource_records(root, spec_for("predictive_engagement", "scorecards"))
+    }
+    mapping = {}
+    for campaign in small_resource_records(root, spec_for("predictive_engagement", "campaigns")):
+        version = versions.get(campaign.get("scorecardId"))
+        if campaign.get("id") and version:
+            mapping[str(campaign["id"])] = str(version)
+    return mapping

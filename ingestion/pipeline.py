@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ingestion.files import FileReader
+from ingestion.files import FileReader, campaign_model_versions
 from ingestion.loader import (
     RunStats,
     extraction_log_resource,
@@ -19,7 +19,7 @@ from ingestion.loader import (
     quarantine_resource,
     utc_now,
 )
-from ingestion.records import RawTransformer
+from ingestion.records import RawTransformer, model_version_case
 from ingestion.settings import scorecard_offset_hours
 from ingestion.tables import SCHEMAS, SOURCES, specs_of
 
@@ -124,7 +124,8 @@ def _file_resources(
 ) -> Callable[[str], list[Any]]:
     offset = scorecard_offset_hours()
     derived = {
-        "scorecard_analytics": {"pending_backfill": f"(date_to > _extracted_at - INTERVAL {offset} HOUR)"}
+        "scorecard_analytics": {"pending_backfill": f"(date_to > _extracted_at - INTERVAL {offset} HOUR)"},
+        "campaign_analytics": {"model_version": model_version_case(campaign_model_versions(root))},
     }
     reader = FileReader(transformer, root, derived)
 

@@ -243,6 +243,11 @@ class RawTransformer:
             cursor.close()
 
 
+def model_version_case(versions: Mapping[str, str]) -> str:
+    """SQL giving ``model_version`` from ``campaign_id`` (NULL for unknown campaigns)."""
+    return _case([(f"campaign_id = {_literal(c)}", _literal(v)) for c, v in sorted(versions.items())])
+
+
 def _case(branches: list[tuple[str, str]]) -> str:
     if not branches:
         return "NULL::VARCHAR"

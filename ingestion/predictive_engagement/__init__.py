@@ -29,6 +29,7 @@ from typing import Any
 
 from ingestion.extract import Extraction, RecordBatch, interval, midnight, parse_time, resource_state, slices
 from ingestion.http_client import ApiClient, ApiError
+from ingestion.records import model_version_case
 from ingestion.settings import PredictiveSettings
 
 PE = "/api/v2/predictive-engagement"
@@ -123,7 +124,7 @@ class _PredictiveSource:
                 self._skip(campaign_id, status, f"campaign status is {status!r}; not extracted")
                 continue
             version = self.scorecard_versions.get(campaign.get("scorecardId") or "")
-            context_derived = {"model_version": _sql_text(version)}
+            context_derived = {"model_version": model_version_case({campaign_id: version} if version else {})}
             days = 0
             for day_start, day_end in slices(start, end, 1):
                 try:
@@ -259,7 +260,3 @@ class _PredictiveSource:
 
 def _pe_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _sql_text(value: str | None) -> str:
-    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
