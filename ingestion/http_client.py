@@ -260,13 +260,22 @@ class ApiClient:
             return path_or_url
         return urljoin(self.base_url.rstrip("/") + "/", path_or_url.lstrip("/"))
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params)
+    def get(
+        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        return self.request("GET", path, params=params, headers=headers)
 
     def post(self, path: str, body: Any) -> Any:
         return self.request("POST", path, body=body)
 
-    def request(self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         """Send with auth, limiter and retries; return the parsed JSON body (None when empty)."""
         url = self.url(path)
         endpoint = f"{method} {urlsplit(url).path}"
@@ -283,7 +292,7 @@ class ApiClient:
                     url,
                     params=params,
                     data=orjson.dumps(body) if body is not None else None,
-                    headers=_headers(token.value, body is not None),
+                    headers={**_headers(token.value, body is not None), **(headers or {})},
                     timeout=self.timeout_s,
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:

@@ -16,6 +16,7 @@ import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 from dlt.extract.resource import DltResource
 
+from ingestion.http_client import ApiError, AuthError, WriteScopeRefused
 from ingestion.records import QUARANTINE_SCHEMA, QUARANTINE_TABLE, LoadMeta, RawTransformer, Split
 from ingestion.tables import Column, TableSpec
 
@@ -44,6 +45,7 @@ class RunStats:
     quarantined: dict[str, int] = field(default_factory=dict)
     pending_quarantine: list[pa.Table] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     progress: bool = True
 
@@ -134,13 +136,21 @@ def make_resource(
         load_id = dlt.current.load_package_state()["load_id"]
         meta = LoadMeta(started, load_id, method)
         total = quarantined = 0
-        for split in produce(meta):
-            if split.rows.num_rows:
-                total += split.rows.num_rows
-                yield split.rows
-            if split.quarantine.num_rows:
-                quarantined += split.quarantine.num_rows
-                stats.pending_quarantine.append(split.quarantine)
+        try:
+            for split in produce(meta):
+                if split.rows.num_rows:
+                    total += split.rows.num_rows
+                    yield split.rows
+                if split.quarantine.num_rows:
+                    quarantined += split.quarantine.num_rows
+                    stats.pending_quarantine.append(split.quarantine)
+        except (WriteScopeRefused, AuthError):
+            raise  # the whole source cannot run with these credentials
+        except ApiError as exc:
+            # One failing endpoint does not stop the others; its cursor does not move,
+            # so the next run reads the same window again.
+            stats.errors.append(f"{spec.schema}.{spec.name}: {exc}")
+            stats.say(f"  {spec.schema}.{spec.name}: FAILED: {exc}")
         if total == 0:
             # An empty table still exists, so that models over it run (zero rows, right types).
             yield transformer.empty_rows(spec, meta)

@@ -89,6 +89,8 @@ def run_ingest(
     summary.quarantined = stats.quarantined
     summary.skipped = stats.skipped
     summary.messages = stats.messages
+    summary.errors.extend(stats.errors)
+    summary.ok = summary.ok and not stats.errors
     summary.seconds = time.monotonic() - began
     return summary
 

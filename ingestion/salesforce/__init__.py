@@ -124,7 +124,8 @@ def _query(
         state = resource_state()
         since = state.get("cursor")
         path = f"/services/data/{settings.api_version}/queryAll"
-        page = client.get(path, {"q": soql(sobject, fields, cursor, since)})
+        options = {"Sforce-Query-Options": f"batchSize={settings.batch_size}"}
+        page = client.get(path, {"q": soql(sobject, fields, cursor, since)}, options)
         total = 0
         newest = since
         while isinstance(page, dict):
@@ -135,7 +136,7 @@ def _query(
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 break
-            page = client.get(next_url)
+            page = client.get(next_url, headers=options)
         state["cursor"] = newest
         run.stats.say(f"  salesforce {name}: {total}")
 
