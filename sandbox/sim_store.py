@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from sandbox.sim_http import parse_time, to_ms
+from sandbox.sim_http import parse_time, time_ms, to_ms
 
 DAY_MS = 86_400_000
 
@@ -120,8 +120,8 @@ def _conversation_from_line(line: bytes, where: str) -> Conversation:
     end = record.get("conversationEnd")
     return Conversation(
         conversation_id=conversation_id,
-        start_ms=to_ms(parse_time(start, f"{conversation_id}.conversationStart")),
-        end_ms=to_ms(parse_time(end, f"{conversation_id}.conversationEnd")) if end else None,
+        start_ms=time_ms(start, f"{conversation_id}.conversationStart"),
+        end_ms=time_ms(end, f"{conversation_id}.conversationEnd") if end else None,
         raw=line.rstrip(b"\r\n"),
     )
 
