@@ -92,7 +92,7 @@ def _ingest(args: argparse.Namespace, warehouse: Path, result: PipelineResult) -
 def _build(args: argparse.Namespace, warehouse: Path, result: PipelineResult) -> None:
     from cxlake.build import run_build
 
-    code = run_build([])
+    code = run_build(["--quiet"] if getattr(args, "quiet", False) else [])
     if code != 0:
         raise StageFailed(f"dbt build exited with code {code}")
 

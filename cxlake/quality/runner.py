@@ -34,6 +34,7 @@ SAMPLE_ROWS = 5
 FRESHNESS_WARN_HOURS = 24
 FRESHNESS_ERROR_HOURS = 72
 _RESULT_FORMAT = "SUMMARY"
+_DOCS_ENTRIES = ("index.html", "expectations", "validations", "static")
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def _ephemeral_context(docs_dir: Path) -> Any:
         # the ephemeral context's default site is an unused temporary folder
         context.delete_data_docs_site(site)
         shutil.rmtree(config.get("store_backend", {}).get("base_directory", ""), ignore_errors=True)
-    docs_dir.mkdir(parents=True, exist_ok=True)
+    _clear_previous_docs(docs_dir)
     context.add_data_docs_site(
         site_name="cxlake",
         site_config={
@@ -148,6 +149,18 @@ def _ephemeral_context(docs_dir: Path) -> Any:
     )
     context.data_sources.add_pandas("warehouse")
     return context
+
+
+def _clear_previous_docs(docs_dir: Path) -> None:
+    """Remove what an earlier run's Data Docs wrote (only GX's own entries), so the folder
+    shows this run rather than accumulating every run."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    for name in _DOCS_ENTRIES:
+        entry = docs_dir / name
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        elif entry.exists():
+            entry.unlink()
 
 
 def _columns_by_relation(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
