@@ -50,10 +50,6 @@ class SimulatorApp:
         plan = FaultPlan(faults, seed)
         if faults == "hostile":
             apply_hostile_plan(tenant)
-        # the tenant lives as long as the server: keep its millions of objects out of every
-        # later cyclic-GC pass (in-process clients allocate a lot while paging)
-        gc.collect()
-        gc.freeze()
         lifetime = (
             min(options.token_lifetime_s, FLAKY_TOKEN_LIFETIME_S) if plan.active else options.token_lifetime_s
         )
@@ -335,6 +331,10 @@ class SandboxServer:
         **options: Any,
     ) -> None:
         self.app = SimulatorApp(Path(data_dir), faults, seed, SimOptions(**options))
+        # The tenant lives as long as the server: keep its many objects out of every cyclic-GC
+        # pass while it serves (in-process clients allocate a lot while paging); stop() unfreezes.
+        gc.collect()
+        gc.freeze()
         self._host = host
         self._port = port
         self._httpd: ThreadingHTTPServer | None = None
@@ -363,6 +363,7 @@ class SandboxServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        gc.unfreeze()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
