@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from conftest import AUDIENCES, PARTNER_OF
 from dashboard_fixture_marts import ENTERPRISE_SPIKE_WEEK, PARTNERS, PII, RELEASE
@@ -13,6 +14,7 @@ from dashboard_inspect import figures, leaks, page_data
 from cxlake.dashboard import AudienceError, PublicationError, render
 from cxlake.dashboard.audience import ALLOWED_COLUMNS, parse_audience
 from cxlake.dashboard.reader import MartReader
+from cxlake.dashboard.unified import join_badge
 
 ALL_PAGES = {"campaigns", "supervisor", "unified_cx", "journeys", "bpo_partner", "index"}
 PII_STRINGS = [*PII["agent_names"], *PII["customer_names"], *PII["phones"], *PII["emails"]]
@@ -161,3 +163,19 @@ def test_missing_publication_and_missing_column(tmp_path: Path) -> None:
     con.close()
     with pytest.raises(PublicationError, match="mart 'campaign_kpis' .* lacks column.*campaign_name"):
         render("internal", tmp_path / "out", published=tmp_path)
+
+
+@pytest.mark.parametrize(("unlinked", "level"), [(12.0, "ok"), (25.0, "warn"), (30.0, "warn"), (31.5, "bad")])
+def test_join_rate_badge_turns_red_above_30_percent_unlinked(unlinked: float, level: str) -> None:
+    audit = pd.DataFrame(
+        {
+            "audit_level": ["overall", "day"],
+            "audit_key": ["all", "2026-10-01"],
+            "conversation_count": [200, 100],
+            "linked_count": [round(200 * (100 - unlinked) / 100), 50],
+            "unlinked_share_pct": [unlinked, 50.0],
+        }
+    )
+    badge = join_badge(audit)
+    assert badge.level == level
+    assert f"{unlinked:.1f}% unlinked" in badge.text
