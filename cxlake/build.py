@@ -13,8 +13,23 @@ from cxlake import config
 PROJECT_DIR = config.PROJECT_DIR
 DBT_SUBCOMMANDS = frozenset(
     {
-        "build", "run", "test", "seed", "snapshot", "compile", "parse", "docs", "source",
-        "list", "ls", "show", "debug", "clean", "run-operation", "retry", "clone",
+        "build",
+        "run",
+        "test",
+        "seed",
+        "snapshot",
+        "compile",
+        "parse",
+        "docs",
+        "source",
+        "list",
+        "ls",
+        "show",
+        "debug",
+        "clean",
+        "run-operation",
+        "retry",
+        "clone",
     }
 )
 SUMMARY_COMMANDS = frozenset({"build", "run"})
@@ -43,17 +58,29 @@ class BuildSummary:
         return "\n".join(lines)
 
 
-def dbt_command(dbt_args: list[str]) -> list[str]:
+def dbt_command(dbt_args: list[str], warehouse: Path) -> list[str]:
     """The dbt argument list: ``build`` unless ``dbt_args`` starts with a dbt subcommand,
-    pointed at cxlake's project and profiles directories unless the caller chose others."""
+    pointed at cxlake's project and profiles directories, with target and log folders next
+    to the warehouse (so builds of different warehouses never share dbt's artefacts),
+    unless the caller chose otherwise."""
     args = dbt_args[1:] if dbt_args[:1] == ["--"] else list(dbt_args)
     if not args or args[0] not in DBT_SUBCOMMANDS:
         args = ["build", *args]
-    if "--project-dir" not in args:
-        args += ["--project-dir", str(PROJECT_DIR)]
-    if "--profiles-dir" not in args:
-        args += ["--profiles-dir", str(PROJECT_DIR)]
+    defaults = {
+        "--project-dir": PROJECT_DIR,
+        "--profiles-dir": PROJECT_DIR,
+        "--target-path": dbt_target_path(warehouse),
+        "--log-path": warehouse.parent / "dbt_logs",
+    }
+    for flag, value in defaults.items():
+        if flag not in args:
+            args += [flag, str(value)]
     return args
+
+
+def dbt_target_path(warehouse: Path) -> Path:
+    """Where dbt writes manifest, run results and docs for builds of ``warehouse``."""
+    return warehouse.parent / "dbt_target"
 
 
 def run_build(dbt_args: list[str]) -> int:
@@ -67,7 +94,7 @@ def run_build(dbt_args: list[str]) -> int:
     warehouse = config.warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ["CXLAKE_WAREHOUSE"] = str(warehouse)
-    args = dbt_command(dbt_args)
+    args = dbt_command(dbt_args, warehouse)
     try:
         result = dbtRunner().invoke(args)
     finally:

@@ -2,7 +2,8 @@
     Journey funnels with model performance (seed 003 target schema). Grain: campaign x
     extraction_date (the UTC day the analytics cover) x step x model_version. Seed 003 steps
     are joined to their campaign's scorecard performance of the same day for every model
-    version on record, so a retrain adds rows and never rewrites older versions. Real Journey
+    version on record, so a retrain adds rows and never rewrites older versions (no
+    extraction timestamps here: re-reading identical values leaves rows byte-identical). Real Journey
     action-map funnels carry no scorecard: model_version 'unscored'. Steps of a day without
     a scorecard row are 'unscored' too.
 #}
@@ -55,9 +56,7 @@ seed_003_steps as (
         scorecard_performance.predicted_conversion_rate,
         coalesce(scorecard_performance.is_pending_backfill, false) as pending_backfill,
         'predictive_engagement' as campaign_source,
-        campaign_steps.extraction_count,
-        campaign_steps.extracted_at as steps_extracted_at,
-        scorecard_performance.extracted_at as scorecard_extracted_at
+        campaign_steps.extraction_count
 
     from campaign_steps
     left join campaigns
@@ -90,9 +89,7 @@ journey_steps as (
         cast(null as {{ dbt.type_float() }}) as predicted_conversion_rate,
         false as pending_backfill,
         'journey_action_map' as campaign_source,
-        1 as extraction_count,
-        extracted_at as steps_extracted_at,
-        cast(null as {{ dbt.type_timestamp() }}) as scorecard_extracted_at
+        1 as extraction_count
 
     from action_map_funnels
 

@@ -1,0 +1,241 @@
+"""dbt build on real DuckDB files of the small tenant; marts against the generator's ground truth.
+
+The ground truth is ``manifest.json``, which the generator sums while writing the
+records; the marts recompute it from the raw tables through staging, intermediate and
+marts. Nothing here is mocked.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from dbt_build_support import BuiltWarehouse
+
+from cxlake.build import dbt_target_path
+
+PREDICTIVE_MARTS = ("fact_predictive_journey", "dim_predictive_campaign")
+
+
+def planted(warehouse: BuiltWarehouse, fact: str) -> dict[str, Any]:
+    return warehouse.manifest["planted"][fact]
+
+
+def test_both_builds_pass_with_models_snapshots_data_and_unit_tests(
+    retrain_warehouse: BuiltWarehouse,
+) -> None:
+    assert retrain_warehouse.build_codes == [0, 0]
+    results = json.loads((dbt_target_path(retrain_warehouse.path) / "run_results.json").read_text())[
+        "results"
+    ]
+    kinds = {result["unique_id"].split(".")[0] for result in results}
+    assert {"model", "seed", "snapshot", "test", "unit_test"} <= kinds
+    settled = ("success", "pass", "warn", "no-op")
+    assert [result["unique_id"] for result in results if result["status"] not in settled] == []
+
+
+def test_escalation_rate_by_tier_matches_ground_truth(retrain_warehouse: BuiltWarehouse) -> None:
+    truth = planted(retrain_warehouse, "escalation_rate_by_tier")["tiers"]
+    rows = retrain_warehouse.query(
+        "select customer_tier, total_contacts, escalations, escalation_rate_pct from marts.escalation_by_tier"
+    )
+    assert {tier: (total, escalations) for tier, total, escalations, _ in rows} == {
+        tier: (values["total"], values["escalations"]) for tier, values in truth.items()
+    }
+    for tier, _, _, rate_pct in rows:
+        assert round(rate_pct / 100, 4) == truth[tier]["rate"]
+
+
+def test_connect_rate_per_campaign_matches_ground_truth(retrain_warehouse: BuiltWarehouse) -> None:
+    truth = planted(retrain_warehouse, "connect_rate_by_campaign")["campaigns"]
+    rows = retrain_warehouse.query(
+        "select campaign_id, sum(contacted), sum(connected), sum(voicemail_count) "
+        "from marts.campaign_kpis group by campaign_id"
+    )
+    measured = {
+        campaign: (contacted, connected, voicemail) for campaign, contacted, connected, voicemail in rows
+    }
+    assert measured == {
+        campaign: (values["contacted"], values["connected"], values["voicemail"])
+        for campaign, values in truth.items()
+    }
+    for campaign, (contacted, connected, _) in measured.items():
+        assert round(connected / contacted, 4) == truth[campaign]["connect_rate"]
+
+
+def test_skill_group_utilization_matches_ground_truth(retrain_warehouse: BuiltWarehouse) -> None:
+    truth = planted(retrain_warehouse, "skill_group_utilization")["groups"]
+    rows = retrain_warehouse.query(
+        "select group_id, sum(utilization_numerator_ms), sum(utilization_denominator_ms) "
+        "from marts.agent_utilization where group_type = 'skill_group' group by group_id"
+    )
+    measured = {group: (numerator, denominator) for group, numerator, denominator in rows}
+    for group, values in truth.items():
+        assert measured[group] == (values["interacting_ms"], values["on_queue_ms"]), values[
+            "skill_group_name"
+        ]
+        numerator, denominator = measured[group]
+        assert round(100 * numerator / denominator, 2) == values["utilization_pct"]
+
+
+def test_journey_funnel_matches_ground_truth(retrain_warehouse: BuiltWarehouse) -> None:
+    truth = planted(retrain_warehouse, "journey_funnel_example")
+    day = truth["date_from"][:10]
+    rows = retrain_warehouse.query(
+        "select model_version, step_sequence, step_id, step_name, contact_count "
+        "from marts.fact_predictive_journey "
+        "where campaign_id = ? and extraction_date = cast(? as date) order by model_version, step_sequence",
+        [truth["campaign_id"], day],
+    )
+    expected = [(step["stepId"], step["stepName"], step["contactCount"]) for step in truth["steps"]]
+    versions = sorted({version for version, *_ in rows})
+    assert versions and "unscored" not in versions
+    for version in versions:
+        funnel = [(step_id, name, count) for v, sequence, step_id, name, count in rows if v == version]
+        assert funnel == expected
+        assert [sequence for v, sequence, *_ in rows if v == version] == list(range(1, len(expected) + 1))
+
+
+def test_enterprise_escalation_spike_after_release(retrain_warehouse: BuiltWarehouse) -> None:
+    truth = planted(retrain_warehouse, "enterprise_escalation_after_release")
+    release = truth["release_date"]
+    split = retrain_warehouse.query(
+        "select conversation_start >= cast(? as timestamp) as after_release, count(*), "
+        "sum(case when was_escalated then 1 else 0 end) from marts.unified_interactions "
+        "where customer_tier = ? and is_crm_linked and not is_in_flight group by 1",
+        [release, truth["tier"]],
+    )
+    measured = {after: (total, escalations) for after, total, escalations in split}
+    assert measured[False] == (truth["before"]["total"], truth["before"]["escalations"])
+    assert measured[True] == (truth["after"]["total"], truth["after"]["escalations"])
+
+    weekly = retrain_warehouse.query(
+        "select week_start_date, escalation_rate_pct, releases_in_week, latest_release_date "
+        "from marts.escalation_weekly_by_tier where customer_tier = ? order by week_start_date",
+        [truth["tier"]],
+    )
+    release_day = datetime.fromisoformat(release).date()
+    annotated = [week for week, _, releases, _ in weekly if releases and truth["release_name"] in releases]
+    assert len(annotated) == 1 and annotated[0] <= release_day < annotated[0] + timedelta(days=7)
+    before = [rate for week, rate, _, latest in weekly if latest is None]
+    after = [rate for week, rate, _, latest in weekly if latest is not None and week > annotated[0]]
+    assert before and after
+    assert min(after) > 2 * (sum(before) / len(before))
+
+
+def test_voicemail_drags_one_campaign_connect_rate(retrain_warehouse: BuiltWarehouse) -> None:
+    truth = planted(retrain_warehouse, "voicemail_drags_connect_rate")
+    rows = retrain_warehouse.query(
+        "select campaign_id, 1.0 * sum(connected) / sum(contacted), "
+        "1.0 * sum(connected) / (sum(contacted) - sum(voicemail_count)) "
+        "from marts.campaign_kpis group by campaign_id order by 2"
+    )
+    lowest, lowest_rate, excluding_voicemail = rows[0]
+    assert lowest == truth["campaign_id"]
+    assert round(lowest_rate, 4) == truth["connect_rate"]
+    assert round(excluding_voicemail, 4) == truth["connect_rate_excluding_voicemail"]
+    others = [rate for campaign, rate, _ in rows[1:]]
+    assert lowest_rate < 0.6 * min(others)
+
+
+def test_unmapped_skill_group_visible_in_utilization(retrain_warehouse: BuiltWarehouse) -> None:
+    truth = planted(retrain_warehouse, "unmapped_skill_group")
+    rows = retrain_warehouse.query(
+        "select group_id, bool_or(is_mapped_to_queue), sum(utilization_numerator_ms), "
+        "sum(utilization_denominator_ms) from marts.agent_utilization where group_type = 'skill_group' "
+        "group by group_id"
+    )
+    by_group = {group: (mapped, numerator, denominator) for group, mapped, numerator, denominator in rows}
+    mapped, numerator, denominator = by_group[truth["skill_group_id"]]
+    assert (mapped, numerator) == (False, 0) and denominator > 0
+    assert [group for group, (is_mapped, _, _) in by_group.items() if not is_mapped] == [
+        truth["skill_group_id"]
+    ]
+    for group, pct in truth["mapped_group_utilization_pct"].items():
+        _, group_numerator, group_denominator = by_group[group]
+        assert round(100 * group_numerator / group_denominator, 2) == pct
+    capacity = retrain_warehouse.query(
+        "select distinct group_id from marts.supervisor_campaign_capacity "
+        "where campaign_id = ? and group_type = 'skill_group' and is_mapped_to_campaign",
+        [truth["campaign_id"]],
+    )
+    assert sorted(group for (group,) in capacity) == sorted(truth["queue_member_group_ids"])
+
+
+def test_unlinked_share_matches_ground_truth_and_passes_the_threshold(
+    retrain_warehouse: BuiltWarehouse,
+) -> None:
+    truth = planted(retrain_warehouse, "unlinked_share")
+    [(conversations, unlinked, share)] = retrain_warehouse.query(
+        "select conversation_count, unlinked_count, unlinked_share_pct from marts.crm_join_audit "
+        "where audit_level = 'overall'"
+    )
+    assert (conversations, unlinked) == (truth["conversations"], truth["unlinked"])
+    assert round(share / 100, 4) == truth["unlinked_share"]
+    assert share < 30, "above var crm_unlinked_error_pct the build itself fails"
+
+
+def test_conversion_events_deduplicated_and_orphans_isolated(retrain_warehouse: BuiltWarehouse) -> None:
+    truth = planted(retrain_warehouse, "disposition_goal_map")
+    [(orphaned,)] = retrain_warehouse.query("select count(*) from marts.orphaned_conversion_events")
+    [(kept,)] = retrain_warehouse.query(
+        "select count(*) from intermediate.int_conversion_events_deduplicated"
+    )
+    assert orphaned == truth["orphaned_events"]
+    assert kept == truth["conversion_events"] - truth["duplicate_events"]
+
+
+def test_second_build_leaves_marts_identical(retrain_warehouse: BuiltWarehouse) -> None:
+    first, second = retrain_warehouse.marts_after_build
+    assert first.keys() == second.keys()
+    for mart in first:
+        if mart != "fact_predictive_journey":
+            assert first[mart] == second[mart], mart
+
+
+def test_retrain_adds_v2_rows_and_leaves_v1_rows_byte_identical(retrain_warehouse: BuiltWarehouse) -> None:
+    truth = planted(retrain_warehouse, "scorecard_retrain")
+    first, second = (capture["fact_predictive_journey"] for capture in retrain_warehouse.marts_after_build)
+    columns = [
+        name
+        for (name,) in retrain_warehouse.query(
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            "and table_name = 'fact_predictive_journey' order by ordinal_position"
+        )
+    ]
+    version = columns.index("model_version")
+    assert "v1" in {row[version] for row in first} and "v2" not in {row[version] for row in first}
+    assert "v2" in {row[version] for row in second}
+    assert [row for row in second if row[version] != "v2"] == first
+
+    precision = columns.index("precision")
+    day = truth["example_day"][:10]
+    example = {
+        row[version]: row[precision]
+        for row in second
+        if row[columns.index("campaign_id")] == truth["campaign_id"]
+        and str(row[columns.index("extraction_date")]) == day
+    }
+    assert (
+        round(example["v1"], 4) == truth["v1_precision"] and round(example["v2"], 4) == truth["v2_precision"]
+    )
+
+    history = retrain_warehouse.query(
+        "select model_version, count(*), count(dbt_valid_to) "
+        "from snapshots.snap_predictive_engagement__scorecard_history where scorecard_id = ? group by 1",
+        [truth["scorecard_id"]],
+    )
+    assert {v: (rows, closed) for v, rows, closed in history}["v1"][1] == 0
+    assert set(dict((v, rows) for v, rows, _ in history)) == {"v1", "v2"}
+
+
+@pytest.mark.parametrize("mart", PREDICTIVE_MARTS)
+def test_org_without_predictive_engagement_builds_with_empty_marts(
+    warehouse_without_predictive_engagement: BuiltWarehouse, mart: str
+) -> None:
+    assert warehouse_without_predictive_engagement.build_codes == [0]
+    marts = warehouse_without_predictive_engagement.marts_after_build[0]
+    assert marts[mart] == []
+    assert marts["unified_interactions"] and marts["campaign_kpis"]
