@@ -68,7 +68,7 @@ class SimulatorApp:
         self.routes = [(route, _compile(route.pattern)) for route in routes]
         self._salesforce_requests = 0
         self._lock = threading.Lock()
-        self._context_ids = 0
+        self._correlations = 0
 
     # --- OAuth ----------------------------------------------------------------------------
 
@@ -129,12 +129,20 @@ class SimulatorApp:
 
     def handle(self, request: Request) -> Response:
         """Answer one request; an unexpected exception becomes a 500 naming it, never a dropped connection."""
+        salesforce = request.path.startswith("/services/")
+        if not salesforce:
+            with self._lock:
+                self._correlations += 1
+                request.correlation_id = f"{CORRELATION_PREFIX}{self._correlations:012d}"
         try:
-            return self._handle(request)
+            response = self._handle(request)
         except Exception as exc:  # the server must answer whatever a handler does
-            api = "salesforce" if request.path.startswith("/services/") else "genesys"
             message = f"sandbox failure on {request.method} {request.path}: {type(exc).__name__}: {exc}"
-            return self._error_response(api, ApiError(500, "internal.server.error", message))
+            error = ApiError(500, "internal.server.error", message)
+            response = self._error_response(request, "salesforce" if salesforce else "genesys", error)
+        if request.correlation_id:
+            response.headers["ININ-Correlation-Id"] = request.correlation_id
+        return response
 
     def _handle(self, request: Request) -> Response:
         route = self._match(request)
@@ -148,16 +156,16 @@ class SimulatorApp:
             )
             and not self.ctx.options.predictive_engagement
         ):
-            return self._error_response(route.api, ApiError(404, "not.found", "Resource not found"))
+            return self._error_response(request, route.api, ApiError(404, "not.found", "Resource not found"))
         rate_headers: dict[str, str] = {}
         try:
             rate_headers = self._authorize(route, request)
             fault = self._fault(route, request)
             if fault is not None:
-                return self._fault_response(route, fault, rate_headers)
+                return self._fault_response(request, route, fault, rate_headers)
             response = route.handler(request)
         except ApiError as error:
-            response = self._error_response(route.api, error)
+            response = self._error_response(request, route.api, error)
         response.headers = {**rate_headers, **response.headers}
         return response
 
@@ -175,7 +183,7 @@ class SimulatorApp:
     def _not_found(self, request: Request) -> Response:
         api = "salesforce" if request.path.startswith("/services/") else "genesys"
         message = f"No resource at {request.method} {request.path}"
-        return self._error_response(api, ApiError(404, "not.found", message))
+        return self._error_response(request, api, ApiError(404, "not.found", message))
 
     def _authorize(self, route: Route, request: Request) -> dict[str, str]:
         """Check token, rate limit and scope; return the rate-limit headers to send."""
@@ -240,7 +248,9 @@ class SimulatorApp:
             return None
         return fault
 
-    def _fault_response(self, route: Route, fault: Fault, headers: dict[str, str]) -> Response:
+    def _fault_response(
+        self, request: Request, route: Route, fault: Fault, headers: dict[str, str]
+    ) -> Response:
         if fault.kind == "rate" and route.api != "salesforce":
             error = self._too_many(1, headers)
         else:
@@ -249,19 +259,21 @@ class SimulatorApp:
             error = ApiError(status, codes[status], "The sandbox injected a transient failure")
             if route.api == "salesforce":
                 error.code = "UNKNOWN_EXCEPTION" if status == 500 else "SERVER_UNAVAILABLE"
-        response = self._error_response(route.api, error)
+        response = self._error_response(request, route.api, error)
         response.headers.update({**headers, **error.headers})
         return response
 
-    def _error_response(self, api: str, error: ApiError) -> Response:
+    def _error_response(self, request: Request, api: str, error: ApiError) -> Response:
         if api == "salesforce":
             return json_response(
                 [{"message": error.message, "errorCode": error.code}], error.status, dict(error.headers)
             )
-        with self._lock:
-            self._context_ids += 1
-            context_id = f"{CORRELATION_PREFIX}{self._context_ids:012d}"
-        body = {"message": error.message, "code": error.code, "status": error.status, "contextId": context_id}
+        body = {
+            "message": error.message,
+            "code": error.code,
+            "status": error.status,
+            "contextId": request.correlation_id,
+        }
         return json_response(body, error.status, dict(error.headers))
 
 

@@ -32,6 +32,7 @@ class Request:
     scopes: frozenset[str] = frozenset()
     endpoint: str = ""  # route name, for fault decisions
     number: int = 0  # request number on that endpoint
+    correlation_id: str = ""  # ININ-Correlation-Id, also the contextId of a Genesys error
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         """First value of query parameter ``name``."""

@@ -253,6 +253,7 @@ def test_rate_limit_429_with_retry_after_and_headers(sandbox_server: Callable[..
     retry_after = int(throttled.headers["Retry-After"])
     body = throttled.json()
     assert 0 < retry_after <= 60 and body["code"] == "too.many.requests" and body["status"] == 429
+    assert body["contextId"] == throttled.headers["ININ-Correlation-Id"]
     assert body["message"] == f"Rate limit exceeded the maximum. Retry the request in [{retry_after}] seconds"
     # limits are per token: a new token has its own window
     assert Client(server.url, retry=False).get("/api/v2/routing/skills").status_code == 200
