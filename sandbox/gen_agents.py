@@ -6,8 +6,9 @@ routing-status and presence intervals can be written as the simulation goes:
 
 - ``INTERACTING`` from a leg's first segment (alert) to its wrapup end,
 - ``IDLE`` while on a shift block and free, ``OFF_QUEUE`` otherwise;
-- presence ``ON_QUEUE`` exactly while the routing status is not ``OFF_QUEUE``,
-  ``MEAL`` during the break inside a shift, ``OFFLINE`` between shifts.
+- presence ``ON_QUEUE`` exactly while the routing status is not ``OFF_QUEUE``;
+  off queue it is the shift's gap activity (``BREAK``, ``MEAL``, ``TRAINING``),
+  ``AVAILABLE`` for the few minutes before a shift starts, ``OFFLINE`` otherwise.
 
 Intervals are clipped to the period; every interval has an ``endTime``.
 """
@@ -23,9 +24,12 @@ from sandbox.gen_org import PRESENCE_IDS
 from sandbox.gen_output import PartWriter
 from sandbox.gen_time import DAY_MS, HOUR_MS, MINUTE_MS, iso_z
 
-BLOCK_MS = 4 * HOUR_MS
-MEAL_MS = 30 * MINUTE_MS
 WORK_DAYS_PER_WEEK = 5
+TRAINING_WEEKDAY = 2  # the third working day of an agent's week has a one-hour training
+AVAILABLE_LEAD_MS = 10 * MINUTE_MS  # logged in (AVAILABLE) before going on queue
+# A working day: on-queue blocks as (start minute, length in minutes, presence of the gap after it).
+_WORKDAY = ((0, 120, "BREAK"), (135, 105, "MEAL"), (270, 120, "BREAK"), (405, 105, "OFFLINE"))
+_TRAINING_DAY = ((0, 120, "BREAK"), (135, 105, "MEAL"), (270, 60, "TRAINING"), (390, 120, "OFFLINE"))
 
 IDLE = "IDLE"
 INTERACTING = "INTERACTING"
@@ -41,7 +45,7 @@ class Agent:
     group: str
     starts: list[int] = field(default_factory=list)  # shift block starts, sorted
     ends: list[int] = field(default_factory=list)  # matching block ends
-    meal_after: list[bool] = field(default_factory=list)  # the gap after block i is a meal break
+    gap_after: list[str] = field(default_factory=list)  # presence between block i and block i + 1
     cursor: int = 0  # timeline written up to here
     status: str = OFF_QUEUE
     status_start: int = 0
@@ -57,20 +61,26 @@ class Agent:
 
 
 def build_shifts(rng: random.Random, agent: Agent, start_hour: int, period_start_ms: int, days: int) -> None:
-    """Give ``agent`` two 4 h blocks with a 30 min meal, from ``start_hour`` UTC, 5 days a week.
+    """Give ``agent`` a shift from ``start_hour`` UTC (+/- 30 min) on 5 days a week.
 
-    Days off rotate with the agent's index, so three agents with consecutive
-    indexes on one shift template cover every day of the week.
+    A shift is four on-queue blocks separated by two breaks and a meal (once a
+    week, one break becomes a training hour). Days off rotate with the agent's
+    index, so three agents with consecutive indexes on one template cover every day.
     """
     day_off_offset = agent.index % 7
     for day in range(days):
-        if (day + day_off_offset) % 7 >= WORK_DAYS_PER_WEEK:
+        weekday = (day + day_off_offset) % 7
+        if weekday >= WORK_DAYS_PER_WEEK:
             continue
         start = period_start_ms + day * DAY_MS + start_hour * HOUR_MS + rng.randrange(-30, 31) * MINUTE_MS
-        start = max(start, period_start_ms)
-        agent.starts.extend((start, start + BLOCK_MS + MEAL_MS))
-        agent.ends.extend((start + BLOCK_MS, start + 2 * BLOCK_MS + MEAL_MS))
-        agent.meal_after.extend((True, False))
+        for offset, length, gap in _TRAINING_DAY if weekday == TRAINING_WEEKDAY else _WORKDAY:
+            block_start = start + offset * MINUTE_MS
+            block_end = block_start + length * MINUTE_MS
+            if block_end <= period_start_ms:
+                continue
+            agent.starts.append(max(block_start, period_start_ms))
+            agent.ends.append(block_end)
+            agent.gap_after.append(gap)
 
 
 @dataclass
@@ -144,10 +154,22 @@ class Timelines:
                 self._set(agent, at, IDLE, "ON_QUEUE")
                 at = min(agent.ends[position], until)
             else:
-                meal = position > 0 and agent.meal_after[position - 1]
-                self._set(agent, at, OFF_QUEUE, "MEAL" if meal else "OFFLINE")
-                at = min(agent.starts[position], until) if position < len(agent.starts) else until
+                at = self._walk_gap(agent, at, until, position)
         agent.cursor = max(agent.cursor, until)
+
+    def _walk_gap(self, agent: Agent, at: int, until: int, position: int) -> int:
+        """Off queue before block ``position``: the gap's activity, AVAILABLE just before a shift."""
+        gap = agent.gap_after[position - 1] if position > 0 else "OFFLINE"
+        next_start = agent.starts[position] if position < len(agent.starts) else None
+        if next_start is None:
+            self._set(agent, at, OFF_QUEUE, gap)
+            return until
+        if gap == "OFFLINE" and at >= next_start - AVAILABLE_LEAD_MS:
+            gap = "AVAILABLE"
+        elif gap == "OFFLINE":
+            next_start -= AVAILABLE_LEAD_MS
+        self._set(agent, at, OFF_QUEUE, gap)
+        return min(next_start, until)
 
     def interact(self, agent: Agent, start: int, end: int) -> None:
         """Record a leg from its first segment start to its wrapup end."""
@@ -191,7 +213,10 @@ class Router:
             available = self.agents[index].available_from(candidate)
             if available == candidate:
                 return candidate, index
-            heapq.heapreplace(heap, (available, index)) if available is not None else heapq.heappop(heap)
+            if available is None:  # no shift left in the period
+                heapq.heappop(heap)
+            else:
+                heapq.heapreplace(heap, (available, index))
         return None
 
     def offer(self, groups: tuple[str, ...], at_ms: int) -> tuple[int, int] | None:
