@@ -37,7 +37,7 @@ from sandbox.gen_output import PartWriter
 from sandbox.gen_time import DAY_MS, HOUR_MS, iso_z
 
 NEVER = 10**15  # "no agent will ever answer": the conversation stays in queue (in-flight)
-LINKED_SHARE = 0.8
+DEFAULT_LINKED_SHARE = 0.8
 # Probability that a conversation escalates (bot -> agent, or a transfer to Tier 2).
 BASE_ESCALATION = {
     "voice": 0.15,
@@ -176,6 +176,7 @@ class Simulator:
         *,
         rng: random.Random,
         n_target: int,
+        linked_share: float,
         period_start_ms: int,
         days: int,
         release_ms: int,
@@ -187,6 +188,7 @@ class Simulator:
     ) -> None:
         self.rng = rng
         self.n_target = n_target
+        self.linked_share = linked_share
         self.period_start_ms = period_start_ms
         self.period_end_ms = period_start_ms + days * DAY_MS
         self.days = days
@@ -566,7 +568,7 @@ class Simulator:
 
     def _link(self, start_ms: int, kind: str) -> tuple[dict[str, str] | None, str | None]:
         """Participant attributes seed (account and case) and the tier in force, for ~80% of conversations."""
-        if self.rng.random() >= LINKED_SHARE:
+        if self.rng.random() >= self.linked_share:
             return None, None
         account = self.crm.pick(self.rng)
         attributes = {"sfAccountId": account.id}

@@ -20,8 +20,8 @@ import orjson
 from sandbox.gen_agents import IDLE, INTERACTING, OFF_QUEUE, Router, Timelines
 from sandbox.gen_conversations import (
     BASE_ESCALATION,
+    DEFAULT_LINKED_SHARE,
     ENTERPRISE_AFTER_RELEASE,
-    LINKED_SHARE,
     Simulator,
     Truth,
 )
@@ -76,11 +76,21 @@ def _rng(seed: int, purpose: str) -> random.Random:
 
 
 def generate(
-    out_dir: Path, seed: int = 42, days: int = 28, start: date = date(2026, 10, 1), scale: str | int = "demo"
+    out_dir: Path,
+    seed: int = 42,
+    days: int = 28,
+    start: date = date(2026, 10, 1),
+    scale: str | int = "demo",
+    linked_share: float = DEFAULT_LINKED_SHARE,
 ) -> dict[str, Any]:
-    """Write a tenant into ``out_dir`` and return its manifest (also written to ``manifest.json``)."""
+    """Write a tenant into ``out_dir`` and return its manifest (also written to ``manifest.json``).
+
+    ``linked_share`` is the probability that a conversation carries CRM participant attributes.
+    """
     if days < 2:
         raise ValueError(f"days: at least 2 days are needed, got {days}")
+    if not 0.0 <= linked_share <= 1.0:
+        raise ValueError(f"linked_share: expected a share between 0 and 1, got {linked_share}")
     n_target = resolve_scale(scale)
     scale_factor = n_target / SCALES["demo"]
     out_dir = Path(out_dir)
@@ -126,6 +136,7 @@ def generate(
     simulator = Simulator(
         rng=_rng(seed, "conversations"),
         n_target=n_target,
+        linked_share=linked_share,
         period_start_ms=period_start,
         days=days,
         release_ms=release_ms,
@@ -155,6 +166,7 @@ def generate(
             "days": days,
             "scale": scale if isinstance(scale, str) else str(scale),
             "conversations_target": n_target,
+            "linked_share": linked_share,
         },
         "period": {"start": iso_z(period_start), "end": iso_z(period_end)},
         "data_availability_date": iso_z(period_end),
@@ -186,7 +198,7 @@ def generate(
             for division in DIVISIONS
             if division.partner_name
         ],
-        "planted": _planted(truth, timelines, book, journey, release_ms),
+        "planted": _planted(truth, timelines, book, journey, release_ms, linked_share),
         "faults": {
             "hostile": {
                 "bad_records": [
@@ -263,7 +275,12 @@ def _rate(hits: int, total: int) -> float | None:
 
 
 def _planted(
-    truth: Truth, timelines: Timelines, book: OutboundBook, journey: JourneyFacts, release_ms: int
+    truth: Truth,
+    timelines: Timelines,
+    book: OutboundBook,
+    journey: JourneyFacts,
+    release_ms: int,
+    linked_share: float,
 ) -> dict[str, Any]:
     ended_linked = (
         "ended linked conversations (customer participant attributes present and conversationEnd set)"
@@ -382,7 +399,7 @@ def _planted(
             "linked": truth.linked,
             "unlinked": truth.conversations - truth.linked,
             "unlinked_share": _rate(truth.conversations - truth.linked, truth.conversations),
-            "configured_linked_share": LINKED_SHARE,
+            "configured_linked_share": linked_share,
         },
         "escalation_rate_by_tier": {
             "description": (

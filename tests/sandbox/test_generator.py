@@ -716,6 +716,16 @@ def test_hostile_plan_targets_existing_records(tenant: Path, manifest: dict[str,
     assert all(field["field"] not in users for field in plan["unknown_fields"])
 
 
+def test_linked_share_is_configurable(tmp_path: Path) -> None:
+    manifest = generate(tmp_path, seed=5, days=3, scale=1_500, linked_share=0.5)
+    conversations = list(records(tmp_path, "genesys", "conversations"))
+    linked = sum(customer_attributes(c) is not None for c in conversations)
+    assert manifest["planted"]["unlinked_share"]["linked"] == linked
+    assert 0.4 < linked / len(conversations) < 0.6
+    with pytest.raises(ValueError, match="linked_share"):
+        generate(tmp_path, linked_share=1.5)
+
+
 def test_generation_accepts_other_start_and_days(tmp_path: Path) -> None:
     manifest = generate(tmp_path, seed=3, days=7, start=date(2026, 1, 5), scale=1_000)
     assert manifest["period"] == {"start": "2026-01-05T00:00:00.000Z", "end": "2026-01-12T00:00:00.000Z"}
