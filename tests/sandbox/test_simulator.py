@@ -850,3 +850,30 @@ def test_cli_serve_prints_url_and_credentials(small_tenant: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+
+
+def test_soql_conditions_order_and_limit(client: Client, small_tenant: Path) -> None:
+    client.salesforce_login()
+    cases = [c for c in read_records(small_tenant, "salesforce", "cases") if not c["IsDeleted"]]
+    cutoff = sorted(c["CreatedDate"] for c in cases)[len(cases) // 3]
+    literal = cutoff.replace(".000+0000", "Z") if cutoff.endswith(".000+0000") else cutoff
+    status = cases[0]["Status"]
+    query = (
+        f"SELECT Id, CreatedDate FROM Case WHERE (Status = '{status}' OR IsClosed = true) "
+        f"AND CreatedDate >= {literal} AND Priority NOT IN ('NoSuchPriority') "
+        "ORDER BY CreatedDate DESC, Id LIMIT 7"
+    )
+    records, _ = client.soql(query)
+    chosen = [
+        c
+        for c in cases
+        if (c["Status"] == status or c["IsClosed"]) and parse_ts(c["CreatedDate"]) >= parse_ts(cutoff)
+    ]
+    chosen.sort(key=lambda c: c["Id"].lower())
+    chosen.sort(key=lambda c: parse_ts(c["CreatedDate"]), reverse=True)
+    assert [r["Id"] for r in records] == [c["Id"] for c in chosen[:7]]
+    prefix = cases[0]["Subject"][:4]
+    liked, _ = client.soql(f"SELECT Id FROM Case WHERE Subject LIKE '{prefix}%'")
+    assert {r["Id"] for r in liked} == {
+        c["Id"] for c in cases if c["Subject"].lower().startswith(prefix.lower())
+    }
