@@ -310,11 +310,11 @@ def test_details_query_limits_and_in_flight(client: Client, small_tenant: Path) 
     assert too_big.status_code == 400 and "paging.pageSize" in too_big.json()["message"]
     in_flight = manifest(small_tenant)["totals"]["genesys"]["conversations_in_flight"]
     assert in_flight > 0
-    last_day = f"{iso(end - timedelta(days=1))}/{iso(end)}"
+    last_week = f"{iso(end - timedelta(days=7))}/{iso(end)}"  # the cap is inclusive
     found, number = 0, 1
     while "conversations" in (
         page := client.post(
-            f"{DETAILS}/query", {"interval": last_day, "paging": {"pageSize": 100, "pageNumber": number}}
+            f"{DETAILS}/query", {"interval": last_week, "paging": {"pageSize": 100, "pageNumber": number}}
         ).json()
     ):
         found += sum(1 for c in page["conversations"] if "conversationEnd" not in c)
