@@ -158,6 +158,8 @@ class OutboundBook:
         for tally in self.tallies.values():
             campaign = tally.campaign
             called = len(tally.called)
+            # A complete campaign has worked through its whole list; the others part of it.
+            total = called if campaign.status == "complete" else tally.list_size
             records.append(
                 {
                     "campaign": {
@@ -172,13 +174,11 @@ class OutboundBook:
                     },
                     "numberOfContactsCalled": called,
                     "numberOfContactsMessaged": 0,
-                    "totalNumberOfContacts": tally.list_size,
-                    "percentage": 100
-                    if campaign.status == "complete"
-                    else int(100 * called / tally.list_size),
+                    "totalNumberOfContacts": total,
+                    "percentage": int(100 * called / total) if total else 0,
                     "numberOfContactsSkipped": {
-                        "skippedByDnc": tally.list_size // 200,
-                        "skippedByCallableTime": tally.list_size // 150,
+                        "skippedByDnc": total // 200,
+                        "skippedByCallableTime": total // 150,
                     },
                 }
             )

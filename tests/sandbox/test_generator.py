@@ -334,6 +334,27 @@ def test_outbound_sessions_carry_campaign_ids(conversations: list[dict[str, Any]
     assert len(campaigns) >= 4
 
 
+def test_campaign_progress_and_stats_match_the_calls(
+    conversations: list[dict[str, Any]], tenant: Path
+) -> None:
+    counts = _connect_counts(conversations)
+    contacts: dict[str, set[str]] = defaultdict(set)
+    for conversation in conversations:
+        session = conversation["participants"][0]["sessions"][0]
+        if "outboundCampaignId" in session:
+            contacts[session["outboundCampaignId"]].add(session["outboundContactId"])
+    statuses = {c["id"]: c["campaignStatus"] for c in records(tenant, "genesys", "campaigns")}
+    for progress in records(tenant, "genesys", "campaign_progress"):
+        campaign_id = progress["campaign"]["id"]
+        assert progress["numberOfContactsCalled"] == len(contacts[campaign_id])
+        assert progress["numberOfContactsCalled"] <= progress["totalNumberOfContacts"]
+        if statuses[campaign_id] == "complete":
+            assert progress["percentage"] == 100
+    for stats in records(tenant, "genesys", "campaign_stats"):
+        attempts, connects, _ = counts[stats["campaignId"]]
+        assert (stats["contactRate"]["attempts"], stats["contactRate"]["connects"]) == (attempts, connects)
+
+
 def test_attributes_only_on_linked_and_equal_to_structure(
     conversations: list[dict[str, Any]], tenant: Path
 ) -> None:
