@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 import random
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.gen_agents import Router, Timelines
 from sandbox.gen_crm import TIERS, CrmIndex
+from sandbox.gen_ids import uuid4_str
 from sandbox.gen_org import (
     CAMPAIGNS,
     FLOWS,
@@ -305,7 +305,7 @@ class Simulator:
 
     # ------------------------------------------------------------------ helpers
     def _uuid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return uuid4_str(self.rng)
 
     def _phone(self) -> str:
         return f"tel:+1{self.rng.randrange(2_000_000_000, 9_999_999_999)}"

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.gen_ids import uuid4_str
 from sandbox.gen_org import CAMPAIGNS, GOALS, Campaign
 from sandbox.gen_output import PartWriter
 from sandbox.gen_time import MINUTE_MS, iso_z
@@ -62,13 +63,20 @@ class OutboundBook:
             for campaign in CAMPAIGNS
         }
         self._namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"cxlake-sandbox-contacts:{seed}")
+        self._contact_ids: dict[tuple[str, int], str] = {}
         self.transactions = 0
         self.duplicates = 0
         self.orphans = 0
         self.goal_events = 0
 
     def contact_id(self, campaign: Campaign, number: int) -> str:
-        return uuid.uuid5(self._namespace, f"{campaign.name}:{number}").hex
+        """Stable id of contact ``number`` of the campaign's list (cached: contacts are redialled)."""
+        key = (campaign.name, number)
+        contact = self._contact_ids.get(key)
+        if contact is None:
+            contact = uuid.uuid5(self._namespace, f"{campaign.name}:{number}").hex
+            self._contact_ids[key] = contact
+        return contact
 
     def dial(self, campaign: Campaign) -> tuple[str, int]:
         tally = self.tallies[campaign.name]
@@ -119,7 +127,7 @@ class OutboundBook:
         self.goal_events += 1
         self.events.write(
             {
-                "id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+                "id": uuid4_str(self.rng),
                 "contactId": contact_id,
                 "eventType": "goalCompletion",
                 "data": {

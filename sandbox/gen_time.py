@@ -1,8 +1,9 @@
 """Fast, wall-clock-free timestamp formatting for the generator.
 
 All generator times are integer milliseconds since the Unix epoch (UTC).
-Formatting goes through a per-day prefix cache because ``datetime.strftime``
-is too slow for millions of segments.
+Formatting goes through lookup tables (date prefix per day, clock per second
+of the day, milliseconds) because ``datetime.strftime`` is too slow for
+millions of segments.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ HOUR_MS = 3_600_000
 MINUTE_MS = 60_000
 _EPOCH = date(1970, 1, 1)
 _day_prefix: dict[int, str] = {}
+_CLOCK = [f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}" for second in range(86_400)]
+_MILLIS = [f"{millis:03d}" for millis in range(1_000)]
 
 
 def date_to_ms(day: date) -> int:
@@ -29,30 +32,30 @@ def _prefix(day_number: int) -> str:
     return prefix
 
 
-def _clock(ms: int) -> tuple[str, int, int, int, int]:
+def _split(ms: int) -> tuple[str, str, str]:
+    """(date prefix, ``HH:MM:SS``, ``mmm``) of ``ms``, from lookup tables."""
     day_number, rest = divmod(ms, DAY_MS)
-    hours, rest = divmod(rest, HOUR_MS)
-    minutes, rest = divmod(rest, MINUTE_MS)
-    seconds, millis = divmod(rest, 1000)
-    return _prefix(day_number), hours, minutes, seconds, millis
+    prefix = _day_prefix.get(day_number) or _prefix(day_number)
+    second, millis = divmod(rest, 1000)
+    return prefix, _CLOCK[second], _MILLIS[millis]
 
 
 def iso_z(ms: int) -> str:
     """Genesys format ``2026-10-01T10:00:00.000Z``."""
-    prefix, hours, minutes, seconds, millis = _clock(ms)
-    return f"{prefix}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
+    prefix, clock, millis = _split(ms)
+    return f"{prefix}T{clock}.{millis}Z"
 
 
 def iso_z_seconds(ms: int) -> str:
     """Predictive Engagement (seed 003) format ``2026-10-01T00:00:00Z``."""
-    prefix, hours, minutes, seconds, _ = _clock(ms)
-    return f"{prefix}T{hours:02d}:{minutes:02d}:{seconds:02d}Z"
+    prefix, clock, _ = _split(ms)
+    return f"{prefix}T{clock}Z"
 
 
 def iso_sf(ms: int) -> str:
     """Salesforce SOQL format ``2026-10-01T10:00:00.000+0000``."""
-    prefix, hours, minutes, seconds, millis = _clock(ms)
-    return f"{prefix}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}+0000"
+    prefix, clock, millis = _split(ms)
+    return f"{prefix}T{clock}.{millis}+0000"
 
 
 def iso_date(ms: int) -> str:

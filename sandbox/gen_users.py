@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 import random
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.gen_agents import Agent, build_shifts
+from sandbox.gen_ids import uuid4_str
 from sandbox.gen_org import CAMPAIGNS, SKILL_GROUPS, STREAMS, SkillGroup, division_ref, queue_by_name
 from sandbox.gen_output import TenantWriter
 
@@ -171,7 +171,7 @@ def generate_users(
     def new_user(title: str, department: str, division: str, state: str, licensed: bool) -> tuple[str, str]:
         nonlocal counter
         counter += 1
-        user_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        user_id = uuid4_str(rng)
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         name = f"{first} {last}"
         email = f"{first}.{last}.{counter}@acme.example".lower()

@@ -7,9 +7,11 @@ internals) and compare with ``manifest.json``.
 from __future__ import annotations
 
 import hashlib
+import random
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,8 @@ from typing import Any
 import orjson
 import pytest
 
+from sandbox.gen_ids import uuid4_str
+from sandbox.gen_time import iso_sf, iso_z, iso_z_seconds
 from sandbox.generate import generate, resolve_scale
 
 SOURCES = ("genesys", "predictive_engagement", "salesforce")
@@ -118,6 +122,20 @@ def test_named_scales() -> None:
     assert resolve_scale("demo") == 20_000
     assert resolve_scale("small") == 4_000
     assert resolve_scale("1000000") == 1_000_000
+
+
+def test_fast_formatters_agree_with_the_standard_library() -> None:
+    rng = random.Random(11)
+    for _ in range(2_000):
+        ms = rng.randrange(0, 4_102_444_800_000)  # 1970 .. 2100
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+        expected = moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}"
+        assert iso_z(ms) == expected + "Z"
+        assert iso_sf(ms) == expected + "+0000"
+        assert iso_z_seconds(ms) == expected[:19] + "Z"
+    ids, twin = random.Random(12), random.Random(12)
+    for _ in range(2_000):
+        assert uuid4_str(ids) == str(uuid.UUID(int=twin.getrandbits(128), version=4))
 
 
 # ------------------------------------------------------------------------------ manifest basics
