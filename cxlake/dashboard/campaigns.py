@@ -72,6 +72,57 @@ def _totals_figure(kpis: pd.DataFrame) -> go.Figure:
     return figure
 
 
+def _daily_figure(kpis: pd.DataFrame) -> go.Figure:
+    """Connect rate and goal completions per campaign per UTC day (sums of the measured intervals)."""
+    measured = kpis[~kpis["is_carried_forward"].astype(bool)]
+    daily = (
+        measured.assign(campaign=_label(measured), day=measured["interval_start_at"].dt.floor("D"))
+        .groupby(["campaign", "day"], as_index=False)[["contacted", "connected", "goal_completions"]]
+        .sum()
+    )
+    daily["connect_rate_pct"] = (
+        100.0 * daily["connected"] / daily["contacted"].where(daily["contacted"] > 0)
+    ).round(1)
+    figure = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.1,
+        subplot_titles=("Connect rate % per UTC day", "Goal completions per UTC day"),
+    )
+    for index, (campaign, rows) in enumerate(daily.groupby("campaign", sort=True)):
+        color = PALETTE[index % len(PALETTE)]
+        figure.add_trace(
+            go.Scatter(
+                x=rows["day"],
+                y=rows["connect_rate_pct"],
+                mode="lines+markers",
+                name=str(campaign),
+                legendgroup=str(campaign),
+                line={"color": color},
+            ),
+            row=1,
+            col=1,
+        )
+        figure.add_trace(
+            go.Bar(
+                x=rows["day"],
+                y=rows["goal_completions"],
+                name=str(campaign),
+                legendgroup=str(campaign),
+                showlegend=False,
+                marker_color=color,
+            ),
+            row=2,
+            col=1,
+        )
+    figure.update_yaxes(title_text="connect rate %", row=1, col=1, **PERCENT_AXIS)
+    figure.update_yaxes(title_text="goal completions", row=2, col=1)
+    figure.update_xaxes(title_text="day (UTC)", row=2, col=1)
+    figure.update_layout(height=560, barmode="group", margin={"t": 60})
+    return figure
+
+
 def _only(values: pd.Series, keep: pd.Series) -> list[float | None]:
     """``values`` where ``keep`` holds, ``None`` elsewhere (a gap in the line, not a zero)."""
     return [float(v) if k and pd.notna(v) else None for v, k in zip(values, keep, strict=True)]
@@ -176,6 +227,7 @@ def build(reader: MartReader) -> Page:
         _voicemail_note(kpis),
     ]
     page.sections.append(Section("Per campaign, whole period", _totals_figure(kpis), notes=notes))
+    page.sections.append(Section("Per campaign and day", _daily_figure(kpis)))
     timeline, focus_note = _timeline_figure(kpis)
     page.sections.append(
         Section(

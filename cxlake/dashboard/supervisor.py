@@ -207,7 +207,9 @@ def _warning_badges(intervals: pd.DataFrame) -> list[Badge]:
 def _misalignment_badges(capacity: pd.DataFrame) -> list[Badge]:
     """Groups answering a campaign's calls without being mapped to it (seed 001's misalignment trap)."""
     unmapped = capacity[
-        capacity["has_handled_campaign_calls"].astype(bool) & ~capacity["is_mapped_to_campaign"].astype(bool)
+        (capacity["group_type"] == SKILL_GROUP)
+        & capacity["has_handled_campaign_calls"].astype(bool)
+        & ~capacity["is_mapped_to_campaign"].astype(bool)
     ]
     pairs = (
         unmapped[["group_name", "campaign_name"]]
@@ -217,6 +219,24 @@ def _misalignment_badges(capacity: pd.DataFrame) -> list[Badge]:
     return [
         Badge(f"{row.group_name} handles {row.campaign_name} calls but is not mapped to the campaign", "warn")
         for row in pairs.itertuples()
+    ]
+
+
+def _idle_group_badges(groups: pd.DataFrame) -> list[Badge]:
+    """Skill groups whose agents sat on queue all period without a single interaction.
+
+    Seed 001's trap: a team outside every queue's member groups looks available but never
+    receives contacts.
+    """
+    totals = groups.groupby("group_name")[["agents_on_queue", "utilization_numerator_ms"]].sum()
+    idle = totals[(totals["agents_on_queue"] > 0) & (totals["utilization_numerator_ms"] == 0)]
+    return [
+        Badge(
+            f"{name}: agents on queue but no interacting time in the whole period "
+            "(not mapped to any queue that receives contacts?)",
+            "bad",
+        )
+        for name in sorted(idle.index)
     ]
 
 
@@ -233,7 +253,7 @@ def _utilization_section(utilization: pd.DataFrame) -> Section:
         "Agent utilization per skill group",
         figure,
         notes=[UTC_NOTE, LICENCE_NOTE, focus_note],
-        badges=[badge],
+        badges=[badge, *_idle_group_badges(groups)],
     )
 
 

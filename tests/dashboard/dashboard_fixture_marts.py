@@ -60,13 +60,14 @@ create table agent_utilization as
 select g.group_type, g.group_id, g.group_name,
     timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start_at,
     8 + i % 3 as agents_on_queue, 4 + i % 4 as agents_interacting, g.inactive as inactive_licence_agents,
-    (300 + 20 * i) * 1000 as utilization_numerator_ms, 900 * 1000 as utilization_denominator_ms,
-    round(100.0 * (300 + 20 * i) / 900, 1) as utilization_pct
+    g.busy * (300 + 20 * i) * 1000 as utilization_numerator_ms, 900 * 1000 as utilization_denominator_ms,
+    round(g.busy * 100.0 * (300 + 20 * i) / 900, 1) as utilization_pct
 from range(0, 32) as r(i)
-cross join (values ('skill_group', 'sg-outbound-a', 'Outbound Team A', 1),
-                   ('skill_group', 'sg-sales', 'Sales', 0),
-                   ('queue', 'q-renewals', 'Outbound Renewals', 0))
-    as g(group_type, group_id, group_name, inactive);
+cross join (values ('skill_group', 'sg-outbound-a', 'Outbound Team A', 1, 1),
+                   ('skill_group', 'sg-outbound-b', 'Outbound Team B', 0, 0),
+                   ('skill_group', 'sg-sales', 'Sales', 0, 1),
+                   ('queue', 'q-renewals', 'Outbound Renewals', 0, 1))
+    as g(group_type, group_id, group_name, inactive, busy);
 
 create table supervisor_campaign_capacity as
 select timestamptz '2026-10-01 13:00:00+00' + to_minutes(15 * i::bigint) as interval_start_at,

@@ -130,6 +130,8 @@ def test_low_utilization_warning(rendered: dict[str, dict[str, Path]]) -> None:
     assert "of Renewals with utilization below 50%" not in page
     assert "inactive licence" in page
     assert "Outbound Team B handles Winback calls but is not mapped to the campaign" in page
+    assert "Outbound Team B: agents on queue but no interacting time in the whole period" in page
+    assert "Sales: agents on queue but no interacting" not in page
 
 
 def test_pending_backfill_days_marked(rendered: dict[str, dict[str, Path]]) -> None:
