@@ -134,7 +134,6 @@ class JourneyFacts:
     funnel_example: dict[str, Any]
     bad_step: dict[str, Any]
     archived_campaign_id: str
-    day_totals: dict[str, int]
 
 
 def retrain_day(days: int) -> int:
@@ -152,7 +151,6 @@ def generate_journey(
     retrain_index = retrain_day(days)
     retrain_ms = period_start_ms + retrain_index * DAY_MS + 2 * HOUR_MS
     volume = max(0.05, scale_factor)
-    day_totals: dict[str, int] = {}
     example: dict[str, Any] = {}
     example_day = min(days - 1, 3)
     precision_day = min(days - 1, max(0, retrain_index - 2))
@@ -189,10 +187,7 @@ def generate_journey(
         active_days = int(round(campaign.active_until * days))
         for day in range(active_days):
             day_ms = period_start_ms + day * DAY_MS
-            analytics = _campaign_day(rng, campaign, day_ms, volume, day)
-            day_totals[campaign.name] = (
-                day_totals.get(campaign.name, 0) + analytics["metrics"]["totalContacts"]
-            )
+            analytics = _campaign_day(rng, campaign, day_ms, volume)
             out.writer(SOURCE, "campaign_analytics").write(analytics)
             if campaign.name == FUNNEL_EXAMPLE and day == example_day:
                 example = {
@@ -234,13 +229,10 @@ def generate_journey(
         funnel_example=example,
         bad_step={"campaignId": bad.id, "dateFrom": iso_z_seconds(period_start_ms + bad_day * DAY_MS)},
         archived_campaign_id=next(c.id for c in PE_CAMPAIGNS if c.name == HOSTILE_ARCHIVED),
-        day_totals=day_totals,
     )
 
 
-def _campaign_day(
-    rng: random.Random, campaign: PeCampaign, day_ms: int, volume: float, day: int
-) -> dict[str, Any]:
+def _campaign_day(rng: random.Random, campaign: PeCampaign, day_ms: int, volume: float) -> dict[str, Any]:
     weekday = (day_ms // DAY_MS + 3) % 7
     base = campaign.daily_contacts * volume * (0.6 if weekday >= 5 else 1.0)
     count = max(20, int(rng.gauss(base, base * 0.08)))

@@ -224,7 +224,7 @@ STREAMS: tuple[Stream, ...] = (
     Stream("email", "Email Support", 0.07),
 )
 
-# (name, outbound right-party contact?, used for)
+# (name, where the code is used)
 WRAPUP_CODES: tuple[tuple[str, str], ...] = (
     ("Sale", "outbound"),
     ("Not Interested", "outbound"),
@@ -351,14 +351,14 @@ def build_org_records(
                 "selfUri": f"/api/v2/routing/skills/{skill_id}",
             }
         )
-    for name, _use in WRAPUP_CODES:
+    for name, use in WRAPUP_CODES:
         code_id = org_id("wrapupcode", name)
         records.wrapup_codes.append(
             {
                 "id": code_id,
                 "name": name,
                 "division": division_ref("Home"),
-                "description": f"{name} ({_use})",
+                "description": f"{name} ({use})",
                 "dateCreated": created,
                 "dateModified": created,
                 "selfUri": f"/api/v2/routing/wrapupcodes/{code_id}",
