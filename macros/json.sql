@@ -40,7 +40,7 @@
 
 {#- Numeric value at `path` as a double. -#}
 {% macro json_number(json_column, path) -%}
-    cast({{ cxlake.json_text(json_column, path) }} as {{ dbt.type_float() }})
+    cast({{ cxlake.json_text(json_column, path) }} as double precision)
 {%- endmacro %}
 
 

@@ -55,8 +55,7 @@ seed_003_steps as (
         scorecard_performance.actual_conversion_rate,
         scorecard_performance.predicted_conversion_rate,
         coalesce(scorecard_performance.is_pending_backfill, false) as pending_backfill,
-        'predictive_engagement' as campaign_source,
-        campaign_steps.extraction_count
+        'predictive_engagement' as campaign_source
 
     from campaign_steps
     left join campaigns
@@ -79,17 +78,16 @@ journey_steps as (
         'unscored' as model_version,
         contact_count,
         conversion_rate,
-        cast(null as {{ dbt.type_float() }}) as average_score,
+        cast(null as double precision) as average_score,
         cast(null as {{ dbt.type_string() }}) as exit_reason,
-        cast(null as {{ dbt.type_float() }}) as precision,
-        cast(null as {{ dbt.type_float() }}) as recall,
-        cast(null as {{ dbt.type_float() }}) as f1_score,
-        cast(null as {{ dbt.type_float() }}) as auc,
-        cast(null as {{ dbt.type_float() }}) as actual_conversion_rate,
-        cast(null as {{ dbt.type_float() }}) as predicted_conversion_rate,
+        cast(null as double precision) as precision,
+        cast(null as double precision) as recall,
+        cast(null as double precision) as f1_score,
+        cast(null as double precision) as auc,
+        cast(null as double precision) as actual_conversion_rate,
+        cast(null as double precision) as predicted_conversion_rate,
         false as pending_backfill,
-        'journey_action_map' as campaign_source,
-        1 as extraction_count
+        'journey_action_map' as campaign_source
 
     from action_map_funnels
 
