@@ -26,8 +26,7 @@ from sandbox.sim_http import (
     json_response,
     paged_list,
     parse_interval,
-    parse_time,
-    to_ms,
+    time_ms,
 )
 from sandbox.sim_store import DAY_MS, Tenant
 
@@ -545,14 +544,14 @@ class GenesysApi:
                 start = record.get("startTime")
                 if not user_id or not start:
                     raise ApiError(
-                        500, "internal.server.error", f"{resource} record without userId/startTime"
+                        500, "internal.server.error", f"{resource} record without userId/startTime: {record}"
                     )
                 end = record.get("endTime")
                 row = {name: value for name, value in self.tenant.served(record).items() if name != "userId"}
                 timelines.setdefault(user_id, ([], []))[position].append(
                     (
-                        to_ms(parse_time(start, f"{resource}.startTime")),
-                        to_ms(parse_time(end, f"{resource}.endTime")) if end else None,
+                        time_ms(start, f"{resource} {user_id} startTime"),
+                        time_ms(end, f"{resource} {user_id} endTime") if end else None,
                         row,
                     )
                 )
