@@ -85,7 +85,7 @@ def run_demo(data: Path, port: int, scale: str, dashboards: Path) -> int:
             return _failed("second run", second)
     publication = current_publication(config.publish_dir())
     dashboard_paths = render_dashboards(dashboards)
-    print(summary(publication, second, retrained, dashboard_paths, time.monotonic() - began))
+    print(summary(publication, [first, second], retrained, dashboard_paths, time.monotonic() - began))
     return 0
 
 
@@ -172,7 +172,7 @@ def render_dashboards(out: Path) -> list[Path]:
 
 def summary(
     publication: Path,
-    result: PipelineResult,
+    runs: list[PipelineResult],
     retrained: list[str],
     dashboards: list[Path],
     seconds: float,
@@ -183,13 +183,15 @@ def summary(
     lines.append("rows per mart:")
     lines += [f"  {name:<36} {info['rows']:>10,}" for name, info in sorted(manifest["relations"].items())]
     lines += _facts(publication / "marts.duckdb")
-    ingest = result.ingest_summary
-    if ingest is not None:
-        lines.append(
-            f"ingest (second run): {sum(ingest.rows.values()):,} rows, {ingest.retries} retries, "
-            f"{ingest.throttles} throttles, {ingest.quarantined_total} quarantined, {ingest.seconds:.1f} s"
-        )
-    validation = result.validation
+    for number, run in enumerate(runs, start=1):
+        ingest = run.ingest_summary
+        if ingest is not None:
+            lines.append(
+                f"ingest (run {number}): {sum(ingest.rows.values()):,} rows in {ingest.seconds:.1f} s, "
+                f"{ingest.retries} retries, {ingest.throttles} throttles, "
+                f"{ingest.quarantined_total} quarantined"
+            )
+    validation = runs[-1].validation
     if validation is not None:
         lines.append(
             f"validation: PASSED, {len(validation.findings)} expectations, "
@@ -202,8 +204,10 @@ def summary(
         f"  readers: duckdb.connect('{current}', read_only=True), or {publication / 'parquet'}/*.parquet"
     )
 
-    if dashboards:
-        lines += ["dashboards:"] + [f"  {path}" for path in dashboards]
+    indexes = [path for path in dashboards if path.name == "index.html"]
+    if indexes:
+        lines += [f"dashboards ({len(dashboards)} HTML files), one index per audience:"]
+        lines += [f"  {path}" for path in indexes]
     lines.append(f"demo finished in {seconds:.0f} s")
     return "\n".join(lines)
 

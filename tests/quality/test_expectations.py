@@ -177,6 +177,9 @@ def test_run_validate_prints_report_exits_non_zero_and_stamps(
     assert "[CRITICAL] raw_predictive_engagement" not in out
     assert "raw_predictive_engagement (not loaded: optional): campaigns," in out
     assert "Validation FAILED" in out
+    # freshness from load metadata: the synthetic load is weeks old
+    assert "raw_genesys                  2026-10-29 00:00:00Z" in out
+    assert "stale (error)" in out
     stamp = read_stamp(warehouse)
     assert stamp is not None and not stamp.success and stamp.fingerprint == fingerprint(warehouse)
     assert (tmp_path / "docs" / "index.html").exists()
