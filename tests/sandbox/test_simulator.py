@@ -877,3 +877,29 @@ def test_soql_conditions_order_and_limit(client: Client, small_tenant: Path) -> 
     assert {r["Id"] for r in liked} == {
         c["Id"] for c in cases if c["Subject"].lower().startswith(prefix.lower())
     }
+
+
+def test_simple_lists_and_queue_observations(client: Client, small_tenant: Path) -> None:
+    for path, resource in (
+        ("/api/v2/authorization/divisions", "divisions"),
+        ("/api/v2/license/users", "user_licenses"),
+        ("/api/v2/routing/queues", "queues"),
+        ("/api/v2/routing/skills", "skills"),
+        ("/api/v2/routing/wrapupcodes", "wrapup_codes"),
+        ("/api/v2/presence/definitions", "presence_definitions"),
+        ("/api/v2/outbound/campaigns", "campaigns"),
+    ):
+        listed = [e for page in client.follow(path, {"pageSize": 4}) for e in page["entities"]]
+        assert listed == read_records(small_tenant, "genesys", resource), path
+    observations = read_records(small_tenant, "genesys", "queue_observations")
+    queue_id = observations[0]["group"]["queueId"]
+    answer = client.post(
+        "/api/v2/analytics/queues/observations/query",
+        {"filter": {"type": "or", "predicates": [{"dimension": "queueId", "value": queue_id}]}},
+    ).json()
+    assert answer["results"] == [o for o in observations if o["group"]["queueId"] == queue_id]
+    only_waiting = client.post(
+        "/api/v2/analytics/queues/observations/query",
+        {"filter": {"predicates": [{"dimension": "queueId", "value": queue_id}]}, "metrics": ["oWaiting"]},
+    ).json()
+    assert {d["metric"] for r in only_waiting["results"] for d in r["data"]} == {"oWaiting"}
