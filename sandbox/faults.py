@@ -5,11 +5,15 @@ purpose), so the same sequence of requests meets the same faults on every run.
 
 - ``none``: no faults.
 - ``flaky``: about 3% 429 (``Retry-After: 1``), 4% 500/503/504, 3% slow answers
-  (0.05-0.3 s), a 30 s token lifetime, and one page in five shorter than asked on
-  cursor/offset-continued endpoints (jobs results, SOQL, skill groups, journey
-  steps, page-number lists through a consistent ``nextUri``). Faults are decided
-  before a request is handled, so a failed request has no side effect and a
-  client that retries loses or duplicates nothing.
+  (0.05-0.3 s), a 30 s token lifetime, and one page in five shorter than asked
+  where the continuation says where to resume: jobs results (``cursor``), SOQL
+  (``nextRecordsUrl``), skill groups (``after``), journey steps (``nextPageUri``),
+  and page-number lists (half pages, with ``pageSize``/``pageNumber`` of the
+  served page in ``nextUri``). The details and users-details queries page in the
+  request body and are never shortened (a client could not tell a short page
+  from the last one). Salesforce meets 500/503 only (it has no 429). Faults are
+  decided before a request is handled, so a failed request has no side effect
+  and a client that retries loses or duplicates nothing.
 - ``hostile``: ``flaky`` plus the manifest's ``faults.hostile`` plan, applied by
   :func:`apply_hostile_plan`: the planned bad records are corrupted, unknown
   fields appear, and the archived campaign is archived during paging.
