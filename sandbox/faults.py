@@ -11,7 +11,7 @@ purpose), so the same sequence of requests meets the same faults on every run.
   and page-number lists (half pages, with ``pageSize``/``pageNumber`` of the
   served page in ``nextUri``). The details and users-details queries page in the
   request body and are never shortened (a client could not tell a short page
-  from the last one). Salesforce meets 500/503 only (it has no 429). Faults are
+  from the last one). Salesforce meets 5xx only (it has no 429). Faults are
   decided before a request is handled, so a failed request has no side effect
   and a client that retries loses or duplicates nothing.
 - ``hostile``: ``flaky`` plus the manifest's ``faults.hostile`` plan, applied by
