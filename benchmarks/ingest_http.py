@@ -79,7 +79,7 @@ def main() -> None:
             date(2026, 10, 1), date(2026, 10, 29),
         )  # fmt: skip
         started = time.perf_counter()
-        conversations = [r for r in build("genesys") if r.name == "conversations"]
+        conversations = [r for r in build("genesys", set()) if r.name == "conversations"]
         pipeline = make_pipeline(warehouse, "genesys", "raw_genesys")
         pipeline.run([*conversations, quarantine_resource(stats)], loader_file_format="parquet")
         seconds = time.perf_counter() - started

@@ -37,6 +37,8 @@ class Extraction:
     started: datetime
     start: date | None
     end: date | None
+    populated: set[str] = field(default_factory=set)
+    """Tables that already hold rows (the others are appended to on this first load)."""
     derived: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def resource(self, name: str, batches: Batches, method: str = "api") -> Any:
@@ -50,7 +52,8 @@ class Extraction:
                     self.transformer, spec, batch.records, meta, context=batch.context, derived=derived
                 )
 
-        return make_resource(spec, produce, method, self.stats, self.started, self.transformer)
+        first_load = name not in self.populated
+        return make_resource(spec, produce, method, self.stats, self.started, self.transformer, first_load)
 
     @property
     def end_at(self) -> datetime:

@@ -90,14 +90,14 @@ def http_resources(
     sandbox_url: str | None,
     start: date | None,
     end: date | None,
-) -> tuple[Callable[[str], list[Any]], HttpCounters]:
+) -> tuple[Callable[[str, set[str]], list[Any]], HttpCounters]:
     """(resource builder, counters) for one source over HTTP."""
     counters = HttpCounters()
     sandbox = sandbox_url is not None
     url = sandbox_url or base_url
 
-    def build(name: str) -> list[Any]:
-        run = Extraction(name, transformer, stats, started, start, end)
+    def build(name: str, populated: set[str]) -> list[Any]:
+        run = Extraction(name, transformer, stats, started, start, end, populated)
         if name == "genesys":
             from ingestion import genesys_cloud
 

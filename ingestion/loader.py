@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import duckdb
 import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract.resource import DltResource
 
 from ingestion.http_client import ApiError, AuthError, WriteScopeRefused
@@ -26,6 +28,10 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
 
 Producer = Callable[[LoadMeta], Iterator[Split]]
+LOAD_SETTINGS = {"memory_limit": "2GB", "force_compression": "zstd"}
+"""DuckDB settings of the loading connection: a memory limit (it spills to disk beyond
+it) and zstd for the JSON payloads (measured on conversations: 2x faster to write
+and 3x smaller than the default string compression analysis)."""
 
 _KIND_TYPES = {
     "text": "text",
@@ -122,6 +128,25 @@ def quarantine_resource(stats: RunStats) -> DltResource:
     )
 
 
+class KeyFilter:
+    """Drops rows whose primary key was already yielded in this run (first one wins)."""
+
+    def __init__(self, key_columns: list[str]) -> None:
+        self.key_columns = key_columns
+        self.seen: set[Any] = set()
+
+    def __call__(self, rows: pa.Table) -> pa.Table:
+        columns = [rows[name].to_pylist() for name in self.key_columns]
+        keys = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
+        keep = []
+        for key in keys:
+            fresh = key not in self.seen
+            if fresh:
+                self.seen.add(key)
+            keep.append(fresh)
+        return rows if all(keep) else rows.filter(pa.array(keep))
+
+
 def make_resource(
     spec: TableSpec,
     produce: Producer,
@@ -129,8 +154,16 @@ def make_resource(
     stats: RunStats,
     started: datetime,
     transformer: RawTransformer,
+    first_load: bool = False,
 ) -> Any:
-    """A dlt resource for ``spec`` whose rows come from ``produce`` (Arrow tables)."""
+    """A dlt resource for ``spec`` whose rows come from ``produce`` (Arrow tables).
+
+    Keys are deduplicated within the run. ``first_load`` (the table is missing or
+    empty) lets a merge table be appended to: same result, one write instead of a
+    staging copy plus a merge, which is what makes a first backfill fast.
+    """
+    merge = spec.write_disposition == "merge"
+    unique = KeyFilter(spec.primary_key) if merge else None
 
     def rows() -> Iterator[Any]:
         load_id = dlt.current.load_package_state()["load_id"]
@@ -138,9 +171,10 @@ def make_resource(
         total = quarantined = 0
         try:
             for split in produce(meta):
-                if split.rows.num_rows:
-                    total += split.rows.num_rows
-                    yield split.rows
+                batch = unique(split.rows) if unique is not None and split.rows.num_rows else split.rows
+                if batch.num_rows:
+                    total += batch.num_rows
+                    yield batch
                 if split.quarantine.num_rows:
                     quarantined += split.quarantine.num_rows
                     stats.pending_quarantine.append(split.quarantine)
@@ -165,7 +199,7 @@ def make_resource(
         name=spec.name,
         columns=column_hints(spec),
         primary_key=spec.primary_key,
-        write_disposition=spec.write_disposition,
+        write_disposition="append" if merge and first_load else spec.write_disposition,
     )
 
 
@@ -173,12 +207,25 @@ def make_pipeline(warehouse: Path, source: str, schema: str) -> dlt.Pipeline:
     """One dlt pipeline per source, state kept next to the warehouse file."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     pipelines_dir = warehouse.parent / ".dlt_pipelines" / warehouse.stem
+    credentials = DuckDbCredentials(str(warehouse), global_config=LOAD_SETTINGS)
     return dlt.pipeline(
         pipeline_name=f"cxlake_{source}",
-        destination=dlt.destinations.duckdb(str(warehouse)),
+        destination=dlt.destinations.duckdb(credentials),
         dataset_name=schema,
         pipelines_dir=str(pipelines_dir),
     )
+
+
+def populated_tables(warehouse: Path, schema: str) -> set[str]:
+    """Tables of ``schema`` in the warehouse that hold at least one row."""
+    if not warehouse.exists():
+        return set()
+    with duckdb.connect(str(warehouse)) as con:
+        sql = "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? AND database_name = current_database()"  # noqa: E501
+        names = [row[0] for row in con.execute(sql, [schema]).fetchall()]
+        return {
+            name for name in names if con.execute(f'SELECT 1 FROM "{schema}"."{name}" LIMIT 1').fetchone()
+        }
 
 
 def finish_pending(pipeline: dlt.Pipeline, stats: RunStats) -> None:

@@ -16,6 +16,7 @@ from ingestion.loader import (
     finish_pending,
     make_pipeline,
     make_resource,
+    populated_tables,
     quarantine_resource,
     utc_now,
 )
@@ -98,14 +99,15 @@ def run_ingest(
 def _run_source(
     warehouse: Path,
     source: str,
-    build: Callable[[str], list[Any]],
+    build: Callable[[str, set[str]], list[Any]],
     stats: RunStats,
     summary: IngestSummary,
 ) -> None:
     pipeline = make_pipeline(warehouse, source, SCHEMAS[source])
     finish_pending(pipeline, stats)
     try:
-        resources = [*build(source), quarantine_resource(stats)]
+        populated = populated_tables(warehouse, SCHEMAS[source])
+        resources = [*build(source, populated), quarantine_resource(stats)]
         info = pipeline.run(resources, loader_file_format="parquet")
         summary.load_ids[source] = list(info.loads_ids)
     except Exception as exc:  # noqa: BLE001 - one failing source must not hide the others' results
@@ -123,7 +125,7 @@ def _root_cause(exc: BaseException) -> str:
 
 def _file_resources(
     root: Path, transformer: RawTransformer, stats: RunStats, started: datetime
-) -> Callable[[str], list[Any]]:
+) -> Callable[[str, set[str]], list[Any]]:
     offset = scorecard_offset_hours()
     derived = {
         "scorecard_analytics": {"pending_backfill": f"(date_to > _extracted_at - INTERVAL {offset} HOUR)"},
@@ -131,10 +133,16 @@ def _file_resources(
     }
     reader = FileReader(transformer, root, derived)
 
-    def build(source: str) -> list[Any]:
+    def build(source: str, populated: set[str]) -> list[Any]:
         resources = [
             make_resource(
-                spec, lambda meta, spec=spec: reader.splits(spec, meta), "file", stats, started, transformer
+                spec,
+                lambda meta, spec=spec: reader.splits(spec, meta),
+                "file",
+                stats,
+                started,
+                transformer,
+                first_load=spec.name not in populated,
             )
             for spec in specs_of(source)
         ]
