@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +87,12 @@ def generate(
 
     ``linked_share`` is the probability that a conversation carries CRM participant attributes.
     """
-    if days < 2:
-        raise ValueError(f"days: at least 2 days are needed, got {days}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed: expected an integer, got {seed!r}")
+    if isinstance(start, datetime) or not isinstance(start, date):
+        raise ValueError(f"start: expected a date (UTC day), got {start!r}")
+    if isinstance(days, bool) or not isinstance(days, int) or days < 2:
+        raise ValueError(f"days: expected an integer of at least 2, got {days!r}")
     if not 0.0 <= linked_share <= 1.0:
         raise ValueError(f"linked_share: expected a share between 0 and 1, got {linked_share}")
     n_target = resolve_scale(scale)

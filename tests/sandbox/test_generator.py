@@ -118,6 +118,17 @@ def test_bad_scale_is_refused_with_a_clear_error(bad: object) -> None:
         resolve_scale(bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [({"seed": "42"}, "seed"), ({"days": 1}, "days"), ({"start": datetime(2026, 10, 1)}, "start")],
+)
+def test_bad_options_are_refused_naming_the_option(
+    tmp_path: Path, options: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValueError, match=field):
+        generate(tmp_path, scale=200, **options)
+
+
 def test_named_scales() -> None:
     assert resolve_scale("demo") == 20_000
     assert resolve_scale("small") == 4_000
