@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -132,8 +133,9 @@ def test_enterprise_escalation_spike_visible_in_unified_cx(real_build: dict[str,
     assert f"release: {planted['release_name']}" in [a["text"] for a in weekly["layout"]["annotations"]]
     enterprise = next(t for t in weekly["data"] if t.get("name") == planted["tier"])
     weeks = [(str(x)[:10], y) for x, y in zip(enterprise["x"], enterprise["y"], strict=True) if y is not None]
-    before = [y for week, y in weeks if week < planted["release_date"]]
-    after = [y for week, y in weeks if week > planted["release_date"]]
+    release = date.fromisoformat(planted["release_date"])
+    before = [y for week, y in weeks if date.fromisoformat(week) + timedelta(days=7) <= release]
+    after = [y for week, y in weeks if date.fromisoformat(week) > release]  # whole weeks after it
     assert before and after and max(after) > 1.5 * max(before)
     others_after = [
         y
@@ -154,3 +156,13 @@ def test_real_pages_render_in_chromium(real_build: dict[str, object], tmp_path: 
     kind, stem = which.split("/")
     audience = next(a for a in pages if a.startswith("bpo:")) if kind == "bpo" else kind
     check_in_browser(pages[audience][stem], tmp_path)
+
+
+def test_unmapped_skill_group_flagged_on_supervisor_page(real_build: dict[str, object]) -> None:
+    manifest, pages = real_build["manifest"], real_build["pages"]
+    assert isinstance(manifest, dict) and isinstance(pages, dict)
+    planted = manifest["planted"]["unmapped_skill_group"]
+    page = page_data(pages["supervisor"]["supervisor"])
+    assert f"{planted['skill_group_name']}: agents on queue but no interacting time" in page
+    flagged = page.count(": agents on queue but no interacting time in the whole period")
+    assert flagged == 1  # only the planted group, not every quiet one
