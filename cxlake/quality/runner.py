@@ -274,9 +274,8 @@ def _validate(
 ) -> list[Finding]:
     asset = context.data_sources.get("warehouse").add_dataframe_asset(suite.name)
     batch = asset.add_batch_definition_whole_dataframe("all_rows")
-    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name))
-    for expectation in suite.expectations:
-        gx_suite.add_expectation(expectation)
+    # built whole, then stored once (add_expectation on a stored suite re-saves it each time)
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations)))
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
     )
