@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -64,10 +65,7 @@ def focus_recent(figure: go.Figure, times: pd.Series, days: int = 2) -> str:
     figure.update_xaxes(range=[start, end + pd.Timedelta(minutes=15)])
     buttons = {**_RANGE_BUTTONS, "y": above_plot(figure, 34)}
     figure.update_layout(margin={"t": TOP_MARGIN, "b": BOTTOM_MARGIN}, xaxis={"rangeselector": buttons})
-    return (
-        f"Opens on the last {days} days of data; the buttons above the chart (or double-click) show the "
-        "whole period."
-    )
+    return f"Opens on the last {days} days of data; the 'all' button above the chart shows the whole period."
 
 
 _CSS = """
@@ -94,8 +92,10 @@ ul.links li { margin: 6px 0; }
 
 @dataclass
 class Badge:
+    """A coloured status pill: ``ok`` green, ``warn`` amber, ``bad`` red."""
+
     text: str
-    level: str = "ok"  # ok | warn | bad
+    level: Literal["ok", "warn", "bad"] = "ok"
 
 
 @dataclass
@@ -124,7 +124,6 @@ def _figure_html(figure: go.Figure, div_id: str, first: bool) -> str:
         include_mathjax=False,
         config=PLOTLY_CONFIG,
         div_id=div_id,
-        default_height=f"{figure.layout.height or 460}px",
     )
 
 

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import AUDIENCES, PARTNER_OF
-from dashboard_fixture_marts import ENTERPRISE_SPIKE_WEEK, PARTNERS, PII, RELEASE
+from dashboard_fixture_marts import ENTERPRISE_SPIKE_WEEK, PARTNERS, PII, RELEASE, build_publication
 from dashboard_inspect import figures, leaks, page_data
 
 from cxlake.dashboard import AudienceError, PublicationError, render
@@ -181,3 +181,22 @@ def test_join_rate_badge_turns_red_above_30_percent_unlinked(unlinked: float, le
     badge = join_badge(audit)
     assert badge.level == level
     assert f"{unlinked:.1f}% unlinked" in badge.text
+
+
+def test_rendering_is_deterministic(
+    publication: Path, rendered: dict[str, dict[str, Path]], tmp_path: Path
+) -> None:
+    again = {path.stem: path for path in render("internal", tmp_path, published=publication)}
+    for stem, path in rendered["internal"].items():
+        assert again[stem].read_bytes() == path.read_bytes(), stem
+
+
+def test_org_without_predictive_engagement_renders_empty_journeys(tmp_path: Path) -> None:
+    folder = build_publication(tmp_path / "publication")
+    con = duckdb.connect(str(folder / "current" / "marts.duckdb"))
+    con.execute("delete from fact_predictive_journey; delete from dim_predictive_campaign")
+    con.close()
+    pages = {path.stem: path for path in render("internal", tmp_path / "out", published=folder)}
+    journeys = pages["journeys"].read_text(encoding="utf-8")
+    assert "No data in the published marts for this view." in journeys and "Plotly.newPlot" not in journeys
+    assert figures(pages["unified_cx"])  # the other dashboards are unaffected
