@@ -253,11 +253,12 @@ def _note_freshness(relation: str, frame: pd.DataFrame, outcome: ValidationOutco
 
 
 def _extraction_window(raw_conversations: pd.DataFrame) -> dict[str, Any]:
-    """Mart timestamps must lie between the first extracted conversation and the last extraction."""
+    """Mart timestamps must lie between the UTC day of the first extracted conversation (marts
+    bucket by day and interval) and the last extraction."""
     if raw_conversations.empty:
         return _open_window()
     return {
-        "window_start": raw_conversations["conversation_start"].min(),
+        "window_start": raw_conversations["conversation_start"].min().floor("D"),
         "window_end": raw_conversations["_extracted_at"].max(),
     }
 

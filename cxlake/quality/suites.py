@@ -255,6 +255,7 @@ def campaign_mart_suites() -> list[TableSuite]:
                 *at_most("connected", "contacted"),
                 *at_most("rolling_connected", "rolling_contacted"),
                 *at_most("interval_start_at", "interval_end_at"),
+                *within_window("interval_start_at"),
                 *ratio("connect_rate", "rolling_connect_rate"),
                 # pushed conversion events can outnumber connected calls in an interval
                 *ratio("conversion_rate", "rolling_conversion_rate", severity=WARNING),
