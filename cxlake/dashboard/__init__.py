@@ -19,7 +19,6 @@ from cxlake.dashboard.audience import (
     JOURNEYS,
     SUPERVISOR_VIEW,
     UNIFIED_CX,
-    Audience,
     AudienceError,
     parse_audience,
 )
@@ -37,12 +36,12 @@ BUILDERS: dict[str, Callable[[MartReader], Page]] = {
 }
 
 
-def _footer(reader: MartReader, audience: Audience) -> str:
+def _footer(reader: MartReader, label: str) -> str:
     info = reader.publication_info()
     version = info.get("version", reader.publication.name)
     published = info.get("published_at", "unknown time")
     return (
-        f"cxlake - published marts version {version} (published {published}); audience {audience.label}. "
+        f"cxlake - published marts version {version} (published {published}); audience {label}. "
         "Generated offline; charts by plotly.js, inlined."
     )
 
@@ -54,11 +53,11 @@ def render(audience: str, out: Path, published: Path | None = None) -> list[Path
     with it); default ``cxlake.config.publish_dir()``.
     """
     parsed = parse_audience(audience)
-    out.mkdir(parents=True, exist_ok=True)
     with MartReader(published or config.publish_dir(), parsed) as reader:
-        footer = _footer(reader, parsed)
+        label = parsed.label if reader.partner is None else f"bpo:{reader.partner.partner_name}"
+        footer = _footer(reader, label)
         pages = [BUILDERS[name](reader) for name in parsed.dashboards]
-    label = parsed.label if reader.partner is None else f"bpo:{reader.partner.partner_name}"
+    out.mkdir(parents=True, exist_ok=True)
     paths = [write_page(out, page.slug, page_html(page, label, footer)) for page in pages]
     paths.append(write_page(out, "index", index_html(pages, label, footer)))
     return paths

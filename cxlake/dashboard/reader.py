@@ -71,10 +71,14 @@ class MartReader:
         self.audience = audience
         db = self.publication / PUBLISHED_DB
         self._con = duckdb.connect(str(db), read_only=True)
-        self._con.sql("set TimeZone = 'UTC'")
         self._tables: dict[str, str] = {}
-        self._columns = self._catalog_columns()
-        self.partner = self._resolve_partner() if audience.kind == BPO else None
+        try:
+            self._con.sql("set TimeZone = 'UTC'")
+            self._columns = self._catalog_columns()
+            self.partner = self._resolve_partner() if audience.kind == BPO else None
+        except BaseException:
+            self._con.close()
+            raise
 
     def __enter__(self) -> MartReader:
         return self
@@ -112,9 +116,6 @@ class MartReader:
             return {}
         data = json.loads(manifest.read_text(encoding="utf-8"))
         return {key: str(data[key]) for key in ("version", "published_at") if key in data}
-
-    def has_mart(self, mart: str) -> bool:
-        return mart in self._columns
 
     def read(self, mart: str, order_by: tuple[str, ...] = ()) -> pd.DataFrame:
         """Rows of ``mart`` with exactly the audience's allowed columns (partner rows only for BPO).

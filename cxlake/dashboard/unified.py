@@ -16,15 +16,15 @@ TIER_ORDER = ("Strategic", "Enterprise", "Mid-Market", "SMB")
 """Display order of the usual Salesforce tiers, largest first; other tiers follow alphabetically."""
 
 
-def _tier_key(tier: object) -> tuple[int, str]:
+def _tier_key(tier: object) -> str:
+    """Sort key: known tiers in ``TIER_ORDER``, then any other tier alphabetically."""
     text = str(tier)
-    return (TIER_ORDER.index(text) if text in TIER_ORDER else len(TIER_ORDER), text)
+    rank = TIER_ORDER.index(text) if text in TIER_ORDER else len(TIER_ORDER)
+    return f"{rank:02d} {text}"
 
 
 def _tier_figure(by_tier: pd.DataFrame) -> go.Figure:
-    frame = by_tier.iloc[
-        sorted(range(len(by_tier)), key=lambda i: _tier_key(by_tier["customer_tier"].iloc[i]))
-    ]
+    frame = by_tier.sort_values("customer_tier", key=lambda tiers: tiers.map(_tier_key))
     hover = (
         "%{x}<br>escalation rate %{y:.1f}%<br>contacts %{customdata[0]}<br>escalations %{customdata[1]}"
         "<br>avg handle time %{customdata[2]:.1f} min"
