@@ -114,11 +114,22 @@ def quarantine_suite(schema: str) -> TableSuite:
     """Quarantined records are expected on hostile input, but worth a warning each run."""
     return TableSuite(
         relation=f"{schema}.quarantine",
-        key=(),
+        key=("quarantine_id",),
         expectations=[
+            *key("quarantine_id"),
             *not_null("resource", "reason", "raw_record"),
             with_severity(gxe.ExpectTableRowCountToEqual(value=0), WARNING),
         ],
+        optional=True,
+    )
+
+
+def extraction_log_suite() -> TableSuite:
+    """Campaigns a Predictive Engagement extraction skipped, with the reason (append-only log)."""
+    return TableSuite(
+        relation="raw_predictive_engagement.extraction_log",
+        key=(),
+        expectations=[*not_null("campaign_id", "status", "reason", "_extracted_at")],
         optional=True,
     )
 
@@ -412,7 +423,8 @@ def table_suites() -> list[TableSuite]:
     """Every table suite, raw first (the extraction window is measured on raw data)."""
     raw = [raw_suite(spec) for spec in TABLES.values()]
     schemas = sorted({spec.schema for spec in TABLES.values()})
-    return raw + [quarantine_suite(s) for s in schemas] + staging_suites() + mart_suites()
+    quarantine = [quarantine_suite(schema) for schema in schemas]
+    return raw + quarantine + [extraction_log_suite()] + staging_suites() + mart_suites()
 
 
 def measures() -> list[Measure]:
