@@ -115,7 +115,7 @@ _JOURNEY = (
     "f1_score",
     "pending_backfill",
 )
-_JOURNEY_CAMPAIGN = ("campaign_id", "campaign_name", "status")
+_JOURNEY_CAMPAIGN = ("campaign_id", "campaign_name", "status", "current_model_version", "retrained_at")
 _BPO_INTERVAL = (
     "division_id",
     "partner_name",

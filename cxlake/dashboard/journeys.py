@@ -28,7 +28,7 @@ def _campaign_names(campaigns: pd.DataFrame) -> dict[str, str]:
 
 
 def _funnel_figure(journey: pd.DataFrame, names: dict[str, str]) -> go.Figure:
-    """Latest extraction of each campaign, one funnel per campaign (current model version rows)."""
+    """Latest extraction of each campaign, one funnel per campaign (steps repeat per model version)."""
     latest = journey.groupby("campaign_id")["extraction_date"].transform("max")
     steps = (
         journey[journey["extraction_date"] == latest]
@@ -78,7 +78,28 @@ def _scores(journey: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _scorecard_figure(scores: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+def _mark_retrains(figure: go.Figure, campaigns: pd.DataFrame, scores: pd.DataFrame) -> None:
+    """A dashed line at each scorecard retrain inside the charted days, naming campaign and new version."""
+    first, last = pd.Timestamp(scores["extraction_date"].min()), pd.Timestamp(scores["extraction_date"].max())
+    retrained = campaigns.dropna(subset=["retrained_at"]).sort_values("retrained_at")
+    for row in retrained.itertuples():
+        when = pd.Timestamp(row.retrained_at)
+        if not first <= when <= last + pd.Timedelta(days=1):
+            continue  # a scorecard's first training, before the charted days
+        figure.add_vline(x=when, line={"color": "#495057", "dash": "dash", "width": 1})
+        figure.add_annotation(
+            x=when,
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            yshift=18,
+            showarrow=False,
+            font={"size": 11},
+            text=f"retrain: {row.campaign_name} -> model {row.current_model_version}",
+        )
+
+
+def _scorecard_figure(scores: pd.DataFrame, names: dict[str, str], campaigns: pd.DataFrame) -> go.Figure:
     figure = make_subplots(
         rows=len(METRICS),
         cols=1,
@@ -123,9 +144,10 @@ def _scorecard_figure(scores: pd.DataFrame, names: dict[str, str]) -> go.Figure:
             line_width=0,
             layer="below",
         )
+    _mark_retrains(figure, campaigns, scores)
     figure.update_yaxes(range=[0, 1])
     figure.update_xaxes(title_text="day (UTC); shaded = pending_backfill", row=len(METRICS), col=1)
-    figure.update_layout(height=640, margin={"t": 60})
+    figure.update_layout(height=660, margin={"t": 90})
     return figure
 
 
@@ -133,7 +155,8 @@ def build(reader: MartReader) -> Page:
     journey = reader.read(
         "fact_predictive_journey", order_by=("campaign_id", "extraction_date", "step_sequence")
     )
-    names = _campaign_names(reader.read("dim_predictive_campaign"))
+    campaigns = reader.read("dim_predictive_campaign")
+    names = _campaign_names(campaigns)
     page = Page(
         JOURNEYS,
         "Predictive Engagement journeys",
@@ -154,7 +177,7 @@ def build(reader: MartReader) -> Page:
     page.sections.append(
         Section(
             "Scorecard performance over time by model version",
-            None if scores.empty else _scorecard_figure(scores, names),
+            None if scores.empty else _scorecard_figure(scores, names, campaigns),
             notes=[
                 PENDING_NOTE,
                 f"Model versions: {versions or 'none'}; {pending_days} day(s) pending backfill. "

@@ -119,10 +119,11 @@ select * from (values
 ) as t(audit_level, audit_key, conversation_count, linked_count, unlinked_share_pct);
 
 create table dim_predictive_campaign as
-select * from (values ('pe-onboarding', 'Onboarding Nudge', 'active'),
-                      ('pe-upsell', 'Upsell Offer', 'paused'),
-                      ('am-welcome', 'Welcome action map', 'active'))
-    as t(campaign_id, campaign_name, status);
+select * from (values
+    ('pe-onboarding', 'Onboarding Nudge', 'active', 'v2', timestamptz '2026-10-23 02:00:00+00'),
+    ('pe-upsell', 'Upsell Offer', 'paused', 'v1', null),
+    ('am-welcome', 'Welcome action map', 'active', null, null)
+) as t(campaign_id, campaign_name, status, current_model_version, retrained_at);
 
 create table fact_predictive_journey as
 with days as (select date '2026-10-20' + d::int as extraction_date, d from range(0, 6) as r(d)),

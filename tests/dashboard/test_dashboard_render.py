@@ -137,11 +137,13 @@ def test_low_utilization_warning(rendered: dict[str, dict[str, Path]]) -> None:
 def test_pending_backfill_days_marked(rendered: dict[str, dict[str, Path]]) -> None:
     charts = figures(rendered["internal"]["journeys"])
     shapes = [s for chart in charts.values() for s in chart["layout"].get("shapes", [])]
-    assert len({s["x0"] for s in shapes}) == 2  # the two pending_backfill days of the fixture
+    assert len({s["x0"] for s in shapes if s["type"] == "rect"}) == 2  # the two pending_backfill days
     versions = {
         t["name"].rsplit(" ", 1)[-1] for c in charts.values() for t in c["data"] if "model" in t["name"]
     }
     assert versions == {"v1", "v2"}  # the 'unscored' action map has no scorecard line
+    annotations = [a["text"] for c in charts.values() for a in c["layout"].get("annotations", [])]
+    assert "retrain: Onboarding Nudge -> model v2" in annotations
     funnels = [t for c in charts.values() for t in c["data"] if t["type"] == "funnel"]
     assert sorted(t["name"] for t in funnels) == [
         "Onboarding Nudge",
