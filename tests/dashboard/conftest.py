@@ -5,12 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dashboard_fixture_marts import ACME_DIVISION, NEARSHORE_DIVISION, build_publication
+from dashboard_fixture_marts import AUDIENCES, build_publication
 
 from cxlake.dashboard import render
-
-AUDIENCES = ("internal", "supervisor", "finance", "bpo:Acme BPO", f"bpo:{NEARSHORE_DIVISION}")
-PARTNER_OF = {"bpo:Acme BPO": ACME_DIVISION, f"bpo:{NEARSHORE_DIVISION}": NEARSHORE_DIVISION}
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,8 @@ PARTNERS = (
     (ACME_DIVISION, "Acme BPO", "Acme BPO Manila", "Asia/Manila"),
     (NEARSHORE_DIVISION, "Nearshore BPO", "Nearshore BPO Bogota", "America/Bogota"),
 )
+AUDIENCES = ("internal", "supervisor", "finance", "bpo:Acme BPO", f"bpo:{NEARSHORE_DIVISION}")
+PARTNER_OF = {"bpo:Acme BPO": ACME_DIVISION, f"bpo:{NEARSHORE_DIVISION}": NEARSHORE_DIVISION}
 PII = {
     "agent_names": ("Maria Santos", "Juan Dela Cruz", "Carlos Restrepo"),
     "customer_names": ("Globex Corporation", "Initech Holdings"),

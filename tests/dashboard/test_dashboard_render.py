@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from conftest import AUDIENCES, PARTNER_OF
-from dashboard_fixture_marts import ENTERPRISE_SPIKE_WEEK, PARTNERS, PII, RELEASE, build_publication
+from dashboard_fixture_marts import (
+    AUDIENCES,
+    ENTERPRISE_SPIKE_WEEK,
+    PARTNER_OF,
+    PARTNERS,
+    PII,
+    RELEASE,
+    build_publication,
+)
 from dashboard_inspect import figures, leaks, page_data
 
 from cxlake.dashboard import AudienceError, PublicationError, render
@@ -16,6 +24,9 @@ from cxlake.dashboard.audience import ALLOWED_COLUMNS, parse_audience
 from cxlake.dashboard.reader import MartReader
 from cxlake.dashboard.unified import join_badge
 
+EXTERNAL = re.compile(
+    r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|@import|url\(\s*["']?https?:""", re.IGNORECASE
+)
 ALL_PAGES = {"campaigns", "supervisor", "unified_cx", "journeys", "bpo_partner", "index"}
 PII_STRINGS = [*PII["agent_names"], *PII["customer_names"], *PII["phones"], *PII["emails"]]
 
@@ -33,7 +44,7 @@ def test_every_dashboard_renders_with_charts(rendered: dict[str, dict[str, Path]
         charts = figures(path)
         assert charts, f"{path} has no chart"
         assert all(chart["data"] for chart in charts.values()), f"{path} has a chart without traces"
-        assert "cdn.plot.ly/plotly" not in page_data(path) and "<script src=" not in page_data(path)
+        assert not EXTERNAL.search(page_data(path)), f"{path} loads something from outside the file"
 
 
 @pytest.mark.parametrize("audience", [a for a in AUDIENCES if a.startswith("bpo:")])
