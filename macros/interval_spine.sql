@@ -22,3 +22,28 @@
         interval '{{ minutes }} minutes'
     )) as timestamp) as interval_start_at
 {%- endmacro %}
+
+
+{#
+    Set-returning expression for the select list: the start of every `minutes`-wide UTC
+    bucket that the interval [start, end) overlaps (one output row per bucket).
+#}
+{% macro overlapped_bucket_starts(start_expression, end_expression, minutes) -%}
+    {{ return(adapter.dispatch('overlapped_bucket_starts', 'cxlake')(start_expression, end_expression, minutes)) }}
+{%- endmacro %}
+
+{% macro default__overlapped_bucket_starts(start_expression, end_expression, minutes) -%}
+    generate_series(
+        {{ cxlake.time_bucket_start(start_expression, minutes) }},
+        ({{ end_expression }}) - interval '1 microsecond',
+        interval '{{ minutes }} minutes'
+    )
+{%- endmacro %}
+
+{% macro duckdb__overlapped_bucket_starts(start_expression, end_expression, minutes) -%}
+    unnest(generate_series(
+        {{ cxlake.time_bucket_start(start_expression, minutes) }},
+        ({{ end_expression }}) - interval '1 microsecond',
+        interval '{{ minutes }} minutes'
+    ))
+{%- endmacro %}

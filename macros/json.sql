@@ -115,9 +115,16 @@
         {%- for column in carry_columns %}
         {{ column }},
         {%- endfor %}
-        cast(unnest(json_extract({{ json_column }}, '{{ array_path }}[*]')) as varchar) as {{ element_alias }},
-        generate_subscripts(json_extract({{ json_column }}, '{{ array_path }}[*]'), 1) as {{ index_alias }}
-    from {{ from_relation }}
+        cast(unnest(json_array) as varchar) as {{ element_alias }},
+        generate_subscripts(json_array, 1) as {{ index_alias }}
+    from (
+        select
+            {%- for column in carry_columns %}
+            {{ column }},
+            {%- endfor %}
+            json_extract({{ json_column }}, '{{ array_path }}[*]') as json_array
+        from {{ from_relation }}
+    ) as json_arrays
 {%- endmacro %}
 
 
@@ -158,4 +165,45 @@
         from {{ from_relation }}
         where json_type({{ json_column }}, '{{ object_path }}') = 'OBJECT'
     ) as attribute_entries
+{%- endmacro %}
+
+
+{#
+    Several text fields of one JSON column, parsed once where the engine allows it: selects
+    `carry_columns` from `from_relation` plus one text column per entry of `fields`
+    (alias -> path). DuckDB extracts every path in a single `json_extract_string` call.
+#}
+{% macro json_text_fields(from_relation, json_column, carry_columns, fields) -%}
+    {{ return(adapter.dispatch('json_text_fields', 'cxlake')(from_relation, json_column, carry_columns, fields)) }}
+{%- endmacro %}
+
+{% macro default__json_text_fields(from_relation, json_column, carry_columns, fields) -%}
+    select
+        {%- for column in carry_columns %}
+        {{ column }},
+        {%- endfor %}
+        {%- for alias, path in fields.items() %}
+        {{ cxlake.json_text(json_column, path) }} as {{ alias }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ from_relation }}
+{%- endmacro %}
+
+{% macro duckdb__json_text_fields(from_relation, json_column, carry_columns, fields) -%}
+    select
+        {%- for column in carry_columns %}
+        {{ column }},
+        {%- endfor %}
+        {%- for alias in fields.keys() %}
+        json_field_values[{{ loop.index }}] as {{ alias }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            {%- for column in carry_columns %}
+            {{ column }},
+            {%- endfor %}
+            json_extract_string({{ json_column }}, [
+                {%- for path in fields.values() %}'{{ path }}'{{ ", " if not loop.last }}{%- endfor -%}
+            ]) as json_field_values
+        from {{ from_relation }}
+    ) as json_field_lists
 {%- endmacro %}

@@ -61,41 +61,31 @@ timed_activity as (
 
 ),
 
-spine as (
-
-    {{ interval_spine(
-        '(select min(' ~ time_bucket_start('started_at', 5) ~ ') from timed_activity)',
-        '(select max(' ~ time_bucket_start('ended_at', 5) ~ ') from timed_activity)',
-        5
-    ) }}
-
-),
-
-buckets as (
+activity_buckets as (
 
     select
-        interval_start_at,
-        {{ dbt.dateadd('minute', 5, 'interval_start_at') }} as interval_end_at
+        user_id,
+        started_at,
+        ended_at,
+        activity,
+        {{ overlapped_bucket_starts('started_at', 'ended_at', 5) }} as interval_start_at
 
-    from spine
+    from timed_activity
 
 ),
 
 activity_clipped_to_buckets as (
 
     select
-        timed_activity.user_id,
-        buckets.interval_start_at,
-        timed_activity.activity,
+        user_id,
+        interval_start_at,
+        activity,
         {{ milliseconds_between(
-            'greatest(timed_activity.started_at, buckets.interval_start_at)',
-            'least(timed_activity.ended_at, buckets.interval_end_at)'
+            'greatest(started_at, interval_start_at)',
+            'least(ended_at, ' ~ dbt.dateadd('minute', 5, 'interval_start_at') ~ ')'
         ) }} as activity_ms
 
-    from timed_activity
-    inner join buckets
-        on buckets.interval_start_at < timed_activity.ended_at
-        and buckets.interval_end_at > timed_activity.started_at
+    from activity_buckets
 
 ),
 

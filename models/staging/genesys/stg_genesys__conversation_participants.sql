@@ -1,43 +1,85 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='conversation_id',
+    )
+}}
+
+{#-
+    Materialised as an incremental table, an exception to staging views: conversations are
+    by far the largest raw table, so their JSON is flattened once per extraction (rows of
+    loads newer than the latest `extracted_at` here) instead of on every read.
+-#}
+
 with
 
 source as (
 
-    select * from {{ source_or_empty('genesys', 'conversations', {'payload': 'varchar'}) }}
+    select * from {{ source_or_empty('genesys', 'conversations', {
+        'payload': 'varchar',
+        '_extracted_at': 'timestamp with time zone',
+    }) }}
+    {% if is_incremental() %}
+    where {{ extracted_after_latest() }}
+    {% endif %}
+
+),
+
+conversation_fields as (
+
+    {{ json_text_fields('source', 'payload', ['payload', '_extracted_at'], {
+        'conversation_id': '$.conversationId',
+        'conversation_start_text': '$.conversationStart',
+    }) }}
 
 ),
 
 conversations as (
 
     select
-        {{ json_text('payload', '$.conversationId') }} as conversation_id,
-        {{ parse_utc_timestamp(json_text('payload', '$.conversationStart')) }} as conversation_started_at,
+        conversation_id,
+        {{ parse_utc_timestamp('conversation_start_text') }} as conversation_started_at,
+        {{ to_utc_timestamp('_extracted_at') }} as extracted_at,
         payload
 
-    from source
+    from conversation_fields
 
 ),
 
 participants as (
 
-    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id', 'conversation_started_at'], 'participant', 'participant_index') }}
+    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
 
 ),
 
-renamed as (
+participant_fields as (
+
+    {{ json_text_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index', 'participant'], {
+        'participant_id': '$.participantId',
+        'purpose': '$.purpose',
+        'user_id': '$.userId',
+        'participant_name': '$.participantName',
+        'external_contact_id': '$.externalContactId',
+    }) }}
+
+),
+
+final as (
 
     select
         conversation_id,
         conversation_started_at,
-        {{ json_text('participant', '$.participantId') }} as participant_id,
+        extracted_at,
+        participant_id,
         participant_index,
-        {{ json_text('participant', '$.purpose') }} as purpose,
-        {{ json_text('participant', '$.userId') }} as user_id,
-        {{ json_text('participant', '$.participantName') }} as participant_name,
-        {{ json_text('participant', '$.externalContactId') }} as external_contact_id,
-        {{ json_array_length('participant', '$.sessions') }} as session_count
+        purpose,
+        user_id,
+        participant_name,
+        external_contact_id
 
-    from participants
+    from participant_fields
 
 )
 
-select * from renamed
+select * from final

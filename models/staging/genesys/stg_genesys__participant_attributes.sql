@@ -1,44 +1,70 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='conversation_id',
+    )
+}}
+
+{#-
+    Materialised as an incremental table, an exception to staging views: conversations are
+    by far the largest raw table, so their JSON is flattened once per extraction (rows of
+    loads newer than the latest `extracted_at` here) instead of on every read.
+-#}
+
 with
 
 source as (
 
-    select * from {{ source_or_empty('genesys', 'conversations', {'payload': 'varchar'}) }}
+    select * from {{ source_or_empty('genesys', 'conversations', {
+        'payload': 'varchar',
+        '_extracted_at': 'timestamp with time zone',
+    }) }}
+    {% if is_incremental() %}
+    where {{ extracted_after_latest() }}
+    {% endif %}
+
+),
+
+conversation_fields as (
+
+    {{ json_text_fields('source', 'payload', ['payload', '_extracted_at'], {
+        'conversation_id': '$.conversationId',
+        'conversation_start_text': '$.conversationStart',
+    }) }}
 
 ),
 
 conversations as (
 
     select
-        {{ json_text('payload', '$.conversationId') }} as conversation_id,
-        {{ parse_utc_timestamp(json_text('payload', '$.conversationStart')) }} as conversation_started_at,
+        conversation_id,
+        {{ parse_utc_timestamp('conversation_start_text') }} as conversation_started_at,
+        {{ to_utc_timestamp('_extracted_at') }} as extracted_at,
         payload
 
-    from source
+    from conversation_fields
 
 ),
 
 participants as (
 
-    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id', 'conversation_started_at'], 'participant', 'participant_index') }}
+    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
 
 ),
 
-participants_renamed as (
+participant_fields as (
 
-    select
-        conversation_id,
-        conversation_started_at,
-        {{ json_text('participant', '$.participantId') }} as participant_id,
-        {{ json_text('participant', '$.purpose') }} as purpose,
-        participant
-
-    from participants
+    {{ json_text_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant'], {
+        'participant_id': '$.participantId',
+        'purpose': '$.purpose',
+    }) }}
 
 ),
 
 attributes as (
 
-    {{ json_object_entries('participants_renamed', 'participant', '$.attributes', ['conversation_id', 'conversation_started_at', 'participant_id', 'purpose']) }}
+    {{ json_object_entries('participant_fields', 'participant', '$.attributes', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose']) }}
 
 )
 

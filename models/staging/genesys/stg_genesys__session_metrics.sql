@@ -1,85 +1,117 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='conversation_id',
+    )
+}}
+
+{#-
+    Materialised as an incremental table, an exception to staging views: conversations are
+    by far the largest raw table, so their JSON is flattened once per extraction (rows of
+    loads newer than the latest `extracted_at` here) instead of on every read.
+-#}
+
 with
 
 source as (
 
-    select * from {{ source_or_empty('genesys', 'conversations', {'payload': 'varchar'}) }}
+    select * from {{ source_or_empty('genesys', 'conversations', {
+        'payload': 'varchar',
+        '_extracted_at': 'timestamp with time zone',
+    }) }}
+    {% if is_incremental() %}
+    where {{ extracted_after_latest() }}
+    {% endif %}
+
+),
+
+conversation_fields as (
+
+    {{ json_text_fields('source', 'payload', ['payload', '_extracted_at'], {
+        'conversation_id': '$.conversationId',
+        'conversation_start_text': '$.conversationStart',
+    }) }}
 
 ),
 
 conversations as (
 
     select
-        {{ json_text('payload', '$.conversationId') }} as conversation_id,
-        {{ parse_utc_timestamp(json_text('payload', '$.conversationStart')) }} as conversation_started_at,
+        conversation_id,
+        {{ parse_utc_timestamp('conversation_start_text') }} as conversation_started_at,
+        {{ to_utc_timestamp('_extracted_at') }} as extracted_at,
         payload
 
-    from source
+    from conversation_fields
 
 ),
 
 participants as (
 
-    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id', 'conversation_started_at'], 'participant', 'participant_index') }}
+    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
 
 ),
 
-participants_renamed as (
+participant_fields as (
 
-    select
-        conversation_id,
-        conversation_started_at,
-        {{ json_text('participant', '$.participantId') }} as participant_id,
-        {{ json_text('participant', '$.purpose') }} as purpose,
-        {{ json_text('participant', '$.userId') }} as user_id,
-        participant
-
-    from participants
+    {{ json_text_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index', 'participant'], {
+        'participant_id': '$.participantId',
+        'purpose': '$.purpose',
+        'user_id': '$.userId',
+        'participant_name': '$.participantName',
+        'external_contact_id': '$.externalContactId',
+    }) }}
 
 ),
 
 sessions as (
 
-    {{ json_array_rows('participants_renamed', 'participant', '$.sessions', ['conversation_id', 'conversation_started_at', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
+    {{ json_array_rows('participant_fields', 'participant', '$.sessions', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
 
 ),
 
-sessions_renamed as (
+session_ids as (
 
-    select
-        conversation_id,
-        conversation_started_at,
-        participant_id,
-        purpose,
-        user_id,
-        {{ json_text('session', '$.sessionId') }} as session_id,
-        session
-
-    from sessions
+    {{ json_text_fields('sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session'], {
+        'session_id': '$.sessionId',
+    }) }}
 
 ),
 
 metrics as (
 
-    {{ json_array_rows('sessions_renamed', 'session', '$.metrics', ['conversation_id', 'conversation_started_at', 'participant_id', 'purpose', 'user_id', 'session_id'], 'metric', 'metric_index') }}
+    {{ json_array_rows('session_ids', 'session', '$.metrics', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id'], 'metric', 'metric_index') }}
 
 ),
 
-renamed as (
+metric_fields as (
+
+    {{ json_text_fields('metrics', 'metric', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'metric_index'], {
+        'metric_name': '$.name',
+        'metric_value_text': '$.value',
+        'emit_date_text': '$.emitDate',
+    }) }}
+
+),
+
+final as (
 
     select
         conversation_id,
         conversation_started_at,
+        extracted_at,
         participant_id,
         session_id,
         metric_index,
         purpose,
         user_id,
-        {{ json_text('metric', '$.name') }} as metric_name,
-        {{ json_integer('metric', '$.value') }} as metric_value,
-        {{ parse_utc_timestamp(json_text('metric', '$.emitDate')) }} as emitted_at
+        metric_name,
+        cast(metric_value_text as {{ dbt.type_bigint() }}) as metric_value,
+        {{ parse_utc_timestamp('emit_date_text') }} as emitted_at
 
-    from metrics
+    from metric_fields
 
 )
 
-select * from renamed
+select * from final
