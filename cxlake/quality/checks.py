@@ -118,6 +118,7 @@ class TableSuite:
     ``optional``: the relation may be absent (a source that never loaded, e.g. an org
     without Predictive Engagement); it is then reported as skipped, not failed.
     ``extra_columns``: loaded besides those the expectations read (reconciliation, freshness).
+    ``sample_columns``: shown with the key in the sample of bad rows.
     """
 
     relation: str
@@ -125,6 +126,7 @@ class TableSuite:
     expectations: list[Expectation]
     optional: bool = False
     extra_columns: tuple[str, ...] = field(default=())
+    sample_columns: tuple[str, ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -132,7 +134,7 @@ class TableSuite:
 
     def columns(self) -> list[str]:
         """Columns to read: the key first, then whatever the expectations and extras need."""
-        needed = set(self.key) | set(self.extra_columns)
+        needed = set(self.key) | set(self.extra_columns) | set(self.sample_columns)
         for expectation in self.expectations:
             needed |= columns_of(expectation)
         return list(self.key) + sorted(needed - set(self.key))

@@ -280,7 +280,7 @@ def _validate(
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
     )
-    index_columns = [c for c in suite.key if c in frame.columns]
+    index_columns = [c for c in (*suite.key, *suite.sample_columns) if c in frame.columns]
     result_format: dict[str, Any] = {"result_format": _RESULT_FORMAT, "partial_unexpected_count": SAMPLE_ROWS}
     if index_columns:
         result_format["unexpected_index_column_names"] = index_columns
@@ -336,6 +336,7 @@ def _expected(expectation_type: str, kwargs: dict[str, Any]) -> str:
         "expect_column_values_to_be_unique": "unique values",
         "expect_compound_columns_to_be_unique": "unique combination",
         "expect_column_values_to_not_be_null": "no nulls",
+        "expect_column_values_to_be_null": "only nulls (no rows at all, for a quarantine)",
         "expect_column_values_to_be_in_set": f"one of {kwargs.get('value_set')}",
         "expect_column_values_to_be_between": (
             f"between {low} and {high}"
@@ -366,7 +367,7 @@ def _observed(result: ExpectationValidationResult) -> str:
         share = details.get("unexpected_percent") or 0.0
         return f"{count} unexpected of {total} rows ({share:.2f}%)"
     if "observed_value" in details:
-        return f"observed {details['observed_value']}"
+        return str(details["observed_value"])
     return "no result (GX returned neither counts nor an observed value)"
 
 
