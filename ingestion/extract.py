@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import dlt
+import pyarrow as pa
 
 from ingestion.loader import RunStats, make_resource
 from ingestion.records import LoadMeta, RawTransformer, Split, validate_records
@@ -17,11 +18,19 @@ from ingestion.tables import spec_for
 
 @dataclass
 class RecordBatch:
-    """Records of one page/window, with the context some columns come from."""
+    """Records of one page/window, with the context some columns come from.
 
-    records: list[Any]
+    ``page``/``list_key``: instead of parsed ``records``, the raw body of a response
+    page whose records are under ``list_key`` (parsed in bulk by DuckDB).
+    ``on_rows`` sees the validated rows (e.g. to track in-flight conversations).
+    """
+
+    records: list[Any] = field(default_factory=list)
     context: dict[str, Any] | None = None
     derived: dict[str, str] | None = None
+    page: bytes | None = None
+    list_key: str = ""
+    on_rows: Callable[[pa.Table], None] | None = None
 
 
 Batches = Callable[[], Iterator[RecordBatch]]
@@ -48,9 +57,18 @@ class Extraction:
         def produce(meta: LoadMeta) -> Iterator[Split]:
             for batch in batches():
                 derived = batch.derived or self.derived.get(name)
-                yield from validate_records(
-                    self.transformer, spec, batch.records, meta, context=batch.context, derived=derived
-                )
+                if batch.page is not None:
+                    splits: Iterator[Split] = self.transformer.split_page(
+                        spec, batch.page, batch.list_key, meta, derived=derived
+                    )
+                else:
+                    splits = validate_records(
+                        self.transformer, spec, batch.records, meta, context=batch.context, derived=derived
+                    )
+                for split in splits:
+                    if batch.on_rows is not None and split.rows.num_rows:
+                        batch.on_rows(split.rows)
+                    yield split
 
         first_load = name not in self.populated
         return make_resource(spec, produce, method, self.stats, self.started, self.transformer, first_load)

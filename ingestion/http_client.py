@@ -268,6 +268,10 @@ class ApiClient:
     def post(self, path: str, body: Any) -> Any:
         return self.request("POST", path, body=body)
 
+    def get_raw(self, path: str, params: dict[str, Any] | None = None) -> bytes:
+        """GET returning the body bytes unparsed (large pages are parsed in bulk by DuckDB)."""
+        return self.send("GET", path, params=params)
+
     def request(
         self,
         method: str,
@@ -277,6 +281,18 @@ class ApiClient:
         headers: dict[str, str] | None = None,
     ) -> Any:
         """Send with auth, limiter and retries; return the parsed JSON body (None when empty)."""
+        content = self.send(method, path, params, body, headers)
+        return orjson.loads(content) if content else None
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> bytes:
+        """Send with auth, limiter and retries; return the body of the successful answer."""
         url = self.url(path)
         endpoint = f"{method} {urlsplit(url).path}"
         retries = throttles = 0
@@ -303,7 +319,7 @@ class ApiClient:
             self._observe(response)
             status = response.status_code
             if status < 300:
-                return orjson.loads(response.content) if response.content else None
+                return response.content
             if status == 401 and not reauthed:
                 reauthed = True
                 self.counters.reauths += 1

@@ -210,6 +210,47 @@ class RawTransformer:
         finally:
             cursor.close()
 
+    def split_page(
+        self,
+        spec: TableSpec,
+        page: bytes,
+        list_key: str,
+        meta: LoadMeta,
+        derived: Mapping[str, str] | None = None,
+    ) -> Iterator[Split]:
+        """Validate the records under ``list_key`` of a raw response page, parsed by DuckDB.
+
+        Falls back to parsing in Python (and quarantining what is not JSON) when the
+        page is not valid JSON.
+        """
+        body = pa.table({"body": pa.array([page.decode("utf-8", errors="replace")], pa.string())})
+        relation = f"(SELECT unnest(json_extract(body::JSON, '$.{list_key}[*]'))::VARCHAR AS j FROM _page)"
+        sql = self.build_sql(spec, relation, meta, None, derived)
+        cursor = self.con.cursor()
+        try:
+            cursor.register("_page", body)
+            result = cursor.sql(sql).to_arrow_table()
+        except duckdb.Error:
+            records = _page_records(page, list_key)
+            yield from validate_records(self, spec, records, meta, derived=derived)
+            return
+        finally:
+            cursor.close()
+        yield _split_batch(spec, result, meta)
+
+    def page_value(self, page: bytes, path: str) -> str | None:
+        """One string field of a raw page (e.g. its ``cursor``), None when absent."""
+        body = pa.table({"body": pa.array([page.decode("utf-8", errors="replace")], pa.string())})
+        cursor = self.con.cursor()
+        try:
+            cursor.register("_page", body)
+            row = cursor.execute(f"SELECT json_extract_string(body, '$.{path}') FROM _page").fetchone()
+        except duckdb.Error:
+            return None
+        finally:
+            cursor.close()
+        return None if row is None else row[0]
+
     def split_records(
         self,
         spec: TableSpec,
@@ -337,6 +378,15 @@ def _quarantine_id(resource: str, field: str | None, raw: str) -> str:
 
 class Unparsed(str):
     """A line that is not JSON, carried to quarantine as text."""
+
+
+def _page_records(page: bytes, list_key: str) -> list[Any]:
+    try:
+        document = orjson.loads(page)
+    except orjson.JSONDecodeError:
+        return [Unparsed(page.decode("utf-8", errors="replace"))]
+    items = document.get(list_key) if isinstance(document, dict) else None
+    return items if isinstance(items, list) else []
 
 
 def rejected_split(spec: TableSpec, texts: list[str], reason: str, meta: LoadMeta) -> Split:

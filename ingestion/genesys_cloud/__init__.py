@@ -25,6 +25,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from ingestion.extract import Extraction, RecordBatch, interval, parse_time, resource_state, slices
 from ingestion.http_client import ApiClient, ApiError
 from ingestion.settings import GenesysSettings
@@ -159,20 +162,18 @@ class _GenesysSource:
         state = resource_state()
         start, end = self.run.window(state, self.settings.lookback_days, self.settings.initial_days)
         availability = self._availability()
-        seen: set[str] = set()
-        oldest_in_flight: datetime | None = None
+        in_flight = _InFlight()
         jobs_end = min(availability, end)
         for part_start, part_end in slices(start, jobs_end, JOBS_WINDOW_DAYS):
-            batch = self._job_conversations(part_start, part_end, seen)
-            for records in batch:
-                oldest_in_flight = _oldest_in_flight(records, oldest_in_flight)
-                yield RecordBatch(records)
+            for page in self._job_pages(part_start, part_end):
+                yield RecordBatch(page=page, list_key="conversations", on_rows=in_flight.observe)
+        # The tail after the availability date (query: no attributes). Conversations seen
+        # in the jobs windows are dropped by the run's key filter (first one wins).
         for day_start, day_end in slices(max(start, jobs_end), end, 1):
-            records = self._query_conversations(day_start, day_end, seen)
-            oldest_in_flight = _oldest_in_flight(records, oldest_in_flight)
-            yield RecordBatch(records)
+            records = self._query_conversations(day_start, day_end)
+            yield RecordBatch(records, on_rows=in_flight.observe)
         state["cursor"] = end.isoformat()
-        state["oldest_in_flight"] = oldest_in_flight.isoformat() if oldest_in_flight else None
+        state["oldest_in_flight"] = in_flight.oldest.isoformat() if in_flight.oldest else None
 
     def _availability(self) -> datetime:
         answer = self.client.get(f"{DETAILS}/jobs/availability") or {}
@@ -181,7 +182,8 @@ class _GenesysSource:
             raise ApiError(f"GET {DETAILS}/jobs/availability: no dataAvailabilityDate in {answer}")
         return parse_time(value)
 
-    def _job_conversations(self, start: datetime, end: datetime, seen: set[str]) -> Iterator[list[Any]]:
+    def _job_pages(self, start: datetime, end: datetime) -> Iterator[bytes]:
+        """Raw result pages of one details job (with participant attributes)."""
         window = interval(start, end)
         job = self.client.post(f"{DETAILS}/jobs", {"interval": window, "order": "asc"}) or {}
         job_id = job.get("jobId")
@@ -189,19 +191,18 @@ class _GenesysSource:
             raise ApiError(f"POST {DETAILS}/jobs: no jobId in answer {job}")
         self._wait_for_job(job_id, window)
         cursor: str | None = None
-        total = 0
+        pages = 0
         while True:
             params: dict[str, Any] = {"pageSize": self.settings.jobs_page_size}
             if cursor:
                 params["cursor"] = cursor
-            page = self.client.get(f"{DETAILS}/jobs/{job_id}/results", params) or {}
-            records = _new_only(page.get("conversations") or [], seen)
-            total += len(records)
-            yield records
-            cursor = page.get("cursor")
+            page = self.client.get_raw(f"{DETAILS}/jobs/{job_id}/results", params)
+            pages += 1
+            yield page
+            cursor = self.run.transformer.page_value(page, "cursor")
             if not cursor:
                 break
-        self.run.stats.say(f"  genesys conversations: jobs {window}: {total}")
+        self.run.stats.say(f"  genesys conversations: jobs {window}: {pages} result pages")
 
     def _wait_for_job(self, job_id: str, window: str) -> None:
         delay = 0.05
@@ -217,7 +218,7 @@ class _GenesysSource:
             time.sleep(delay)
             delay = min(self.settings.job_poll_s, delay * 2)
 
-    def _query_conversations(self, start: datetime, end: datetime, seen: set[str]) -> list[Any]:
+    def _query_conversations(self, start: datetime, end: datetime) -> list[Any]:
         window = interval(start, end)
         records: list[Any] = []
         number = 1
@@ -232,7 +233,7 @@ class _GenesysSource:
             conversations = page.get("conversations") or []
             if not conversations:
                 break
-            records.extend(_new_only(conversations, seen))
+            records.extend(conversations)
             number += 1
         self.run.stats.say(f"  genesys conversations: query {window}: {len(records)}")
         return records
@@ -304,26 +305,16 @@ class _GenesysSource:
         state["cursor"] = end.isoformat()
 
 
-def _new_only(conversations: list[Any], seen: set[str]) -> list[Any]:
-    """Conversations not yet seen in this run (pages shift; windows overlap)."""
-    fresh = []
-    for record in conversations:
-        key = record.get("conversationId") if isinstance(record, dict) else None
-        if key is not None:
-            if key in seen:
-                continue
-            seen.add(key)
-        fresh.append(record)
-    return fresh
+class _InFlight:
+    """Oldest start among loaded conversations that have not ended yet."""
 
+    def __init__(self) -> None:
+        self.oldest: datetime | None = None
 
-def _oldest_in_flight(records: list[Any], oldest: datetime | None) -> datetime | None:
-    for record in records:
-        if not isinstance(record, dict) or record.get("conversationEnd"):
-            continue
-        try:
-            started = parse_time(record["conversationStart"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        oldest = started if oldest is None or started < oldest else oldest
-    return oldest
+    def observe(self, rows: pa.Table) -> None:
+        open_rows = rows.filter(pc.is_null(rows["conversation_end"]))
+        if open_rows.num_rows == 0:
+            return
+        started = pc.min(open_rows["conversation_start"]).as_py()
+        if started is not None and (self.oldest is None or started < self.oldest):
+            self.oldest = started

@@ -124,6 +124,28 @@ def test_saved_pages_bad_records_and_missing_folders(small_tenant: Path, tmp_pat
     assert _count(warehouse, "raw_salesforce.cases") > 0
 
 
+def test_in_flight_conversation_is_replaced_by_a_later_load(tmp_path: Path) -> None:
+    def export(name: str, records: list[dict[str, Any]]) -> Path:
+        folder = tmp_path / name / "genesys" / "conversations"
+        folder.mkdir(parents=True)
+        (folder / "part-00000.ndjson").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+        return tmp_path / name
+
+    in_flight = {"conversationId": "c1", "conversationStart": "2026-10-01T10:00:00.000Z"}
+    other = {"conversationId": "c2", "conversationStart": "2026-10-01T11:00:00.000Z"}
+    ended = {**in_flight, "conversationEnd": "2026-10-01T10:07:00.000Z"}
+    warehouse = tmp_path / "merge.duckdb"
+    first = run_ingest(warehouse, ["genesys"], from_files=export("day1", [in_flight, other, in_flight]), progress=False)
+    assert first.ok and first.rows["raw_genesys.conversations"] == 2, "keys are deduplicated within a run"
+    second = run_ingest(warehouse, ["genesys"], from_files=export("day2", [ended]), progress=False)
+    assert second.ok, format_summary(second)
+    rows = query(
+        warehouse,
+        "SELECT conversation_id, CAST(conversation_end AS VARCHAR) FROM raw_genesys.conversations ORDER BY 1",
+    )
+    assert rows == [("c1", "2026-10-01 10:07:00+00"), ("c2", None)]
+
+
 def test_every_raw_table_is_created(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
