@@ -135,7 +135,8 @@ def test_in_flight_conversation_is_replaced_by_a_later_load(tmp_path: Path) -> N
     other = {"conversationId": "c2", "conversationStart": "2026-10-01T11:00:00.000Z"}
     ended = {**in_flight, "conversationEnd": "2026-10-01T10:07:00.000Z"}
     warehouse = tmp_path / "merge.duckdb"
-    first = run_ingest(warehouse, ["genesys"], from_files=export("day1", [in_flight, other, in_flight]), progress=False)
+    day1 = export("day1", [in_flight, other, in_flight])
+    first = run_ingest(warehouse, ["genesys"], from_files=day1, progress=False)
     assert first.ok and first.rows["raw_genesys.conversations"] == 2, "keys are deduplicated within a run"
     second = run_ingest(warehouse, ["genesys"], from_files=export("day2", [ended]), progress=False)
     assert second.ok, format_summary(second)
