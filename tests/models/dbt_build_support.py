@@ -42,12 +42,12 @@ def capture_marts(warehouse: Path) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def build_into(warehouse: Path) -> int:
-    """``cxlake build`` on ``warehouse`` (restoring CXLAKE_WAREHOUSE afterwards)."""
+def build_into(warehouse: Path, dbt_args: tuple[str, ...] = ()) -> int:
+    """``cxlake build [dbt_args]`` on ``warehouse`` (restoring CXLAKE_WAREHOUSE afterwards)."""
     previous = os.environ.get("CXLAKE_WAREHOUSE")
     os.environ["CXLAKE_WAREHOUSE"] = str(warehouse)
     try:
-        return run_build([])
+        return run_build(list(dbt_args))
     finally:
         if previous is None:
             os.environ.pop("CXLAKE_WAREHOUSE", None)

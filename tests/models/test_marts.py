@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from dbt_build_support import BuiltWarehouse
+from dbt_build_support import BuiltWarehouse, build_into
 
 from cxlake.build import dbt_target_path
 
@@ -128,16 +128,16 @@ def test_enterprise_escalation_spike_after_release(retrain_warehouse: BuiltWareh
 def test_voicemail_drags_one_campaign_connect_rate(retrain_warehouse: BuiltWarehouse) -> None:
     truth = planted(retrain_warehouse, "voicemail_drags_connect_rate")
     rows = retrain_warehouse.query(
-        "select campaign_id, 1.0 * sum(connected) / sum(contacted), "
-        "1.0 * sum(connected) / (sum(contacted) - sum(voicemail_count)) "
-        "from marts.campaign_kpis group by campaign_id order by 2"
+        "select campaign_id, sum(contacted), sum(connected), sum(voicemail_count) "
+        "from marts.campaign_kpis group by campaign_id order by 1.0 * sum(connected) / sum(contacted)"
     )
-    lowest, lowest_rate, excluding_voicemail = rows[0]
+    lowest, contacted, connected, voicemail = rows[0]
     assert lowest == truth["campaign_id"]
-    assert round(lowest_rate, 4) == truth["connect_rate"]
-    assert round(excluding_voicemail, 4) == truth["connect_rate_excluding_voicemail"]
-    others = [rate for campaign, rate, _ in rows[1:]]
-    assert lowest_rate < 0.6 * min(others)
+    assert round(connected / contacted, 4) == truth["connect_rate"]
+    assert round(connected / (contacted - voicemail), 4) == truth["connect_rate_excluding_voicemail"]
+    others_rate = sum(row[2] for row in rows[1:]) / sum(row[1] for row in rows[1:])
+    assert round(others_rate, 4) == truth["other_campaigns_connect_rate"]
+    assert connected / contacted < 0.6 * others_rate
 
 
 def test_unmapped_skill_group_visible_in_utilization(retrain_warehouse: BuiltWarehouse) -> None:
@@ -239,3 +239,28 @@ def test_org_without_predictive_engagement_builds_with_empty_marts(
     marts = warehouse_without_predictive_engagement.marts_after_build[0]
     assert marts[mart] == []
     assert marts["unified_interactions"] and marts["campaign_kpis"]
+
+
+@pytest.mark.parametrize(
+    ("threshold_vars", "expected_code"),
+    [
+        ("{crm_unlinked_warn_pct: 10}", 0),
+        ("{crm_unlinked_error_pct: 10}", 1),
+    ],
+)
+def test_unlinked_share_threshold_warns_then_fails_the_build(
+    retrain_warehouse: BuiltWarehouse, threshold_vars: str, expected_code: int
+) -> None:
+    """About 20% of the tenant is unlinked: a 10% warn threshold only warns, a 10% error threshold fails."""
+    code = build_into(
+        retrain_warehouse.path, ("test", "--select", "crm_join_audit", "--vars", threshold_vars)
+    )
+    assert code == expected_code
+    statuses = {
+        result["unique_id"].split(".")[2]: result["status"]
+        for result in json.loads((dbt_target_path(retrain_warehouse.path) / "run_results.json").read_text())[
+            "results"
+        ]
+    }
+    assert statuses["crm_unlinked_share_warn"] == "warn"
+    assert statuses["crm_unlinked_share_error"] == ("fail" if expected_code else "pass")
