@@ -15,6 +15,15 @@ publication, never a partial one. Readers open ``current/marts.duckdb`` with
 ``read_only=True`` (or the Parquet files): they hold no lock on the warehouse, so
 the next ``dbt build`` is never blocked. The previous few versions are kept so a
 reader that resolved ``current`` just before a swap can still open its files.
+
+Reading (default folder ``warehouse/published``)::
+
+    duckdb -readonly warehouse/published/current/marts.duckdb \
+        -c "select * from marts.escalation_by_tier"                       # DuckDB CLI
+    duckdb.connect("warehouse/published/current/marts.duckdb", read_only=True)  # Python
+    sqlalchemy.create_engine("duckdb:///warehouse/published/current/marts.duckdb",
+                             connect_args={"read_only": True})            # BI via duckdb-engine
+    select * from 'warehouse/published/current/parquet/unified_interactions.parquet'
 """
 
 from __future__ import annotations
