@@ -51,7 +51,8 @@ def genesys_client(api: ApiSettings, counters: HttpCounters, source: str = "gene
         base, login = genesys_hosts(api.region or "us-east-1")
         token_url = f"{login}/oauth/token"
     session = new_session()
-    oauth = OAuth(ClientCredentials(token_url, client_id, secret), session, api.timeout_s)
+    credentials = ClientCredentials(token_url, client_id, secret, margin_s=api.token_refresh_margin_s)
+    oauth = OAuth(credentials, session, api.timeout_s)
     return ApiClient(base, oauth, _limiter(api), counters, _policy(api), api.timeout_s)
 
 
@@ -65,7 +66,13 @@ def salesforce_client(api: ApiSettings, counters: HttpCounters) -> ApiClient:
         )
     base = api.base_url.rstrip("/")
     session = new_session()
-    credentials = ClientCredentials(f"{base}/services/oauth2/token", client_id, secret, basic_auth=False)
+    credentials = ClientCredentials(
+        f"{base}/services/oauth2/token",
+        client_id,
+        secret,
+        basic_auth=False,
+        margin_s=api.token_refresh_margin_s,
+    )
     oauth = OAuth(credentials, session, api.timeout_s)
     instance = oauth.current().instance_url or base
     return ApiClient(instance.rstrip("/"), oauth, _limiter(api), counters, _policy(api), api.timeout_s)

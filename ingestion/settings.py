@@ -36,6 +36,7 @@ class ApiSettings:
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 60.0
     rate_limit_burst: float | None = None
+    token_refresh_margin_s: float = 120.0
 
 
 @dataclass
@@ -95,6 +96,7 @@ def _api(
         backoff_base_s=float(_get(section, "backoff_base_s", 0.5)),
         backoff_cap_s=float(_get(section, "backoff_cap_s", 60.0)),
         rate_limit_burst=None if burst is None else float(burst),
+        token_refresh_margin_s=float(_get(section, "token_refresh_margin_s", 120.0)),
     )
 
 
