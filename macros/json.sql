@@ -5,8 +5,19 @@
 #}
 
 {% macro _json_path_keys(path) -%}
-    {%- set keys = path.replace('$.', '', 1).split('.') -%}
+    {%- set keys = [] if path == '$' else path.replace('$.', '', 1).split('.') -%}
     {{- return(keys) -}}
+{%- endmacro %}
+
+
+{#- PostgreSQL-style JSON value at `path` of a JSON text column (the document itself for '$'). -#}
+{% macro _json_at(json_column, path) -%}
+    {%- set keys = cxlake._json_path_keys(path) -%}
+    {%- if keys -%}
+        json_extract_path(cast({{ json_column }} as json), '{{ keys | join("', '") }}')
+    {%- else -%}
+        cast({{ json_column }} as json)
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -16,7 +27,7 @@
 {%- endmacro %}
 
 {% macro default__json_text(json_column, path) -%}
-    json_extract_path_text(cast({{ json_column }} as json), '{{ _json_path_keys(path) | join("', '") }}')
+    json_extract_path_text(cast({{ json_column }} as json), '{{ cxlake._json_path_keys(path) | join("', '") }}')
 {%- endmacro %}
 
 {% macro duckdb__json_text(json_column, path) -%}
@@ -30,7 +41,7 @@
 {%- endmacro %}
 
 {% macro default__json_object(json_column, path) -%}
-    cast(json_extract_path(cast({{ json_column }} as json), '{{ _json_path_keys(path) | join("', '") }}') as {{ dbt.type_string() }})
+    cast({{ cxlake._json_at(json_column, path) }} as {{ dbt.type_string() }})
 {%- endmacro %}
 
 {% macro duckdb__json_object(json_column, path) -%}
@@ -62,7 +73,7 @@
 {%- endmacro %}
 
 {% macro default__json_array_length(json_column, path) -%}
-    coalesce(json_array_length(json_extract_path(cast({{ json_column }} as json), '{{ _json_path_keys(path) | join("', '") }}')), 0)
+    coalesce(json_array_length({{ cxlake._json_at(json_column, path) }}), 0)
 {%- endmacro %}
 
 {% macro duckdb__json_array_length(json_column, path) -%}
@@ -78,7 +89,7 @@
 {% macro default__json_string_array_joined(json_column, path) -%}
     (
         select string_agg(element, ',')
-        from json_array_elements_text(json_extract_path(cast({{ json_column }} as json), '{{ _json_path_keys(path) | join("', '") }}')) as element
+        from json_array_elements_text({{ cxlake._json_at(json_column, path) }}) as element
     )
 {%- endmacro %}
 
@@ -106,7 +117,7 @@
         array_elements.element_index as {{ index_alias }}
     from {{ from_relation }} as parent
     cross join lateral json_array_elements(
-        json_extract_path(cast(parent.{{ json_column }} as json), '{{ _json_path_keys(array_path) | join("', '") }}')
+        {{ cxlake._json_at('parent.' ~ json_column, array_path) }}
     ) with ordinality as array_elements (element, element_index)
 {%- endmacro %}
 
@@ -145,7 +156,7 @@
         entries.value as {{ value_alias }}
     from {{ from_relation }} as parent
     cross join lateral json_each_text(
-        json_extract_path(cast(parent.{{ json_column }} as json), '{{ _json_path_keys(object_path) | join("', '") }}')
+        {{ cxlake._json_at('parent.' ~ json_column, object_path) }}
     ) as entries
 {%- endmacro %}
 

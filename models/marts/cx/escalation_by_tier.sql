@@ -31,8 +31,9 @@ aggregated_to_tiers as (
         customer_tier,
         count(*) as total_contacts,
         cast(sum(case when was_escalated then 1 else 0 end) as {{ dbt.type_bigint() }}) as escalations,
-        avg(handle_time_ms / 60000.0) as avg_handle_time_minutes,
-        avg(ltv_usd) as avg_customer_ltv
+        {# sums of integers / decimals: exact, so the order of parallel aggregation cannot change the result #}
+        sum(handle_time_ms) / 60000.0 / nullif(count(handle_time_ms), 0) as avg_handle_time_minutes,
+        cast(sum(cast(ltv_usd as decimal(18, 2))) as double precision) / nullif(count(ltv_usd), 0) as avg_customer_ltv
 
     from interactions_in_window
     group by customer_tier

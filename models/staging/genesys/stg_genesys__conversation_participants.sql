@@ -8,8 +8,10 @@
 
 {#-
     Materialised as an incremental table, an exception to staging views: conversations are
-    by far the largest raw table, so their JSON is flattened once per extraction (rows of
-    loads newer than the latest `extracted_at` here) instead of on every read.
+    by far the largest raw table, so their JSON is flattened once per extraction (raw rows
+    loaded after the latest `extracted_at` here). The participant's `sessions` and
+    `attributes` stay as JSON text for the staging models built on this one, so each level
+    of the document is parsed once.
 -#}
 
 with
@@ -28,9 +30,10 @@ source as (
 
 conversation_fields as (
 
-    {{ json_text_fields('source', 'payload', ['payload', '_extracted_at'], {
+    {{ json_text_fields('source', 'payload', ['_extracted_at'], {
         'conversation_id': '$.conversationId',
         'conversation_start_text': '$.conversationStart',
+        'participants_json': '$.participants',
     }) }}
 
 ),
@@ -41,7 +44,7 @@ conversations as (
         conversation_id,
         {{ parse_utc_timestamp('conversation_start_text') }} as conversation_started_at,
         {{ to_utc_timestamp('_extracted_at') }} as extracted_at,
-        payload
+        participants_json
 
     from conversation_fields
 
@@ -49,18 +52,20 @@ conversations as (
 
 participants as (
 
-    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
+    {{ json_array_rows('conversations', 'participants_json', '$', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
 
 ),
 
 participant_fields as (
 
-    {{ json_text_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index', 'participant'], {
+    {{ json_text_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index'], {
         'participant_id': '$.participantId',
         'purpose': '$.purpose',
         'user_id': '$.userId',
         'participant_name': '$.participantName',
         'external_contact_id': '$.externalContactId',
+        'sessions_json': '$.sessions',
+        'attributes_json': '$.attributes',
     }) }}
 
 ),
@@ -76,7 +81,9 @@ final as (
         purpose,
         user_id,
         participant_name,
-        external_contact_id
+        external_contact_id,
+        sessions_json,
+        attributes_json
 
     from participant_fields
 

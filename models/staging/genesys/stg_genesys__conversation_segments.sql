@@ -7,82 +7,26 @@
 }}
 
 {#-
-    Materialised as an incremental table, an exception to staging views: conversations are
-    by far the largest raw table, so their JSON is flattened once per extraction (rows of
-    loads newer than the latest `extracted_at` here) instead of on every read.
+    Incremental table built on `stg_genesys__conversation_sessions` (new extractions only).
 -#}
 
 with
 
-source as (
+conversation_sessions as (
 
-    select * from {{ source_or_empty('genesys', 'conversations', {
-        'payload': 'varchar',
-        '_extracted_at': 'timestamp with time zone',
-    }) }}
+    select * from {{ ref('stg_genesys__conversation_sessions') }}
     {% if is_incremental() %}
-    where {{ extracted_after_latest() }}
+    where extracted_at > (
+        select coalesce(max(extracted_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ this }}
+    )
     {% endif %}
-
-),
-
-conversation_fields as (
-
-    {{ json_text_fields('source', 'payload', ['payload', '_extracted_at'], {
-        'conversation_id': '$.conversationId',
-        'conversation_start_text': '$.conversationStart',
-    }) }}
-
-),
-
-conversations as (
-
-    select
-        conversation_id,
-        {{ parse_utc_timestamp('conversation_start_text') }} as conversation_started_at,
-        {{ to_utc_timestamp('_extracted_at') }} as extracted_at,
-        payload
-
-    from conversation_fields
-
-),
-
-participants as (
-
-    {{ json_array_rows('conversations', 'payload', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
-
-),
-
-participant_fields as (
-
-    {{ json_text_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index', 'participant'], {
-        'participant_id': '$.participantId',
-        'purpose': '$.purpose',
-        'user_id': '$.userId',
-        'participant_name': '$.participantName',
-        'external_contact_id': '$.externalContactId',
-    }) }}
-
-),
-
-sessions as (
-
-    {{ json_array_rows('participant_fields', 'participant', '$.sessions', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
-
-),
-
-session_ids as (
-
-    {{ json_text_fields('sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session'], {
-        'session_id': '$.sessionId',
-        'media_type': '$.mediaType',
-    }) }}
 
 ),
 
 segments as (
 
-    {{ json_array_rows('session_ids', 'session', '$.segments', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type'], 'segment', 'segment_index') }}
+    {{ json_array_rows('conversation_sessions', 'segments_json', '$', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type'], 'segment', 'segment_index') }}
 
 ),
 
