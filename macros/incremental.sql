@@ -22,3 +22,17 @@
         from {{ this }}
     )
 {%- endmacro %}
+
+
+{#
+    Which conversations an incremental conversation model re-derives: those that started
+    within var `lookback_days` of the latest start already stored, and any conversation
+    re-extracted since the last build (Genesys rewrites older analytics data, in-flight
+    conversations end later). Column names: in the model's input, then in `this`.
+#}
+{% macro conversations_to_refresh(started_column, extracted_column, stored_started_column, stored_extracted_column) -%}
+    (
+        {{ started_column }} >= {{ incremental_lookback_start(stored_started_column) }}
+        or {{ extracted_column }} > (select max({{ stored_extracted_column }}) from {{ this }})
+    )
+{%- endmacro %}

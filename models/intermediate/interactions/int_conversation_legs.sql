@@ -12,7 +12,7 @@ sessions as (
 
     select * from {{ ref('stg_genesys__conversation_sessions') }}
     {% if is_incremental() %}
-    where conversation_started_at >= {{ incremental_lookback_start('conversation_started_at') }}
+    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
     {% endif %}
 
 ),
@@ -21,7 +21,7 @@ segments as (
 
     select * from {{ ref('stg_genesys__conversation_segments') }}
     {% if is_incremental() %}
-    where conversation_started_at >= {{ incremental_lookback_start('conversation_started_at') }}
+    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
     {% endif %}
 
 ),
@@ -30,7 +30,7 @@ session_metrics as (
 
     select * from {{ ref('stg_genesys__session_metrics') }}
     {% if is_incremental() %}
-    where conversation_started_at >= {{ incremental_lookback_start('conversation_started_at') }}
+    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
     {% endif %}
 
 ),
@@ -87,6 +87,7 @@ legs_joined as (
     select
         sessions.conversation_id,
         sessions.conversation_started_at,
+        sessions.extracted_at,
         sessions.participant_id,
         sessions.session_id,
         sessions.session_index,

@@ -12,7 +12,7 @@ conversations as (
 
     select * from {{ ref('stg_genesys__conversations') }}
     {% if is_incremental() %}
-    where conversation_started_at >= {{ incremental_lookback_start('conversation_started_at') }}
+    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
     {% endif %}
 
 ),
@@ -21,7 +21,7 @@ legs as (
 
     select * from {{ ref('int_conversation_legs') }}
     {% if is_incremental() %}
-    where conversation_started_at >= {{ incremental_lookback_start('conversation_started_at') }}
+    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
     {% endif %}
 
 ),
@@ -30,7 +30,7 @@ participant_attributes as (
 
     select * from {{ ref('stg_genesys__participant_attributes') }}
     {% if is_incremental() %}
-    where conversation_started_at >= {{ incremental_lookback_start('conversation_started_at') }}
+    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
     {% endif %}
 
 ),

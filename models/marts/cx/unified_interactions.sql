@@ -7,8 +7,9 @@
 }}
 
 {#
-    Incremental runs re-read the conversations of the last `lookback_days` days, plus every
-    older conversation whose CRM account changed since it was stored (tier, owner, LTV,
+    Incremental runs re-read the conversations of the last `lookback_days` days and any
+    conversation re-extracted since the last build, plus every older conversation whose CRM
+    account changed since it was stored (tier, owner, LTV,
     industry, open opportunities): the retroactive re-enrichment of seed 002 edge case 1.
 #}
 
@@ -67,7 +68,7 @@ conversations_to_refresh as (
 
     select conversation_id
     from conversations
-    where conversation_started_at >= {{ incremental_lookback_start('conversation_start') }}
+    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_start', 'loaded_at') }}
 
     union
 
