@@ -158,12 +158,13 @@ def make_resource(
 ) -> Any:
     """A dlt resource for ``spec`` whose rows come from ``produce`` (Arrow tables).
 
-    Keys are deduplicated within the run. ``first_load`` (the table is missing or
+    Keys are deduplicated within the run (pages shift, windows overlap, a file-mode
+    fallback re-reads a file). ``first_load`` (the table is missing or
     empty) lets a merge table be appended to: same result, one write instead of a
     staging copy plus a merge, which is what makes a first backfill fast.
     """
     merge = spec.write_disposition == "merge"
-    unique = KeyFilter(spec.primary_key) if merge else None
+    unique = KeyFilter(spec.primary_key)
 
     def rows() -> Iterator[Any]:
         load_id = dlt.current.load_package_state()["load_id"]
@@ -171,7 +172,7 @@ def make_resource(
         total = quarantined = 0
         try:
             for split in produce(meta):
-                batch = unique(split.rows) if unique is not None and split.rows.num_rows else split.rows
+                batch = unique(split.rows) if split.rows.num_rows else split.rows
                 if batch.num_rows:
                     total += batch.num_rows
                     yield batch

@@ -95,8 +95,13 @@ class RawTransformer:
         checks: list[tuple[str, str, str]] = []
         for column in spec.columns:
             if column.from_context:
-                value = _literal(context.get(column.path[1:]))
-                selects.append(f"CAST({value} AS VARCHAR) AS {column.name}")
+                value = context.get(column.path[1:])
+                selects.append(f"CAST({_literal(value)} AS VARCHAR) AS {column.name}")
+                if column.required and value in (None, ""):
+                    # e.g. aggregates from files: the division they were queried for is unknown
+                    checks.append(
+                        ("TRUE", _literal(column.path), REASON_MISSING.format(field=column.path[1:]))
+                    )
                 continue
             raw = _raw_expr(record_columns.index(column))
             selects.append(f"{self._typed(column, raw)} AS {column.name}")
@@ -323,10 +328,6 @@ QUARANTINE_SCHEMA = pa.schema(
         ("_extracted_at", pa.timestamp("us", tz="UTC")),
     ]
 )
-
-
-def empty_quarantine(meta: LoadMeta) -> pa.Table:
-    return QUARANTINE_SCHEMA.empty_table()
 
 
 def quarantine_rows(spec: TableSpec, bad: pa.Table, meta: LoadMeta) -> pa.Table:

@@ -24,8 +24,6 @@ from ingestion.extract import Extraction, RecordBatch, parse_time, resource_stat
 from ingestion.http_client import ApiClient
 from ingestion.settings import SalesforceSettings
 
-COMMON = ["Id", "IsDeleted", "CreatedDate"]
-
 
 def _objects(settings: SalesforceSettings) -> list[tuple[str, str, list[str], str]]:
     """(resource, sObject, fields, cursor field)."""
