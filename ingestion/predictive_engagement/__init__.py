@@ -183,6 +183,9 @@ class _PredictiveSource:
         return record
 
     def scorecard_analytics(self) -> Iterator[RecordBatch]:
+        """Per scorecard and UTC day. Re-read: days still inside the backfill offset, and the
+        whole history of a scorecard whose model version changed (a retrain recomputes past
+        days; the new version's rows are kept beside the old ones)."""
         if not self.enabled:
             return
         state = resource_state()
@@ -190,24 +193,26 @@ class _PredictiveSource:
         pending = state.get("pending_from")
         if pending and self.run.start is None:
             start = min(start, parse_time(pending))
+        first_day = min(parse_time(state["first_day"]), start) if state.get("first_day") else start
+        extracted_versions: dict[str, str] = state.setdefault("versions", {})
         offset = timedelta(hours=self.settings.scorecard_offset_hours)
         first_pending: datetime | None = None
-        for scorecard_id in self.scorecard_versions:
+        for scorecard_id, version in self.scorecard_versions.items():
+            previous = extracted_versions.get(scorecard_id)
+            scorecard_start = start
+            if previous is not None and previous != version:
+                scorecard_start = first_day
+                self.run.stats.say(
+                    f"  predictive_engagement scorecard {scorecard_id}: model {previous} -> {version}, "
+                    "re-reading its history"
+                )
             records = []
-            for day_start, day_end in slices(midnight(start.date()), end, 1):
+            for day_start, day_end in slices(midnight(scorecard_start.date()), end, 1):
                 if day_end - day_start < timedelta(days=1):
                     break
-                params = {
-                    "dateFrom": _pe_time(day_start),
-                    "dateTo": _pe_time(day_end),
-                    "metric": "performance",
-                }
-                try:
-                    record = self.client.get(f"{PE}/scorecards/{scorecard_id}/analytics", params)
-                except ApiError as exc:
-                    if exc.status == 404:
-                        continue
-                    raise
+                record = self._scorecard_day(scorecard_id, day_start, day_end)
+                if record is None:
+                    continue
                 records.append(record)
                 if day_end > self.run.started - offset and (
                     first_pending is None or day_start < first_pending
@@ -215,8 +220,19 @@ class _PredictiveSource:
                     first_pending = day_start
             self.run.stats.say(f"  predictive_engagement scorecard {scorecard_id}: {len(records)} days")
             yield RecordBatch(records)
+            extracted_versions[scorecard_id] = version
         state["cursor"] = end.isoformat()
+        state["first_day"] = first_day.isoformat()
         state["pending_from"] = first_pending.isoformat() if first_pending else None
+
+    def _scorecard_day(self, scorecard_id: str, start: datetime, end: datetime) -> Any:
+        params = {"dateFrom": _pe_time(start), "dateTo": _pe_time(end), "metric": "performance"}
+        try:
+            return self.client.get(f"{PE}/scorecards/{scorecard_id}/analytics", params)
+        except ApiError as exc:
+            if exc.status == 404:  # no analytics that day
+                return None
+            raise
 
     # --- real Journey path ------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from ingest_helpers import (
     FAST_ENV,
     conversations_with_attributes,
@@ -28,6 +29,7 @@ from ingestion.pipeline import IngestSummary, format_summary, run_ingest
 from ingestion.tables import SCHEMAS, SOURCES
 from sandbox.server import SandboxServer
 
+ADMIN_CLIENT = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")  # published (contract §1)
 START, END = date(2026, 10, 1), date(2026, 10, 29)
 # Resources whose HTTP row count equals the generated file count. Not compared:
 # scorecard_analytics (the API serves the active model version only) and
@@ -202,3 +204,45 @@ def test_org_without_predictive_engagement_loads_nothing_and_fails_nothing(
     assert pe_rows and set(pe_rows.values()) == {0}
     assert any("Predictive Engagement add-on" in message for message in summary.messages)
     assert summary.rows["raw_salesforce.accounts"] > 0
+
+
+def test_scorecard_retrain_is_extracted_beside_the_old_version(
+    small_tenant: Path, manifest: dict[str, Any], tmp_path: Path
+) -> None:
+    planted = manifest["planted"]["scorecard_retrain"]
+    scorecard = planted["scorecard_id"]
+    warehouse = tmp_path / "retrain.duckdb"
+    with SandboxServer(small_tenant, faults="none", rate_limit_per_minute=0) as server:
+        first = _ingest(warehouse, server.url, ["predictive_engagement"])
+        assert first.ok, format_summary(first)
+        token = requests.post(
+            f"{server.url}/oauth/token",
+            auth=ADMIN_CLIENT,
+            data={"grant_type": "client_credentials"},
+            timeout=10,
+        ).json()["access_token"]
+        answer = requests.post(
+            f"{server.url}/api/v2/predictive-engagement/scorecards/{scorecard}/retrain",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert answer.ok and answer.json()["modelVersion"] == "v2", answer.text
+        # Incremental run: no --start, from the stored cursors.
+        second = run_ingest(
+            warehouse, ["predictive_engagement"], sandbox_url=server.url, end=END, progress=False
+        )
+    assert second.ok, format_summary(second)
+    rows = query(
+        warehouse,
+        f"""SELECT model_version, count(DISTINCT date_from) FROM raw_predictive_engagement.scorecard_analytics
+            WHERE scorecard_id = '{scorecard}' GROUP BY 1 ORDER BY 1""",
+    )
+    days = (END - START).days
+    assert rows == [(version, days) for version in planted["versions"]]
+    example = query(
+        warehouse,
+        f"""SELECT model_version, CAST(json_extract(payload, '$.performanceMetrics.precision') AS DOUBLE)
+            FROM raw_predictive_engagement.scorecard_analytics
+            WHERE scorecard_id = '{scorecard}' AND date_from = '{planted["example_day"]}' ORDER BY 1""",
+    )
+    assert example == [("v1", planted["v1_precision"]), ("v2", planted["v2_precision"])]
