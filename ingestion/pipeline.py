@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.files import FileReader, campaign_model_versions
+from ingestion.http_client import HttpCounters
 from ingestion.loader import (
     RunStats,
     extraction_log_resource,
@@ -71,9 +72,9 @@ def run_ingest(
     try:
         for source in sources:
             stats.say(f"{source}: {'reading ' + str(from_files) if from_files else 'extracting'}")
+            counters: HttpCounters | None = None
             if from_files is not None:
                 build = _file_resources(Path(from_files), transformer, stats, started)
-                counters: Any = None
             else:
                 from ingestion.http_sources import http_resources
 
@@ -105,6 +106,7 @@ def _run_source(
 ) -> None:
     pipeline = make_pipeline(warehouse, source, SCHEMAS[source])
     finish_pending(pipeline, stats)
+    stats.pending_quarantine.clear()  # never carry a failed source's rejects into another schema
     try:
         populated = populated_tables(warehouse, SCHEMAS[source])
         resources = [*build(source, populated), quarantine_resource(stats)]
