@@ -61,6 +61,8 @@ def run_ingest(
     for source in sources:
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+    if start is not None and end is not None and start >= end:
+        raise ValueError(f"--start {start} must be before --end {end} (--end is exclusive)")
     if from_files is not None and not Path(from_files).is_dir():
         raise FileNotFoundError(f"--from-files: {from_files} is not a directory")
     began = time.monotonic()
