@@ -29,8 +29,13 @@ renamed as (
 
     from source
 
+),
+
+final as (
+
+    select * from renamed
+    where not is_deleted
+
 )
 
-select * from renamed
-
-where not is_deleted
+select * from final

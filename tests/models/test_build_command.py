@@ -1,0 +1,37 @@
+"""How ``cxlake build [dbt args]`` turns its arguments into a dbt invocation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxlake.build import PROJECT_DIR, dbt_command, dbt_target_path
+
+WAREHOUSE = Path("/data/warehouse/cxlake.duckdb")
+
+
+def _flag(args: list[str], flag: str) -> str:
+    return args[args.index(flag) + 1]
+
+
+def test_no_arguments_run_dbt_build_on_the_project() -> None:
+    args = dbt_command([], WAREHOUSE)
+    assert args[0] == "build"
+    assert _flag(args, "--project-dir") == str(PROJECT_DIR)
+    assert _flag(args, "--profiles-dir") == str(PROJECT_DIR)
+    assert _flag(args, "--target-path") == str(dbt_target_path(WAREHOUSE)) == "/data/warehouse/dbt_target"
+    assert _flag(args, "--log-path") == "/data/warehouse/dbt_logs"
+
+
+def test_options_alone_are_passed_to_dbt_build() -> None:
+    args = dbt_command(["--select", "marts", "--full-refresh"], WAREHOUSE)
+    assert args[:4] == ["build", "--select", "marts", "--full-refresh"]
+
+
+def test_a_leading_dbt_subcommand_replaces_build() -> None:
+    assert dbt_command(["test", "--select", "crm_join_audit"], WAREHOUSE)[:3] == ["test", "--select", "crm_join_audit"]
+    assert dbt_command(["--", "run"], WAREHOUSE)[0] == "run"
+
+
+def test_caller_choices_win_over_defaults() -> None:
+    args = dbt_command(["run", "--target-path", "/tmp/elsewhere"], WAREHOUSE)
+    assert args.count("--target-path") == 1 and _flag(args, "--target-path") == "/tmp/elsewhere"
