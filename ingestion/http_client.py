@@ -82,6 +82,15 @@ def genesys_hosts(region: str) -> tuple[str, str]:
     return api, api.replace("://api.", "://login.", 1)
 
 
+def login_base(api_base: str) -> str:
+    """Token host for an explicit API base URL: ``api.<domain>`` -> ``login.<domain>`` (as the
+    SDK derives it); any other host (a proxy, the sandbox) serves ``/oauth/token`` itself."""
+    parts = urlsplit(api_base.rstrip("/"))
+    if parts.netloc.startswith("api."):
+        return f"{parts.scheme}://login.{parts.netloc[4:]}"
+    return api_base.rstrip("/")
+
+
 def write_scopes(scope: str | None) -> list[str]:
     """The scopes of a granted ``scope`` string that allow writing."""
     found = []

@@ -15,6 +15,7 @@ from ingestion.http_client import (
     RetryPolicy,
     TokenBucket,
     genesys_hosts,
+    login_base,
     new_session,
 )
 from ingestion.loader import RunStats, extraction_log_resource
@@ -46,7 +47,7 @@ def genesys_client(api: ApiSettings, counters: HttpCounters, source: str = "gene
     client_id, secret = _credentials_or_fail(api, source)
     if api.base_url:
         base = api.base_url.rstrip("/")
-        token_url = f"{base}/oauth/token"
+        token_url = f"{login_base(base)}/oauth/token"
     else:
         base, login = genesys_hosts(api.region or "us-east-1")
         token_url = f"{login}/oauth/token"

@@ -23,6 +23,7 @@ from ingestion.http_client import (
     TokenBucket,
     WriteScopeRefused,
     genesys_hosts,
+    login_base,
     new_session,
     refresh_lead_s,
     write_scopes,
@@ -189,6 +190,8 @@ def test_every_region_has_api_and_login_hosts() -> None:
     )
     with pytest.raises(ValueError, match="unknown Genesys region"):
         genesys_hosts("moon-1")
+    assert login_base("https://api.usw2.pure.cloud/") == "https://login.usw2.pure.cloud"
+    assert login_base("http://127.0.0.1:8765") == "http://127.0.0.1:8765"
 
 
 def test_token_bucket_slows_down_when_quota_is_nearly_spent() -> None:
