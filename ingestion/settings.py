@@ -10,6 +10,12 @@ import dlt
 
 SANDBOX_CLIENT_ID = "cxlake-sandbox"
 SANDBOX_CLIENT_SECRET = "cxlake-sandbox-secret"
+RATE_LIMIT_PRESETS = {
+    "default": 240.0,  # below Genesys' 300 requests/min per token
+    "journey_analytics": 80.0,  # seed 003
+    "partner": 600.0,  # seed 004: 10 requests/s for partner traffic
+    "off": 0.0,
+}
 
 
 def _get(section: str, key: str, default: Any) -> Any:
@@ -90,7 +96,7 @@ def _api(
         region=connection("region", "us-east-1"),
         client_id=SANDBOX_CLIENT_ID if sandbox else secret("client_id"),
         client_secret=SANDBOX_CLIENT_SECRET if sandbox else secret("client_secret"),
-        rate_limit_per_minute=float(_get(section, "rate_limit_per_minute", default_rate)),
+        rate_limit_per_minute=_rate_limit(section, default_rate),
         timeout_s=float(_get(section, "timeout_s", 60.0)),
         retry_budget=int(_get(section, "retry_budget", 8)),
         backoff_base_s=float(_get(section, "backoff_base_s", 0.5)),
@@ -98,6 +104,23 @@ def _api(
         rate_limit_burst=None if burst is None else float(burst),
         token_refresh_margin_s=float(_get(section, "token_refresh_margin_s", 120.0)),
     )
+
+
+def _rate_limit(section: str, default_rate: float) -> float:
+    """``rate_limit_per_minute`` if set, else the named ``rate_limit_preset``, else the default."""
+    explicit = _get(section, "rate_limit_per_minute", None)
+    if explicit is not None:
+        return float(explicit)
+    preset = _get(section, "rate_limit_preset", None)
+    if preset is None:
+        return default_rate
+    try:
+        return RATE_LIMIT_PRESETS[str(preset)]
+    except KeyError:
+        known = ", ".join(RATE_LIMIT_PRESETS)
+        raise ValueError(
+            f"sources.{section}.rate_limit_preset: unknown preset {preset!r}; known: {known}"
+        ) from None
 
 
 def genesys_settings(base_url: str | None, sandbox: bool) -> GenesysSettings:
