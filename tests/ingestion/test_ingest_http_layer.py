@@ -202,3 +202,20 @@ def test_token_bucket_slows_down_when_quota_is_nearly_spent() -> None:
     assert bucket.tokens <= 0
     bucket.observe(allowed=300, count=300, reset_s=1)  # none left: pause until reset
     assert bucket.paused_until > time.monotonic()
+
+
+def test_rate_limit_presets_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingestion.settings import genesys_settings, predictive_settings
+
+    monkeypatch.delenv("SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE", raising=False)
+    monkeypatch.delenv("SOURCES__PREDICTIVE_ENGAGEMENT__RATE_LIMIT_PER_MINUTE", raising=False)
+    assert genesys_settings(None, True).api.rate_limit_per_minute == 240
+    assert predictive_settings(None, True).api.rate_limit_per_minute == 80
+    monkeypatch.setenv("SOURCES__GENESYS__RATE_LIMIT_PRESET", "partner")
+    assert genesys_settings(None, True).api.rate_limit_per_minute == 600
+    monkeypatch.setenv("SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE", "30")
+    assert genesys_settings(None, True).api.rate_limit_per_minute == 30
+    monkeypatch.delenv("SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE")
+    monkeypatch.setenv("SOURCES__GENESYS__RATE_LIMIT_PRESET", "warp")
+    with pytest.raises(ValueError, match="unknown preset 'warp'"):
+        genesys_settings(None, True)
