@@ -264,3 +264,27 @@ def test_unlinked_share_threshold_warns_then_fails_the_build(
     }
     assert statuses["crm_unlinked_share_warn"] == "warn"
     assert statuses["crm_unlinked_share_error"] == ("fail" if expected_code else "pass")
+
+
+def test_bpo_marts_hold_no_agent_or_customer_identity(retrain_warehouse: BuiltWarehouse) -> None:
+    identities = {
+        value
+        for row in retrain_warehouse.query("select user_id, user_name from staging.stg_genesys__users")
+        for value in row
+        if value
+    }
+    identities |= {
+        name
+        for (name,) in retrain_warehouse.query("select account_name from staging.stg_salesforce__accounts")
+    }
+    second = retrain_warehouse.marts_after_build[-1]
+    for mart in ("bpo_interval_metrics", "bpo_daily_metrics", "bpo_agent_daily_metrics"):
+        assert second[mart], mart
+        leaked = {
+            value for row in second[mart] for value in row if isinstance(value, str) and value in identities
+        }
+        assert leaked == set(), mart
+    partners = {
+        division for (division,) in retrain_warehouse.query("select division_id from marts.bpo_daily_metrics")
+    }
+    assert partners == {partner["division_id"] for partner in retrain_warehouse.manifest["partners"]}

@@ -32,6 +32,7 @@ partner_conversations as (
         conversations.conversation_id,
         conversations.media_type,
         {{ time_bucket_start('conversations.conversation_started_at', 5) }} as interval_start_at,
+        conversations.first_agent_user_id as agent_user_id,
         conversations.has_agent,
         conversations.is_abandoned,
         conversations.handle_time_ms,
