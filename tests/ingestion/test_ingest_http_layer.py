@@ -163,14 +163,21 @@ def test_write_scoped_token_is_refused_naming_the_scopes(stub: Any) -> None:
 
 
 def test_short_lived_tokens_are_refreshed_ahead_of_expiry(stub: Any) -> None:
-    base, script = stub({**READ_TOKEN, "expires_in": 2}, [(200, {}, {})] * 3)
+    base, script = stub({**READ_TOKEN, "expires_in": 30}, [(200, {}, {})] * 3)
     client = _client(base)
+    before = time.monotonic()
     client.get("/a")
+    after = time.monotonic()
+    token = client.oauth.token
+    assert token is not None
+    # Refreshed at half of a 30 s lifetime (the default 120 s margin would be past expiry).
+    assert before + 15 <= token.refresh_at <= after + 15
     client.get("/b")
     assert script.tokens_issued == 1
-    time.sleep(1.1)  # past half of the 2 s lifetime: refreshed before it expires
+    token.refresh_at = time.monotonic()  # as if 15 s had passed
     client.get("/c")
     assert script.tokens_issued == 2
+    assert script.authorizations == ["Bearer t1", "Bearer t1", "Bearer t2"]
 
 
 def test_scope_and_refresh_rules() -> None:
