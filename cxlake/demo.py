@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,9 @@ SEED = 42
 START = date(2026, 10, 1)
 DAYS = 28
 ADMIN_CLIENT = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")
+# The second run re-reads this trailing window, so the scorecard analytics of the retrained
+# model version land beside the older version's rows.
+RERUN_DAYS = 7
 DASHBOARD_AUDIENCES = ("internal", "supervisor", "finance")
 _RETRYABLE = {429, 500, 502, 503, 504}
 # The demo talks to a local simulator, not a cloud org: with the production rate limits
@@ -71,16 +74,16 @@ def run_demo(data: Path, port: int, scale: str, dashboards: Path) -> int:
             f"per token), period {start} .. {end}",
             flush=True,
         )
-        run_args = build_parser().parse_args(
-            ["run", "--sandbox", server.url, "--start", start, "--end", end, "--quiet"]
-        )
-        first = run_pipeline(run_args)
+        parser = build_parser()
+        common = ["run", "--sandbox", server.url, "--end", end, "--quiet"]
+        first = run_pipeline(parser.parse_args([*common, "--start", start]))
         if not first.ok:
             return _failed("first run", first)
         print("== demo: retraining the Predictive Engagement scorecards through the simulator", flush=True)
         retrained = retrain_scorecards(server.url, data)
-        print("== demo: second run (incremental)", flush=True)
-        second = run_pipeline(run_args)
+        rerun_from = (date.fromisoformat(end) - timedelta(days=RERUN_DAYS)).isoformat()
+        print(f"== demo: second run (incremental, re-reading the last {RERUN_DAYS} days)", flush=True)
+        second = run_pipeline(parser.parse_args([*common, "--start", rerun_from]))
         if not second.ok:
             return _failed("second run", second)
     publication = current_publication(config.publish_dir())
@@ -207,7 +210,7 @@ def summary(
     indexes = [path for path in dashboards if path.name == "index.html"]
     if indexes:
         lines += [f"dashboards ({len(dashboards)} HTML files), one index per audience:"]
-        lines += [f"  {path}" for path in indexes]
+        lines += [f"  {path.resolve()}" for path in indexes]
     lines.append(f"demo finished in {seconds:.0f} s")
     return "\n".join(lines)
 
