@@ -396,6 +396,18 @@ def bpo_mart_suites() -> list[TableSuite]:
             [*key("partner_day_id"), *key("division_id", "local_date"), *partner_checks()],
         ),
         TableSuite(
+            "marts.bpo_agent_daily_metrics",
+            ("partner_agent_day_id",),
+            [
+                *key("partner_agent_day_id"),
+                *key("division_id", "local_date", "agent_key"),
+                *not_null("partner_name"),
+                *non_negative("handled_count", "aht_seconds", *durations),
+                *percent("occupancy_pct"),
+                *at_most("interacting_ms", "on_queue_status_ms"),
+            ],
+        ),
+        TableSuite(
             "marts.bpo_metric_labels",
             ("metric_id",),
             [
