@@ -147,9 +147,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Errors that are the user's to fix (bad input, refused publication, API refusal): one line, exit 2."""
+    from cxlake.dashboard.audience import AudienceError
+    from cxlake.dashboard.reader import PublicationError
+    from cxlake.publish import PublishError
+    from ingestion.http_client import ApiError
+    from ingestion.http_sources import MissingCredentials
+    from sandbox.sim_store import TenantError
+
+    return (
+        PublishError,
+        PublicationError,
+        AudienceError,
+        ApiError,
+        MissingCredentials,
+        TenantError,
+        FileNotFoundError,
+        ValueError,
+    )
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse ``argv``; everything after ``build`` goes to dbt as is (``--full-refresh``, ``--select x``, ``test``)."""
+    parser = build_parser()
+    if argv[:1] == ["build"]:
+        args = parser.parse_args(["build"])
+        args.dbt_args = argv[1:]
+        return args
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        return int(args.func(args) or 0)
+    except _expected_errors() as exc:
+        print(f"cxlake {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -270,8 +270,8 @@ def campaign_mart_suites() -> list[TableSuite]:
                 *at_most("interval_start_at", "interval_end_at"),
                 *within_window("interval_start_at"),
                 *ratio("connect_rate", "rolling_connect_rate"),
-                # pushed conversion events can outnumber connected calls in an interval
-                *ratio("conversion_rate", "rolling_conversion_rate", severity=WARNING),
+                *at_most("converted_connected", "connected"),
+                *ratio("conversion_rate", "rolling_conversion_rate"),
             ],
         ),
         TableSuite(
@@ -284,7 +284,8 @@ def campaign_mart_suites() -> list[TableSuite]:
                 *at_most("rolling_connected", "rolling_contacted"),
                 *at_most("window_start_at", "window_end_at"),
                 *ratio("rolling_connect_rate"),
-                *ratio("rolling_conversion_rate", severity=WARNING),
+                *at_most("rolling_converted_connected", "rolling_connected"),
+                *ratio("rolling_conversion_rate"),
             ],
         ),
         TableSuite(

@@ -187,6 +187,19 @@ def test_conversion_events_deduplicated_and_orphans_isolated(retrain_warehouse: 
     assert kept == truth["conversion_events"] - truth["duplicate_events"]
 
 
+def test_every_goal_completion_lands_in_an_interval_and_rates_stay_within_one(
+    retrain_warehouse: BuiltWarehouse,
+) -> None:
+    [(completions,)] = retrain_warehouse.query("select count(*) from intermediate.int_campaign_goal_completions")
+    [(dated, converted, connected, worst, worst_rolling)] = retrain_warehouse.query(
+        "select sum(goal_completions), sum(converted_connected), sum(connected), max(conversion_rate), "
+        "max(rolling_conversion_rate) from marts.campaign_kpis"
+    )
+    assert completions > 0 and dated == completions  # late web conversions are not cut off the grid
+    assert 0 < converted <= min(completions, connected)  # one credited call per completion at most
+    assert worst <= 1 and worst_rolling <= 1
+
+
 def test_second_build_leaves_marts_identical(retrain_warehouse: BuiltWarehouse) -> None:
     first, second = retrain_warehouse.marts_after_build
     assert first.keys() == second.keys()

@@ -1,8 +1,14 @@
 {#
-    Dense 5-minute grid per campaign, over the 15-minute intervals from its first to its
-    last call, with the counts
+    Dense 5-minute grid per campaign, over the 15-minute intervals from its first call to its
+    last call or goal completion (a web conversion days after the last call still counts), with the counts
     that campaign KPIs add up: intervals without calls are present with zeros so that
     15-minute intervals and rolling windows can carry values forward explicitly.
+
+    Two views of conversions: `goal_completion_count` dates each completion when it happened
+    (what a live monitor sees, web events arriving minutes or days after the call), and
+    `converted_connected_count` credits the connected call that produced it (the last
+    connected call to the contact at or before the completion) in that call's interval, so
+    conversion rate = converted connected calls / connected calls stays within 0-1.
 #}
 
 with
@@ -19,6 +25,14 @@ goal_completions as (
 
 ),
 
+campaign_moments as (
+
+    select campaign_id, interval_start_at from outbound_calls
+    union all
+    select campaign_id, interval_start_at from goal_completions
+
+),
+
 campaign_ranges as (
 
     select
@@ -26,7 +40,7 @@ campaign_ranges as (
         min(interval_start_at) as first_interval_at,
         {{ dbt.dateadd('minute', 10, 'max(interval_start_at)') }} as last_interval_at
 
-    from outbound_calls
+    from campaign_moments
     group by campaign_id
 
 ),
@@ -50,6 +64,54 @@ campaign_intervals as (
     from campaign_ranges
     inner join spine
         on spine.interval_start_at between campaign_ranges.first_interval_at and campaign_ranges.last_interval_at
+
+),
+
+completions_with_credited_call as (
+
+    select
+        goal_completions.campaign_id,
+        goal_completions.contact_id,
+        goal_completions.goal_id,
+        outbound_calls.conversation_id,
+        outbound_calls.five_minute_start_at,
+        row_number() over (
+            partition by goal_completions.campaign_id, goal_completions.contact_id, goal_completions.goal_id
+            order by outbound_calls.conversation_started_at desc, outbound_calls.conversation_id desc
+        ) as call_rank
+
+    from goal_completions
+    inner join outbound_calls
+        on goal_completions.campaign_id = outbound_calls.campaign_id
+        and goal_completions.contact_id = outbound_calls.contact_id
+        and outbound_calls.conversation_started_at <= goal_completions.completed_at
+    where outbound_calls.is_connected
+
+),
+
+converted_calls as (
+
+    select distinct
+        campaign_id,
+        conversation_id,
+        five_minute_start_at
+
+    from completions_with_credited_call
+    where call_rank = 1
+
+),
+
+converted_per_interval as (
+
+    select
+        campaign_id,
+        five_minute_start_at,
+        count(*) as converted_connected_count
+
+    from converted_calls
+    group by
+        campaign_id,
+        five_minute_start_at
 
 ),
 
@@ -94,7 +156,8 @@ final as (
         coalesce(calls_per_interval.connected_count, 0) as connected_count,
         coalesce(calls_per_interval.live_voice_count, 0) as live_voice_count,
         coalesce(calls_per_interval.voicemail_count, 0) as voicemail_count,
-        coalesce(completions_per_interval.goal_completion_count, 0) as goal_completion_count
+        coalesce(completions_per_interval.goal_completion_count, 0) as goal_completion_count,
+        coalesce(converted_per_interval.converted_connected_count, 0) as converted_connected_count
 
     from campaign_intervals
     left join calls_per_interval
@@ -103,6 +166,9 @@ final as (
     left join completions_per_interval
         on campaign_intervals.campaign_id = completions_per_interval.campaign_id
         and campaign_intervals.five_minute_start_at = completions_per_interval.five_minute_start_at
+    left join converted_per_interval
+        on campaign_intervals.campaign_id = converted_per_interval.campaign_id
+        and campaign_intervals.five_minute_start_at = converted_per_interval.five_minute_start_at
 
 )
 

@@ -1,6 +1,7 @@
 {#
     Campaign KPIs per 15-minute UTC interval (seed 000). connect_rate = connected /
-    contacted; conversion_rate = goal completions / connected. An interval without calls
+    contacted; conversion_rate = converted connected calls / connected (0-1),
+    goal_completions = completions dated when they happened. An interval without calls
     never divides by zero: its rates carry the last stable value forward and
     `is_carried_forward` says so.
 #}
@@ -34,7 +35,8 @@ aggregated_to_intervals as (
         sum(connected_count) as connected_count,
         sum(live_voice_count) as live_voice_count,
         sum(voicemail_count) as voicemail_count,
-        sum(goal_completion_count) as goal_completion_count
+        sum(goal_completion_count) as goal_completion_count,
+        sum(converted_connected_count) as converted_connected_count
 
     from activity
     group by
@@ -48,7 +50,7 @@ rates as (
     select
         *,
         {{ safe_ratio('connected_count', 'contacted_count') }} as interval_connect_rate,
-        {{ safe_ratio('goal_completion_count', 'connected_count') }} as interval_conversion_rate
+        {{ safe_ratio('converted_connected_count', 'connected_count') }} as interval_conversion_rate
 
     from aggregated_to_intervals
 
@@ -93,6 +95,7 @@ final as (
         cast(carried_forward.live_voice_count as {{ dbt.type_bigint() }}) as live_voice,
         cast(carried_forward.voicemail_count as {{ dbt.type_bigint() }}) as voicemail_count,
         cast(carried_forward.goal_completion_count as {{ dbt.type_bigint() }}) as goal_completions,
+        cast(carried_forward.converted_connected_count as {{ dbt.type_bigint() }}) as converted_connected,
         carried_forward.connect_rate,
         carried_forward.conversion_rate,
         carried_forward.interval_connect_rate is null as is_carried_forward,
@@ -100,6 +103,7 @@ final as (
         rolling_windows.rolling_connected,
         rolling_windows.rolling_voicemail_count,
         rolling_windows.rolling_goal_completions,
+        rolling_windows.rolling_converted_connected,
         rolling_windows.rolling_connect_rate,
         rolling_windows.rolling_conversion_rate,
         rolling_windows.is_carried_forward as is_rolling_carried_forward,

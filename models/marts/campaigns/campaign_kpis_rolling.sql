@@ -19,7 +19,7 @@ rolling_sums as (
     select
         campaign_id,
         five_minute_start_at,
-        {%- for measure in ['contacted_count', 'connected_count', 'voicemail_count', 'goal_completion_count'] %}
+        {%- for measure in ['contacted_count', 'connected_count', 'voicemail_count', 'goal_completion_count', 'converted_connected_count'] %}
         sum({{ measure }}) over (
             partition by campaign_id order by five_minute_start_at
             rows between {{ window_buckets - 1 }} preceding and current row
@@ -35,7 +35,7 @@ rates as (
     select
         *,
         {{ safe_ratio('rolling_connected_count', 'rolling_contacted_count') }} as window_connect_rate,
-        {{ safe_ratio('rolling_goal_completion_count', 'rolling_connected_count') }} as window_conversion_rate
+        {{ safe_ratio('rolling_converted_connected_count', 'rolling_connected_count') }} as window_conversion_rate
 
     from rolling_sums
 
@@ -78,6 +78,7 @@ final as (
         cast(rolling_connected_count as {{ dbt.type_bigint() }}) as rolling_connected,
         cast(rolling_voicemail_count as {{ dbt.type_bigint() }}) as rolling_voicemail_count,
         cast(rolling_goal_completion_count as {{ dbt.type_bigint() }}) as rolling_goal_completions,
+        cast(rolling_converted_connected_count as {{ dbt.type_bigint() }}) as rolling_converted_connected,
         rolling_connect_rate,
         rolling_conversion_rate,
         window_connect_rate is null as is_carried_forward
