@@ -140,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
 
     dashboard = sub.add_parser("dashboard", help="render the dashboards as self-contained HTML")
-    dashboard.add_argument("--audience", default="internal", help="internal | supervisor | finance | bpo:<division>")
+    dashboard.add_argument(
+        "--audience", default="internal", help="internal | supervisor | finance | bpo:<division>"
+    )
     dashboard.add_argument("--out", default="dashboards")
     dashboard.add_argument("--published", help="publication folder to read (default: the latest)")
     dashboard.set_defaults(func=_cmd_dashboard)
@@ -169,7 +171,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """Parse ``argv``; everything after ``build`` goes to dbt as is (``--full-refresh``, ``--select x``, ``test``)."""
+    """Parse ``argv``; everything after ``build`` goes to dbt as is (``--full-refresh``, ``test``)."""
     parser = build_parser()
     if argv[:1] == ["build"]:
         args = parser.parse_args(["build"])

@@ -45,7 +45,9 @@ def test_publish_refusal_is_one_line_not_a_traceback(tmp_path: Path) -> None:
 
 
 def test_ingest_bad_window_names_the_options(tmp_path: Path) -> None:
-    run = _cxlake(tmp_path, "ingest", "--from-files", str(tmp_path), "--start", "2026-10-05", "--end", "2026-10-01")
+    run = _cxlake(
+        tmp_path, "ingest", "--from-files", str(tmp_path), "--start", "2026-10-05", "--end", "2026-10-01"
+    )
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "--start 2026-10-05 must be before --end 2026-10-01" in run.stderr
 

@@ -190,7 +190,9 @@ def test_conversion_events_deduplicated_and_orphans_isolated(retrain_warehouse: 
 def test_every_goal_completion_lands_in_an_interval_and_rates_stay_within_one(
     retrain_warehouse: BuiltWarehouse,
 ) -> None:
-    [(completions,)] = retrain_warehouse.query("select count(*) from intermediate.int_campaign_goal_completions")
+    [(completions,)] = retrain_warehouse.query(
+        "select count(*) from intermediate.int_campaign_goal_completions"
+    )
     [(dated, converted, connected, worst, worst_rolling)] = retrain_warehouse.query(
         "select sum(goal_completions), sum(converted_connected), sum(connected), max(conversion_rate), "
         "max(rolling_conversion_rate) from marts.campaign_kpis"
