@@ -303,3 +303,32 @@ def test_bpo_marts_hold_no_agent_or_customer_identity(retrain_warehouse: BuiltWa
         division for (division,) in retrain_warehouse.query("select division_id from marts.bpo_daily_metrics")
     }
     assert partners == {partner["division_id"] for partner in retrain_warehouse.manifest["partners"]}
+
+
+def test_analyses_compile_and_answer_the_seed_questions(retrain_warehouse: BuiltWarehouse) -> None:
+    assert build_into(retrain_warehouse.path, ("compile", "--select", "path:analyses")) == 0
+    compiled = dbt_target_path(retrain_warehouse.path) / "compiled" / "cxlake" / "analyses"
+    results = {
+        path.stem: retrain_warehouse.query(path.read_text(encoding="utf-8"))
+        for path in sorted(compiled.glob("*.sql"))
+    }
+    assert set(results) == {
+        "campaign_connect_rate_voicemail_sensitivity",
+        "escalation_before_after_release",
+        "unlinked_conversations_by_queue",
+    }
+    truth = planted(retrain_warehouse, "enterprise_escalation_after_release")
+    rate = {
+        (row[2], row[3]): row[6]
+        for row in results["escalation_before_after_release"]
+        if row[0] == truth["release_name"]
+    }
+    assert rate[(truth["tier"], "after")] > 2 * rate[(truth["tier"], "before")]
+    voicemail = planted(retrain_warehouse, "voicemail_drags_connect_rate")
+    worst = results["campaign_connect_rate_voicemail_sensitivity"][0]
+    assert worst[1] == voicemail["campaign_name"]
+    assert worst[7] == round(voicemail["connected"] / (voicemail["contacted"] - voicemail["voicemail"]), 3)
+    assert (
+        sum(row[4] for row in results["unlinked_conversations_by_queue"])
+        == planted(retrain_warehouse, "unlinked_share")["unlinked"]
+    )

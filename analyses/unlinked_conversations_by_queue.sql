@@ -1,0 +1,34 @@
+{#
+    Seed 002 audit: where do conversations without a CRM link come from? The queues and
+    media types with the most unlinked conversations (the detail behind crm_join_audit),
+    to point the CTI / screen-pop fix at the right flow.
+#}
+
+with
+
+interactions as (
+
+    select * from {{ ref('unified_interactions') }}
+
+),
+
+final as (
+
+    select
+        coalesce(queue_name, '(no queue)') as queue_name,
+        media_type,
+        direction,
+        count(*) as conversations,
+        sum(case when is_crm_linked then 0 else 1 end) as unlinked,
+        round(100.0 * sum(case when is_crm_linked then 0 else 1 end) / count(*), 1) as unlinked_pct
+
+    from interactions
+    group by
+        coalesce(queue_name, '(no queue)'),
+        media_type,
+        direction
+
+)
+
+select * from final
+order by unlinked desc, queue_name
