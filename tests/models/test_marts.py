@@ -332,3 +332,24 @@ def test_analyses_compile_and_answer_the_seed_questions(retrain_warehouse: Built
         sum(row[4] for row in results["unlinked_conversations_by_queue"])
         == planted(retrain_warehouse, "unlinked_share")["unlinked"]
     )
+
+
+def test_docs_generate_and_every_model_and_column_is_described(retrain_warehouse: BuiltWarehouse) -> None:
+    assert build_into(retrain_warehouse.path, ("docs", "generate")) == 0
+    target = dbt_target_path(retrain_warehouse.path)
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    catalog = json.loads((target / "catalog.json").read_text(encoding="utf-8"))
+    undescribed: list[str] = []
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] not in ("model", "snapshot", "seed") or node["package_name"] != "cxlake":
+            continue
+        if not node["description"].strip():
+            undescribed.append(unique_id)
+        documented = {
+            name.lower() for name, column in node["columns"].items() if column["description"].strip()
+        }
+        built = catalog["nodes"].get(unique_id, {}).get("columns", {})
+        assert built or node["resource_type"] == "seed", f"{unique_id} missing from the catalog"
+        undescribed += [f"{unique_id}.{name}" for name in built if name.lower() not in documented]
+    assert undescribed == []
+    assert len(manifest["exposures"]) >= 5
