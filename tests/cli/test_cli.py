@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from cxlake.cli import parse_args
+from cxlake_cli import run_cxlake
 
-PROJECT = Path(__file__).resolve().parents[2]
+from cxlake.cli import parse_args
 
 
 def _cxlake(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -18,14 +17,7 @@ def _cxlake(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "CXLAKE_WAREHOUSE": str(tmp_path / "warehouse" / "cxlake.duckdb"),
         "CXLAKE_PUBLISH_DIR": str(tmp_path / "published"),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "cxlake.cli", *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cxlake(env, *args, timeout=120)
 
 
 def test_build_passes_every_following_argument_to_dbt() -> None:

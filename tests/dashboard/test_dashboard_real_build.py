@@ -10,31 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from cxlake_cli import run_cxlake
 from dashboard_browser import CHROMIUM, SKIP_REASON, check_in_browser
 from dashboard_inspect import figures, leaks, page_data
 
 from cxlake.dashboard import render
 
-PROJECT = Path(__file__).resolve().parents[2]
-
 pytestmark = pytest.mark.slow
-
-
-def _cxlake(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cxlake.cli", *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=280,
-    )
 
 
 def _records(tenant: Path, source: str, resource: str) -> list[dict[str, object]]:
@@ -56,11 +42,13 @@ def real_build(tmp_path_factory: pytest.TempPathFactory, small_tenant: Path) -> 
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "RUNTIME__DLTHUB_TELEMETRY": "false",
     }
-    run = _cxlake(env, "run", "--from-files", str(small_tenant), "--quiet")
+    run = run_cxlake(env, "run", "--from-files", str(small_tenant), "--quiet")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     manifest = json.loads((small_tenant / "manifest.json").read_text(encoding="utf-8"))
     partners = manifest["partners"]
-    cli = _cxlake(env, "dashboard", "--audience", "internal", "--out", str(root / "dashboards" / "internal"))
+    cli = run_cxlake(
+        env, "dashboard", "--audience", "internal", "--out", str(root / "dashboards" / "internal")
+    )
     assert cli.returncode == 0, cli.stderr[-3000:]
     pages = {"internal": {Path(line).stem: Path(line) for line in cli.stdout.splitlines()}}
     audiences = ["supervisor", "finance", f"bpo:{partners[0]['partner_name']}"]

@@ -13,21 +13,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from cxlake_cli import run_cxlake
 
 from cxlake.publish import current_publication
-
-PROJECT = Path(__file__).resolve().parents[2]
-
-
-def _cxlake(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cxlake.cli", *args],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=280,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +31,7 @@ def pipeline_env(tmp_path_factory: pytest.TempPathFactory, small_tenant: Path) -
         "RUNTIME__DLTHUB_TELEMETRY": "false",
         "CXLAKE_TEST_TENANT": str(small_tenant),
     }
-    run = _cxlake(env, "run", "--from-files", str(small_tenant), "--quiet")
+    run = run_cxlake(env, "run", "--from-files", str(small_tenant), "--quiet")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Validation PASSED" in run.stdout
     return env
@@ -77,7 +65,7 @@ def test_full_run_completes_while_a_reader_holds_the_publication(pipeline_env: d
         assert holder.stdout is not None and holder.stdin is not None
         rows_before = int(holder.stdout.readline())
         assert rows_before > 0
-        run = _cxlake(pipeline_env, "run", "--from-files", pipeline_env["CXLAKE_TEST_TENANT"], "--quiet")
+        run = run_cxlake(pipeline_env, "run", "--from-files", pipeline_env["CXLAKE_TEST_TENANT"], "--quiet")
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
         holder.stdin.write("done\n")
         holder.stdin.flush()
@@ -119,7 +107,7 @@ def test_corrupted_batch_fails_validation_by_name_and_is_not_published(
     con.close()
     env = {**pipeline_env, "CXLAKE_WAREHOUSE": str(corrupted)}
 
-    validate = _cxlake(env, "validate", "--docs-dir", str(tmp_path / "docs"))
+    validate = run_cxlake(env, "validate", "--docs-dir", str(tmp_path / "docs"))
     assert validate.returncode == 1, validate.stdout[-3000:]
     report = validate.stdout
     duplicate = (
@@ -140,7 +128,7 @@ def test_corrupted_batch_fails_validation_by_name_and_is_not_published(
     assert "[CRITICAL] reconciliation :: expect_column_pair_values_to_be_equal" in report
     assert (tmp_path / "docs" / "index.html").exists()
 
-    publish = _cxlake(env, "publish")
+    publish = run_cxlake(env, "publish")
     assert publish.returncode != 0
     assert "failed validation" in publish.stderr
     assert current_publication(published) == before
