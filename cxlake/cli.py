@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -185,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except _expected_errors() as exc:
+        if os.environ.get("CXLAKE_DEBUG"):
+            raise
         print(f"cxlake {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

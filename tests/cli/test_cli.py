@@ -11,9 +11,10 @@ from cxlake_cli import run_cxlake
 from cxlake.cli import parse_args
 
 
-def _cxlake(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _cxlake(tmp_path: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        **extra_env,
         "CXLAKE_WAREHOUSE": str(tmp_path / "warehouse" / "cxlake.duckdb"),
         "CXLAKE_PUBLISH_DIR": str(tmp_path / "published"),
     }
@@ -48,3 +49,8 @@ def test_unknown_bpo_partner_is_one_line(tmp_path: Path) -> None:
     run = _cxlake(tmp_path, "dashboard", "--audience", "bpo:nobody", "--published", str(tmp_path / "none"))
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.startswith("cxlake dashboard: error:")
+
+
+def test_debug_setting_shows_the_traceback(tmp_path: Path) -> None:
+    run = _cxlake(tmp_path, "publish", CXLAKE_DEBUG="1")
+    assert run.returncode != 0 and "Traceback" in run.stderr and "PublishError" in run.stderr
