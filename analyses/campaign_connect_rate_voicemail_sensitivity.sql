@@ -40,10 +40,10 @@ final as (
         connected,
         voicemail,
         goal_completions,
-        round(1.0 * connected / nullif(contacted, 0), 3) as connect_rate,
-        round(1.0 * connected / nullif(contacted - voicemail, 0), 3) as connect_rate_excluding_voicemail,
-        round(1.0 * voicemail / nullif(contacted, 0), 3) as voicemail_share,
-        round(1.0 * converted_connected / nullif(connected, 0), 3) as conversion_rate
+        round({{ safe_ratio('connected', 'contacted') }}, 3) as connect_rate,
+        round({{ safe_ratio('connected', 'contacted - voicemail') }}, 3) as connect_rate_excluding_voicemail,
+        round({{ safe_ratio('voicemail', 'contacted') }}, 3) as voicemail_share,
+        round({{ safe_ratio('converted_connected', 'connected') }}, 3) as conversion_rate
 
     from per_campaign
 

@@ -30,7 +30,7 @@ windowed as (
             when interactions.conversation_date < releases.release_date then 'before'
             else 'after'
         end as release_window,
-        interactions.was_escalated
+        case when interactions.was_escalated then 1 else 0 end as escalated_count
 
     from releases
     inner join interactions
@@ -48,8 +48,8 @@ final as (
         customer_tier,
         release_window,
         count(*) as contacts,
-        sum(case when was_escalated then 1 else 0 end) as escalations,
-        round(100.0 * sum(case when was_escalated then 1 else 0 end) / count(*), 1) as escalation_rate_pct
+        sum(escalated_count) as escalations,
+        round({{ safe_pct('sum(escalated_count)', 'count(*)') }}, 1) as escalation_rate_pct
 
     from windowed
     group by

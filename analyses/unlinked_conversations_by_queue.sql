@@ -12,19 +12,31 @@ interactions as (
 
 ),
 
-final as (
+flagged as (
 
     select
         coalesce(queue_name, '(no queue)') as queue_name,
         media_type,
         direction,
-        count(*) as conversations,
-        sum(case when is_crm_linked then 0 else 1 end) as unlinked,
-        round(100.0 * sum(case when is_crm_linked then 0 else 1 end) / count(*), 1) as unlinked_pct
+        case when is_crm_linked then 0 else 1 end as unlinked_count
 
     from interactions
+
+),
+
+final as (
+
+    select
+        queue_name,
+        media_type,
+        direction,
+        count(*) as conversations,
+        sum(unlinked_count) as unlinked,
+        round({{ safe_pct('sum(unlinked_count)', 'count(*)') }}, 1) as unlinked_pct
+
+    from flagged
     group by
-        coalesce(queue_name, '(no queue)'),
+        queue_name,
         media_type,
         direction
 
