@@ -10,7 +10,10 @@ processes (peak RSS measured per process with ``os.wait4``):
   participants, sessions, segments), the like-for-like comparison with
 - a hand-written DuckDB query that flattens the same raw conversations to one row per
   segment (chained ``unnest``), materialised as a table, the floor any flattening path is
-  compared with (target: ``dbt build`` within 3x).
+  compared with (target: ``dbt build`` within 3x);
+- ``dbt build`` on an empty warehouse (no source ever loaded): dbt's fixed cost of start-up,
+  parse and every model, test, unit test and snapshot on zero rows, which no work on the
+  models' SQL can reduce.
 
 Prints one line per measurement and a comparison table. Usage:
 
@@ -147,6 +150,9 @@ def bench(conversations: int, work: Path) -> list[Measurement]:
     results.append(measure("dbt run --full-refresh", run, env))
     segments_path = [*run, "--select", "+stg_genesys__conversation_segments"]
     results.append(measure("dbt run, flatten to segments", segments_path, env))
+    empty_env = {**os.environ, "CXLAKE_WAREHOUSE": str(work / "empty" / "warehouse.duckdb")}
+    (work / "empty").mkdir()
+    results.append(measure("dbt build, empty warehouse", [PYTHON, "-m", "cxlake.cli", "build"], empty_env))
     return results
 
 

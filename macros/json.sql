@@ -180,41 +180,152 @@
 
 
 {#
-    Several text fields of one JSON column, parsed once where the engine allows it: selects
-    `carry_columns` from `from_relation` plus one text column per entry of `fields`
-    (alias -> path). DuckDB extracts every path in a single `json_extract_string` call.
+    Typed documents: a JSON text column parsed once into the engine's native nested type, so
+    the staging models that flatten its levels (participants, sessions, segments, metrics)
+    read it without parsing JSON again. `structure` describes the fields kept: a mapping of
+    key -> 'text' (string value; numbers and booleans as their text), 'json' (any JSON value,
+    kept as JSON) or a nested mapping, or a one-element list of one of these for an array.
+    Fields outside the structure are dropped; a value of another shape than declared is null.
+    DuckDB: `json_transform` to STRUCT / LIST; default (PostgreSQL): `jsonb`.
 #}
-{% macro json_text_fields(from_relation, json_column, carry_columns, fields) -%}
-    {{ return(adapter.dispatch('json_text_fields', 'cxlake')(from_relation, json_column, carry_columns, fields)) }}
+{% macro json_document(json_column, structure) -%}
+    {{ return(adapter.dispatch('json_document', 'cxlake')(json_column, structure)) }}
 {%- endmacro %}
 
-{% macro default__json_text_fields(from_relation, json_column, carry_columns, fields) -%}
+{% macro default__json_document(json_column, structure) -%}
+    cast({{ json_column }} as jsonb)
+{%- endmacro %}
+
+{% macro duckdb__json_document(json_column, structure) -%}
+    json_transform({{ json_column }}, '{{ cxlake._duckdb_json_structure(structure) }}')
+{%- endmacro %}
+
+{#- The DuckDB `json_transform` structure (JSON text) of a `json_document` structure. -#}
+{% macro _duckdb_json_structure(node) -%}
+    {%- if node is mapping -%}
+        {{ '{' }}
+        {%- for key, value in node.items() -%}
+            "{{ key }}":{{ cxlake._duckdb_json_structure(value) }}{{ "," if not loop.last }}
+        {%- endfor -%}
+        {{ '}' }}
+    {%- elif node is string -%}
+        {%- set leaf_types = {'text': 'VARCHAR', 'json': 'JSON'} -%}
+        {%- if node not in leaf_types -%}
+            {{ exceptions.raise_compiler_error("json_document: unknown leaf type '" ~ node ~ "' (use 'text' or 'json')") }}
+        {%- endif -%}
+        "{{ leaf_types[node] }}"
+    {%- else -%}
+        [{{ cxlake._duckdb_json_structure(node[0]) }}]
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Keys of a document path `$.a.b[0].c` as (name, zero-based index or none) pairs. -#}
+{% macro _document_path_steps(path) -%}
+    {%- set steps = [] -%}
+    {%- for key in cxlake._json_path_keys(path) -%}
+        {%- if '[' in key -%}
+            {%- set parts = key.rstrip(']').split('[') -%}
+            {%- do steps.append((parts[0], parts[1] | int)) -%}
+        {%- else -%}
+            {%- do steps.append((key, none)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{- return(steps) -}}
+{%- endmacro %}
+
+
+{#
+    Value at `path` (`$.a.b[0].c`, zero-based indexes) of a `json_document` column or of an
+    element of one of its arrays: text for 'text' leaves, JSON for 'json' leaves.
+#}
+{% macro document_value(document_column, path) -%}
+    {{ return(adapter.dispatch('document_value', 'cxlake')(document_column, path)) }}
+{%- endmacro %}
+
+{% macro default__document_value(document_column, path) -%}
+    {%- set keys = [] -%}
+    {%- for name, index in cxlake._document_path_steps(path) -%}
+        {%- do keys.append(name) -%}
+        {%- if index is not none %}{% do keys.append(index | string) %}{% endif -%}
+    {%- endfor -%}
+    ({{ document_column }} #>> '{{ '{' ~ keys | join(',') ~ '}' }}')
+{%- endmacro %}
+
+{% macro duckdb__document_value(document_column, path) -%}
+    {{ document_column }}
+    {%- for name, index in cxlake._document_path_steps(path) -%}
+        ."{{ name }}"{% if index is not none %}[{{ index + 1 }}]{% endif %}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#
+    Several values of a `json_document` column (or array element): selects `carry_columns`
+    from `from_relation` plus one column per entry of `fields` (alias -> path).
+#}
+{% macro document_fields(from_relation, document_column, carry_columns, fields) -%}
     select
         {%- for column in carry_columns %}
         {{ column }},
         {%- endfor %}
         {%- for alias, path in fields.items() %}
-        {{ cxlake.json_text(json_column, path) }} as {{ alias }}{{ "," if not loop.last }}
+        {{ cxlake.document_value(document_column, path) }} as {{ alias }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ from_relation }}
 {%- endmacro %}
 
-{% macro duckdb__json_text_fields(from_relation, json_column, carry_columns, fields) -%}
+
+{#
+    One row per element of the array at `array_path` of a `json_document` column (or array
+    element), from relation `from_relation`, keeping `carry_columns`. Adds `element_alias`
+    (the element, still a document) and `index_alias` (1-based position). Rows whose array
+    is empty or missing produce nothing.
+#}
+{% macro document_array_rows(from_relation, document_column, array_path, carry_columns, element_alias='element', index_alias='element_index') -%}
+    {{ return(adapter.dispatch('document_array_rows', 'cxlake')(from_relation, document_column, array_path, carry_columns, element_alias, index_alias)) }}
+{%- endmacro %}
+
+{% macro default__document_array_rows(from_relation, document_column, array_path, carry_columns, element_alias, index_alias) -%}
+    {%- set keys = cxlake._json_path_keys(array_path) -%}
+    select
+        {%- for column in carry_columns %}
+        parent.{{ column }},
+        {%- endfor %}
+        array_elements.element as {{ element_alias }},
+        array_elements.element_index as {{ index_alias }}
+    from {{ from_relation }} as parent
+    {%- set array_expression = 'parent.' ~ document_column ~ " #> '{" ~ keys | join(',') ~ "}'" %}
+    cross join lateral jsonb_array_elements(
+        case when jsonb_typeof({{ array_expression }}) = 'array' then {{ array_expression }} else '[]' end
+    ) with ordinality as array_elements (element, element_index)
+{%- endmacro %}
+
+{% macro duckdb__document_array_rows(from_relation, document_column, array_path, carry_columns, element_alias, index_alias) -%}
+    {%- set array_expression = cxlake.duckdb__document_value(document_column, array_path) -%}
     select
         {%- for column in carry_columns %}
         {{ column }},
         {%- endfor %}
-        {%- for alias in fields.keys() %}
-        json_field_values[{{ loop.index }}] as {{ alias }}{{ "," if not loop.last }}
-        {%- endfor %}
-    from (
-        select
-            {%- for column in carry_columns %}
-            {{ column }},
-            {%- endfor %}
-            json_extract_string({{ json_column }}, [
-                {%- for path in fields.values() %}'{{ path }}'{{ ", " if not loop.last }}{%- endfor -%}
-            ]) as json_field_values
-        from {{ from_relation }}
-    ) as json_field_lists
+        unnest({{ array_expression }}) as {{ element_alias }},
+        generate_subscripts({{ array_expression }}, 1) as {{ index_alias }}
+    from {{ from_relation }}
+{%- endmacro %}
+
+
+{#- Text elements of the array of strings at `path` of a `json_document`, joined with commas (order kept). -#}
+{% macro document_text_array_joined(document_column, path) -%}
+    {{ return(adapter.dispatch('document_text_array_joined', 'cxlake')(document_column, path)) }}
+{%- endmacro %}
+
+{% macro default__document_text_array_joined(document_column, path) -%}
+    (
+        select string_agg(element, ',')
+        from jsonb_array_elements_text(
+            {{ document_column }} #> '{{ '{' ~ cxlake._json_path_keys(path) | join(',') ~ '}' }}'
+        ) as element
+    )
+{%- endmacro %}
+
+{% macro duckdb__document_text_array_joined(document_column, path) -%}
+    array_to_string({{ cxlake.duckdb__document_value(document_column, path) }}, ',')
 {%- endmacro %}

@@ -8,64 +8,38 @@
 
 {#-
     Materialised as an incremental table, an exception to staging views: conversations are
-    by far the largest raw table, so their JSON is flattened once per extraction (raw rows
-    loaded after the latest `extracted_at` here). The participant's `sessions` and
-    `attributes` stay as JSON text for the staging models built on this one, so each level
-    of the document is parsed once.
+    by far the largest raw table. Built from the typed documents of
+    `base_genesys__conversation_documents` (new extractions only), so no JSON is parsed here.
 -#}
 
 with
 
-source as (
+conversation_documents as (
 
-    select * from {{ source_or_empty('genesys', 'conversations', {
-        'payload': 'varchar',
-        '_extracted_at': 'timestamp with time zone',
-    }) }}
+    select * from {{ ref('base_genesys__conversation_documents') }}
     {% if is_incremental() %}
-    where {{ extracted_after_latest() }}
+    where extracted_at > (
+        select coalesce(max(extracted_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ this }}
+    )
     {% endif %}
-
-),
-
-conversation_fields as (
-
-    {{ json_text_fields('source', 'payload', ['_extracted_at'], {
-        'conversation_id': '$.conversationId',
-        'conversation_start_text': '$.conversationStart',
-        'participants_json': '$.participants',
-    }) }}
-
-),
-
-conversations as (
-
-    select
-        conversation_id,
-        {{ parse_utc_timestamp('conversation_start_text') }} as conversation_started_at,
-        {{ to_utc_timestamp('_extracted_at') }} as extracted_at,
-        participants_json
-
-    from conversation_fields
 
 ),
 
 participants as (
 
-    {{ json_array_rows('conversations', 'participants_json', '$', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
+    {{ document_array_rows('conversation_documents', 'conversation_document', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
 
 ),
 
 participant_fields as (
 
-    {{ json_text_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index'], {
+    {{ document_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index'], {
         'participant_id': '$.participantId',
         'purpose': '$.purpose',
         'user_id': '$.userId',
         'participant_name': '$.participantName',
         'external_contact_id': '$.externalContactId',
-        'sessions_json': '$.sessions',
-        'attributes_json': '$.attributes',
     }) }}
 
 ),
@@ -81,9 +55,7 @@ final as (
         purpose,
         user_id,
         participant_name,
-        external_contact_id,
-        sessions_json,
-        attributes_json
+        external_contact_id
 
     from participant_fields
 

@@ -7,14 +7,15 @@
 }}
 
 {#-
-    Incremental table built on `stg_genesys__conversation_sessions` (new extractions only).
+    Incremental table built on the typed documents of `base_genesys__conversation_documents`
+    (new extractions only): one row per segment of a session.
 -#}
 
 with
 
-conversation_sessions as (
+conversation_documents as (
 
-    select * from {{ ref('stg_genesys__conversation_sessions') }}
+    select * from {{ ref('base_genesys__conversation_documents') }}
     {% if is_incremental() %}
     where extracted_at > (
         select coalesce(max(extracted_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
@@ -24,15 +25,46 @@ conversation_sessions as (
 
 ),
 
+participants as (
+
+    {{ document_array_rows('conversation_documents', 'conversation_document', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
+
+),
+
+participant_fields as (
+
+    {{ document_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant'], {
+        'participant_id': '$.participantId',
+        'purpose': '$.purpose',
+        'user_id': '$.userId',
+    }) }}
+
+),
+
+sessions as (
+
+    {{ document_array_rows('participant_fields', 'participant', '$.sessions', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
+
+),
+
+session_fields as (
+
+    {{ document_fields('sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session'], {
+        'session_id': '$.sessionId',
+        'media_type': '$.mediaType',
+    }) }}
+
+),
+
 segments as (
 
-    {{ json_array_rows('conversation_sessions', 'segments_json', '$', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type'], 'segment', 'segment_index') }}
+    {{ document_array_rows('session_fields', 'session', '$.segments', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type'], 'segment', 'segment_index') }}
 
 ),
 
 segment_fields as (
 
-    {{ json_text_fields('segments', 'segment', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type', 'segment_index'], {
+    {{ document_fields('segments', 'segment', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type', 'segment_index'], {
         'segment_type': '$.segmentType',
         'segment_start_text': '$.segmentStart',
         'segment_end_text': '$.segmentEnd',

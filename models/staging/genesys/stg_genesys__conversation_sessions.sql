@@ -7,16 +7,15 @@
 }}
 
 {#-
-    Incremental table built on `stg_genesys__conversation_participants` (new extractions
-    only); keeps each session's `segments` and `metrics` as JSON text for the segment and
-    metric staging models.
+    Incremental table built on the typed documents of `base_genesys__conversation_documents`
+    (new extractions only): one row per media session of a participant.
 -#}
 
 with
 
-conversation_participants as (
+conversation_documents as (
 
-    select * from {{ ref('stg_genesys__conversation_participants') }}
+    select * from {{ ref('base_genesys__conversation_documents') }}
     {% if is_incremental() %}
     where extracted_at > (
         select coalesce(max(extracted_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
@@ -26,15 +25,31 @@ conversation_participants as (
 
 ),
 
+participants as (
+
+    {{ document_array_rows('conversation_documents', 'conversation_document', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
+
+),
+
+participant_fields as (
+
+    {{ document_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant'], {
+        'participant_id': '$.participantId',
+        'purpose': '$.purpose',
+        'user_id': '$.userId',
+    }) }}
+
+),
+
 sessions as (
 
-    {{ json_array_rows('conversation_participants', 'sessions_json', '$', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
+    {{ document_array_rows('participant_fields', 'participant', '$.sessions', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
 
 ),
 
 session_fields as (
 
-    {{ json_text_fields('sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index'], {
+    {{ document_fields('sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index'], {
         'session_id': '$.sessionId',
         'media_type': '$.mediaType',
         'direction': '$.direction',
@@ -51,8 +66,6 @@ session_fields as (
         'flow_first_outcome_value': '$.flow.outcomes[0].flowOutcomeValue',
         'selected_agent_id': '$.selectedAgentId',
         'journey_action_map_id': '$.journeyActionMapId',
-        'segments_json': '$.segments',
-        'metrics_json': '$.metrics',
     }) }}
 
 ),
@@ -82,9 +95,7 @@ final as (
         flow_transfer_type,
         flow_first_outcome_value,
         selected_agent_id,
-        journey_action_map_id,
-        segments_json,
-        metrics_json
+        journey_action_map_id
 
     from session_fields
 

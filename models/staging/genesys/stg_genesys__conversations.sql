@@ -8,29 +8,27 @@
 
 {#-
     Materialised as an incremental table, an exception to staging views: conversations are
-    by far the largest raw table, so their JSON is flattened once per extraction (rows of
-    loads newer than the latest `extracted_at` here) instead of on every read.
+    by far the largest raw table. Built from the typed documents of
+    `base_genesys__conversation_documents` (new extractions only), so no JSON is parsed here.
 -#}
 
 with
 
-source as (
+conversation_documents as (
 
-    select * from {{ source_or_empty('genesys', 'conversations', {
-        'payload': 'varchar',
-        '_extracted_at': 'timestamp with time zone',
-    }) }}
+    select * from {{ ref('base_genesys__conversation_documents') }}
     {% if is_incremental() %}
-    where {{ extracted_after_latest() }}
+    where extracted_at > (
+        select coalesce(max(extracted_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ this }}
+    )
     {% endif %}
 
 ),
 
 conversation_fields as (
 
-    {{ json_text_fields('source', 'payload', ['payload', '_extracted_at'], {
-        'conversation_id': '$.conversationId',
-        'conversation_start_text': '$.conversationStart',
+    {{ document_fields('conversation_documents', 'conversation_document', ['conversation_id', 'conversation_started_at', 'extracted_at', 'conversation_document'], {
         'conversation_end_text': '$.conversationEnd',
         'originating_direction': '$.originatingDirection',
         'conversation_initiator': '$.conversationInitiator',
@@ -45,15 +43,15 @@ renamed as (
 
     select
         conversation_id,
-        {{ parse_utc_timestamp('conversation_start_text') }} as conversation_started_at,
+        conversation_started_at,
         {{ parse_utc_timestamp('conversation_end_text') }} as conversation_ended_at,
         originating_direction,
         conversation_initiator,
         division_id,
-        {{ json_string_array_joined('payload', '$.divisionIds') }} as division_ids,
+        {{ document_text_array_joined('conversation_document', '$.divisionIds') }} as division_ids,
         external_tag,
         cast(min_mos_text as double precision) as min_mos,
-        {{ to_utc_timestamp('_extracted_at') }} as extracted_at
+        extracted_at
 
     from conversation_fields
 

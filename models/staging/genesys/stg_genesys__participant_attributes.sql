@@ -7,14 +7,15 @@
 }}
 
 {#-
-    Incremental table built on `stg_genesys__conversation_participants` (new extractions only).
+    Incremental table built on the typed documents of `base_genesys__conversation_documents`
+    (new extractions only): one row per key of each participant's `attributes` object.
 -#}
 
 with
 
-conversation_participants as (
+conversation_documents as (
 
-    select * from {{ ref('stg_genesys__conversation_participants') }}
+    select * from {{ ref('base_genesys__conversation_documents') }}
     {% if is_incremental() %}
     where extracted_at > (
         select coalesce(max(extracted_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
@@ -24,9 +25,25 @@ conversation_participants as (
 
 ),
 
+participants as (
+
+    {{ document_array_rows('conversation_documents', 'conversation_document', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
+
+),
+
+participant_fields as (
+
+    {{ document_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at'], {
+        'participant_id': '$.participantId',
+        'purpose': '$.purpose',
+        'attributes': '$.attributes',
+    }) }}
+
+),
+
 attributes as (
 
-    {{ json_object_entries('conversation_participants', 'attributes_json', '$', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose']) }}
+    {{ json_object_entries('participant_fields', 'attributes', '$', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose']) }}
 
 )
 
