@@ -6,8 +6,8 @@ processes (peak RSS measured per process with ``os.wait4``):
 - ``dbt build``: every seed, model, snapshot, data test and unit test (what ``make demo`` runs);
 - ``dbt build`` again on the same data (incremental models re-derive only their lookback);
 - ``dbt run --full-refresh``: every model rebuilt from raw, no tests;
-- ``dbt run --full-refresh`` of the flattening path only (raw conversations -> staging
-  participants, sessions, segments), the like-for-like comparison with
+- ``dbt run --full-refresh`` of the flattening path only (raw conversations -> typed
+  documents -> staging segments), the like-for-like comparison with
 - a hand-written DuckDB query that flattens the same raw conversations to one row per
   segment (chained ``unnest``), materialised as a table, the floor any flattening path is
   compared with (target: ``dbt build`` within 3x);
