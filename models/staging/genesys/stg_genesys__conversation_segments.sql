@@ -25,40 +25,11 @@ conversation_documents as (
 
 ),
 
-participants as (
-
-    {{ document_array_rows('conversation_documents', 'conversation_document', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
-
-),
-
-participant_fields as (
-
-    {{ document_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant'], {
-        'participant_id': '$.participantId',
-        'purpose': '$.purpose',
-        'user_id': '$.userId',
-    }) }}
-
-),
-
-sessions as (
-
-    {{ document_array_rows('participant_fields', 'participant', '$.sessions', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
-
-),
-
-session_fields as (
-
-    {{ document_fields('sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session'], {
-        'session_id': '$.sessionId',
-        'media_type': '$.mediaType',
-    }) }}
-
-),
+{{ conversation_document_sessions_ctes('conversation_documents') }},
 
 segments as (
 
-    {{ document_array_rows('session_fields', 'session', '$.segments', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type'], 'segment', 'segment_index') }}
+    {{ document_array_rows('document_sessions', 'session', '$.segments', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type'], 'segment', 'segment_index') }}
 
 ),
 

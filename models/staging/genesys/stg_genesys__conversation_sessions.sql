@@ -25,33 +25,11 @@ conversation_documents as (
 
 ),
 
-participants as (
-
-    {{ document_array_rows('conversation_documents', 'conversation_document', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
-
-),
-
-participant_fields as (
-
-    {{ document_fields('participants', 'participant', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant'], {
-        'participant_id': '$.participantId',
-        'purpose': '$.purpose',
-        'user_id': '$.userId',
-    }) }}
-
-),
-
-sessions as (
-
-    {{ document_array_rows('participant_fields', 'participant', '$.sessions', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
-
-),
+{{ conversation_document_sessions_ctes('conversation_documents') }},
 
 session_fields as (
 
-    {{ document_fields('sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index'], {
-        'session_id': '$.sessionId',
-        'media_type': '$.mediaType',
+    {{ document_fields('document_sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index', 'session_id', 'media_type'], {
         'direction': '$.direction',
         'peer_session_id': '$.peerId',
         'outbound_campaign_id': '$.outboundCampaignId',
