@@ -14,10 +14,20 @@
 {#
     Rows of a raw source loaded after the latest `extracted_at` already in an incremental
     staging model: the filter that makes JSON flattening run once per extraction. Use inside
-    `{% if is_incremental() %}` on the raw relation's `_extracted_at`.
+    `{% if is_incremental() %}` on the raw relation's `_extracted_at` (a timestamptz).
 #}
 {% macro extracted_after_latest(extracted_at_column='_extracted_at') -%}
-    {{ to_utc_timestamp(extracted_at_column) }} > (
+    {{ extracted_at_after_latest(to_utc_timestamp(extracted_at_column)) }}
+{%- endmacro %}
+
+
+{#
+    Rows whose UTC `extracted_at_expression` is later than the latest `extracted_at` already
+    in the incremental model being built (every row on the first build). Use inside
+    `{% if is_incremental() %}`; for a model built on another staging model's `extracted_at`.
+#}
+{% macro extracted_at_after_latest(extracted_at_expression='extracted_at') -%}
+    {{ extracted_at_expression }} > (
         select coalesce(max(extracted_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
         from {{ this }}
     )

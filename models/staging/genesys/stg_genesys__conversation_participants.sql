@@ -18,10 +18,7 @@ conversation_documents as (
 
     select * from {{ ref('base_genesys__conversation_documents') }}
     {% if is_incremental() %}
-    where extracted_at > (
-        select coalesce(max(extracted_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-        from {{ this }}
-    )
+    where {{ extracted_at_after_latest() }}
     {% endif %}
 
 ),
