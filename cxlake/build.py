@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from cxlake import config
+from cxlake.quality.stamp import write_build_stamp
 
 PROJECT_DIR = config.PROJECT_DIR
 DBT_SUBCOMMANDS = frozenset(
@@ -33,6 +34,8 @@ DBT_SUBCOMMANDS = frozenset(
     }
 )
 SUMMARY_COMMANDS = frozenset({"build", "run"})
+READ_ONLY_COMMANDS = frozenset({"compile", "parse", "docs", "list", "ls", "show", "debug", "clean", "source"})
+"""dbt subcommands that leave the warehouse's data as it is: they record no build stamp."""
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,25 @@ def run_build(dbt_args: list[str]) -> int:
     0 = success, 1 = dbt ran and something failed (model, test, snapshot), 2 = dbt could
     not run (bad arguments, project or profile errors).
     """
-    from dbt.cli.main import dbtRunner
+    from cxlake.lock import warehouse_lock
 
     warehouse = config.warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ["CXLAKE_WAREHOUSE"] = str(warehouse)
     args = dbt_command(dbt_args, warehouse)
+    with warehouse_lock(warehouse, f"cxlake build ({args[0]})"):
+        code = _invoke(args)
+        if args[0] not in READ_ONLY_COMMANDS:
+            # publish needs the last writing dbt command to be a passed `build` of this very state
+            write_build_stamp(warehouse, args[0], code)
+        if code == 0 and args[0] in SUMMARY_COMMANDS:
+            print(summarise(warehouse).format())
+    return code
+
+
+def _invoke(args: list[str]) -> int:
+    from dbt.cli.main import dbtRunner
+
     try:
         result = dbtRunner().invoke(args)
     finally:
@@ -102,11 +118,7 @@ def run_build(dbt_args: list[str]) -> int:
     if result.exception is not None:
         print(f"cxlake build: dbt could not run: {result.exception}")
         return 2
-    if not result.success:
-        return 1
-    if args[0] in SUMMARY_COMMANDS:
-        print(summarise(warehouse).format())
-    return 0
+    return 0 if result.success else 1
 
 
 def _close_dbt_connections() -> None:

@@ -34,19 +34,22 @@ def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
+    from cxlake.lock import warehouse_lock
     from ingestion.pipeline import format_summary, run_ingest
 
     sources = ["genesys", "predictive_engagement", "salesforce"] if args.source == "all" else [args.source]
-    summary = run_ingest(
-        config.warehouse_path(),
-        sources,
-        base_url=args.base_url,
-        sandbox_url=args.sandbox,
-        from_files=Path(args.from_files) if args.from_files else None,
-        start=args.start,
-        end=args.end,
-        progress=not args.quiet,
-    )
+    warehouse = config.warehouse_path()
+    with warehouse_lock(warehouse, "cxlake ingest"):
+        summary = run_ingest(
+            warehouse,
+            sources,
+            base_url=args.base_url,
+            sandbox_url=args.sandbox,
+            from_files=Path(args.from_files) if args.from_files else None,
+            start=args.start,
+            end=args.end,
+            progress=not args.quiet,
+        )
     print(format_summary(summary))
     return 0 if summary.ok else 1
 
@@ -154,6 +157,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     """Errors that are the user's to fix (bad input, refused publication, API refusal): one line, exit 2."""
     from cxlake.dashboard.audience import AudienceError
     from cxlake.dashboard.reader import PublicationError
+    from cxlake.lock import WarehouseLocked
     from cxlake.publish import PublishError
     from ingestion.http_client import ApiError
     from ingestion.http_sources import MissingCredentials
@@ -162,6 +166,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     return (
         PublishError,
         PublicationError,
+        WarehouseLocked,
         AudienceError,
         ApiError,
         MissingCredentials,

@@ -46,8 +46,15 @@ def run_all(args: argparse.Namespace) -> int:
 
 def run_pipeline(args: argparse.Namespace) -> PipelineResult:
     """Run every stage in order on ``CXLAKE_WAREHOUSE`` (dbt reads the same variable)."""
+    from cxlake.lock import warehouse_lock
+
     warehouse = config.warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with warehouse_lock(warehouse, "cxlake run"):  # once for every stage (they re-enter it)
+        return _run_stages(args, warehouse)
+
+
+def _run_stages(args: argparse.Namespace, warehouse: Path) -> PipelineResult:
     result = PipelineResult()
     stages: dict[str, Callable[[argparse.Namespace, Path, PipelineResult], None]] = {
         "ingest": _ingest,

@@ -28,21 +28,26 @@ Reading (default folder ``warehouse/published``)::
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import stat
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from cxlake.quality.stamp import ValidationStamp, fingerprint, read_stamp
+from cxlake.lock import warehouse_lock
+from cxlake.quality.stamp import ValidationStamp, fingerprint, read_build_stamp, read_stamp
 
 MARTS_SCHEMA = "marts"
 PUBLISHED_DB = "marts.duckdb"
 KEEP_VERSIONS = 3
+STALE_TMP_S = 3600
+"""A ``versions/.tmp-*`` folder older than this, left by a killed publish, is deleted."""
 _PUBLISHED_CATALOG = "cxlake_publication"
 
 
@@ -53,13 +58,32 @@ class PublishError(RuntimeError):
 def publish(warehouse: Path, out_dir: Path, keep: int = KEEP_VERSIONS) -> Path:
     """Publish the ``marts`` schema of ``warehouse`` into a new version under ``out_dir``.
 
-    Refuses (``PublishError``) unless the warehouse's current state passed ``cxlake
-    validate``; the last good publication then stays as it is. Returns the new
-    version folder, which ``<out_dir>/current`` now points to.
+    Refuses (``PublishError``) unless the last ``cxlake build`` of the warehouse passed
+    and its resulting state is the one that passed ``cxlake validate`` and is still
+    there; the last good publication then stays as it is. Returns the new version
+    folder, which ``<out_dir>/current`` now points to. A file-system failure (full
+    disk, no permission) is a ``PublishError`` naming the folder; nothing half-written
+    stays.
     """
-    stamp = _require_validated(warehouse)
+    with warehouse_lock(warehouse, "cxlake publish"):
+        stamp = _require_validated(warehouse)
+        try:
+            return _publish(warehouse, out_dir, stamp, keep)
+        except (OSError, duckdb.IOException) as exc:
+            errno_ = getattr(exc, "errno", None)
+            full = errno_ == errno.ENOSPC or "No space left" in str(exc)
+            reason = "the disk is full" if full else (getattr(exc, "strerror", None) or str(exc))
+            raise PublishError(
+                f"could not write the publication under {out_dir}: {reason}"
+                + (f" ({exc.filename})" if getattr(exc, "filename", None) else "")
+                + "; the previous publication is unchanged"
+            ) from exc
+
+
+def _publish(warehouse: Path, out_dir: Path, stamp: ValidationStamp, keep: int) -> Path:
     versions = out_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
+    _prune_stale_builds(versions)
     version = _new_version_name(versions)
     building = versions / f".tmp-{version}"
     final = versions / version
@@ -102,7 +126,30 @@ def _require_validated(warehouse: Path) -> ValidationStamp:
             f"warehouse {warehouse} failed validation at {stamp.validated_at} "
             f"({stamp.critical_failures} critical expectation(s) failed): not publishing"
         )
+    _require_built(warehouse)
     return stamp
+
+
+def _require_built(warehouse: Path) -> None:
+    """The last dbt command that wrote the warehouse was a passed ``build`` and nothing wrote since."""
+    built = read_build_stamp(warehouse)
+    if built is None:
+        raise PublishError(f"warehouse {warehouse} has no recorded build: run `cxlake build` first")
+    if not built.success:
+        raise PublishError(
+            f"the last build of warehouse {warehouse} (dbt {built.command}, {built.finished_at}) "
+            f"failed with exit code {built.exit_code}: not publishing; fix it and run `cxlake build`"
+        )
+    if built.command != "build":
+        raise PublishError(
+            f"the last dbt command on warehouse {warehouse} was `{built.command}` ({built.finished_at}), "
+            "not a full `build` with its tests: run `cxlake build` first"
+        )
+    if built.fingerprint != fingerprint(warehouse):
+        raise PublishError(
+            f"warehouse {warehouse} changed since its last build at {built.finished_at} "
+            "(something else wrote it): run `cxlake build` and `cxlake validate` again"
+        )
 
 
 def _new_version_name(versions: Path) -> str:
@@ -133,16 +180,14 @@ def _copy_marts(warehouse: Path, target: Path) -> dict[str, dict[str, object]]:
         ]
         if not names:
             raise PublishError(f"warehouse {warehouse} has no relations in schema '{MARTS_SCHEMA}'")
-        db_path = str(target / PUBLISHED_DB).replace("'", "''")
-        con.execute(f"attach '{db_path}' as {_PUBLISHED_CATALOG} (read_write)")
+        con.execute(f"attach ? as {_PUBLISHED_CATALOG} (read_write)", [str(target / PUBLISHED_DB)])
         relations: dict[str, dict[str, object]] = {}
         for name, kind in names:
             quoted = '"' + name.replace('"', '""') + '"'
             published = f"{_PUBLISHED_CATALOG}.main.{quoted}"
             con.execute(f"create table {published} as select * from {MARTS_SCHEMA}.{quoted}")
             parquet = parquet_dir / f"{name}.parquet"
-            parquet_sql = str(parquet).replace("'", "''")
-            con.execute(f"copy (select * from {published}) to '{parquet_sql}' (format parquet)")
+            con.sql(f"select * from {published}").write_parquet(str(parquet))  # path never in SQL
             rows = con.execute(f"select count(*) from {published}").fetchone()
             relations[name] = {
                 "source_kind": "view" if kind == "VIEW" else "table",
@@ -189,6 +234,29 @@ def _swap_current(out_dir: Path, version_dir: Path) -> None:
         tmp.unlink()
     os.symlink(version_dir.relative_to(out_dir), tmp)
     os.replace(tmp, link)
+
+
+def _prune_stale_builds(versions: Path, older_than_s: float = STALE_TMP_S) -> None:
+    """Delete ``.tmp-*`` version folders a killed publish left behind.
+
+    Only folders untouched for ``older_than_s``: publishes of one warehouse are serialised
+    by its lock, but another warehouse may publish into the same folder right now.
+    """
+    now = time.time()
+    for leftover in versions.glob(".tmp-*"):
+        try:
+            stale = now - _newest_mtime(leftover) > older_than_s
+            if leftover.is_dir() and not leftover.is_symlink() and stale:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _newest_mtime(folder: Path) -> float:
+    newest = folder.stat().st_mtime
+    for path in folder.rglob("*"):
+        newest = max(newest, path.lstat().st_mtime)
+    return newest
 
 
 def _prune(versions: Path, keep: int, current: Path) -> None:

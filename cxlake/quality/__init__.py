@@ -19,17 +19,20 @@ def default_docs_dir(warehouse: Path) -> Path:
 
 def validate(warehouse: Path, docs_dir: Path | None = None) -> ValidationOutcome:
     """Validate ``warehouse``, print the report and leave the validation stamp ``cxlake publish`` needs."""
+    from cxlake.lock import warehouse_lock
     from cxlake.quality.report import format_report
     from cxlake.quality.runner import validate_warehouse
 
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}")
-    validated_state = fingerprint(warehouse)
-    outcome = validate_warehouse(warehouse, docs_dir or default_docs_dir(warehouse))
-    print(format_report(outcome))
-    write_stamp(
-        warehouse, validated_state, outcome.success, len(outcome.critical_failures), len(outcome.warnings)
-    )
+    # held while reading too: a build or ingest writing meanwhile would make the stamp a lie
+    with warehouse_lock(warehouse, "cxlake validate"):
+        validated_state = fingerprint(warehouse)
+        outcome = validate_warehouse(warehouse, docs_dir or default_docs_dir(warehouse))
+        print(format_report(outcome))
+        write_stamp(
+            warehouse, validated_state, outcome.success, len(outcome.critical_failures), len(outcome.warnings)
+        )
     return outcome
 
 

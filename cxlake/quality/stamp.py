@@ -64,3 +64,45 @@ def read_stamp(warehouse: Path) -> ValidationStamp | None:
     if not path.exists():
         return None
     return ValidationStamp(**json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class BuildStamp:
+    """Outcome of the last dbt command that wrote the warehouse (``cxlake build``)."""
+
+    success: bool
+    command: str
+    """The dbt subcommand (``build``, ``run``, ``test``, ...)."""
+    exit_code: int
+    fingerprint: str
+    """The warehouse state the command left (``fingerprint`` taken after it)."""
+    finished_at: str
+
+
+def build_stamp_path(warehouse: Path) -> Path:
+    """Where the build stamp of ``warehouse`` lives (beside it, ``<name>.build.json``)."""
+    return warehouse.with_name(warehouse.name + ".build.json")
+
+
+def write_build_stamp(warehouse: Path, command: str, exit_code: int) -> BuildStamp:
+    """Record the outcome of a dbt command on ``warehouse`` and the state it left, atomically."""
+    stamp = BuildStamp(
+        success=exit_code == 0,
+        command=command,
+        exit_code=exit_code,
+        fingerprint=fingerprint(warehouse),
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    target = build_stamp_path(warehouse)
+    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(asdict(stamp), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return stamp
+
+
+def read_build_stamp(warehouse: Path) -> BuildStamp | None:
+    """The last build stamp of ``warehouse``, or None when no build was recorded."""
+    path = build_stamp_path(warehouse)
+    if not path.exists():
+        return None
+    return BuildStamp(**json.loads(path.read_text(encoding="utf-8")))

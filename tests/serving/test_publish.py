@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from cxlake.publish import PublishError, current_publication, publish
-from cxlake.quality.stamp import fingerprint, write_stamp
+from cxlake.quality.stamp import fingerprint, write_build_stamp, write_stamp
 
 
 def _set_generation(warehouse: Path, generation: int) -> None:
@@ -27,6 +27,8 @@ def _set_generation(warehouse: Path, generation: int) -> None:
 
 
 def _validated(warehouse: Path, success: bool = True) -> None:
+    """The state now was built (a passed ``cxlake build``) and validated (``success``)."""
+    write_build_stamp(warehouse, "build", 0)
     write_stamp(warehouse, fingerprint(warehouse), success, 0 if success else 1, 0)
 
 
