@@ -3,7 +3,12 @@ and paging rules, it hands back parsed JSON.
 
 - OAuth client credentials (Genesys by region or base URL; Salesforce with
   ``instance_url``), token cached and refreshed ahead of expiry, one re-auth and
-  retry on 401, refusal of tokens that carry write scopes.
+  retry on 401, refusal of tokens that carry write scopes: from the token
+  response's ``scope`` when it has one, else (Genesys) from ``authorizedScope`` of
+  ``GET /api/v2/tokens/me``; a Genesys token whose scopes cannot be learnt is refused.
+- The bearer token only goes to the API's own origin (scheme, host, port): an
+  absolute paging link (``nextUri``, ``nextPageUri``, ``nextRecordsUrl``) elsewhere
+  stops extraction with :class:`ForeignLinkRefused`.
 - 429: ``Retry-After``, else ``inin-ratelimit-reset``, else exponential backoff
   with jitter and a cap. 5xx and timeouts retried within a budget, then a clear
   error naming the endpoint and what was retried.
@@ -72,13 +77,52 @@ class AuthError(ApiError):
     """The token endpoint refused the credentials."""
 
 
+class WriteScopeUnverified(AuthError):
+    """The API would not say which scopes the token has: extraction refuses to guess."""
+
+
+class ForeignLinkRefused(ApiError):
+    """A link in an API answer points to another scheme, host or port than the API's."""
+
+
+TOKEN_INFO_PATH = "/api/v2/tokens/me"
+"""Genesys: ``TokenInfo`` of the calling token, ``authorizedScope`` = its scopes."""
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``, lower-cased, with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def genesys_domain(region: str) -> str:
+    """The domain of a Genesys Cloud region given by name (``eu-central-1``) or by its domain
+    (``mypurecloud.de``, also as ``api.``/``login.``-prefixed host or URL)."""
+    value = region.strip().lower().rstrip("/")
+    if value in GENESYS_REGIONS:
+        return GENESYS_REGIONS[value]
+    host = urlsplit(value).hostname if "://" in value else value
+    for prefix in ("api.", "login."):
+        if host and host.startswith(prefix):
+            host = host[len(prefix) :]
+    if host in GENESYS_REGIONS.values():
+        return host
+    raise ValueError(
+        f"unknown Genesys region {region!r}; give a region name ({', '.join(GENESYS_REGIONS)}) "
+        f"or its domain ({', '.join(GENESYS_REGIONS.values())})"
+    )
+
+
 def genesys_hosts(region: str) -> tuple[str, str]:
     """(API base URL, login base URL) of a Genesys Cloud region, as the SDK derives them."""
-    try:
-        domain = GENESYS_REGIONS[region]
-    except KeyError:
-        raise ValueError(f"unknown Genesys region {region!r}; known: {', '.join(GENESYS_REGIONS)}") from None
-    api = f"https://api.{domain}"
+    api = f"https://api.{genesys_domain(region)}"
     return api, api.replace("://api.", "://login.", 1)
 
 
@@ -195,6 +239,8 @@ class OAuth:
         self.timeout_s = timeout_s
         self.token: Token | None = None
         self.lock = threading.Lock()
+        self.api_base: str | None = None
+        """Where ``GET /api/v2/tokens/me`` is asked when a Genesys token response names no scope."""
 
     def current(self, force: bool = False) -> Token:
         with self.lock:
@@ -224,7 +270,10 @@ class OAuth:
                 creds.token_url,
             )
         body = response.json()
-        granted_write = write_scopes(body.get("scope"))
+        scope = body.get("scope")
+        if scope is None and creds.basic_auth:
+            scope = self._authorized_scope(body["access_token"])
+        granted_write = write_scopes(scope)
         if granted_write:
             raise WriteScopeRefused(
                 f"refusing to extract with client {creds.client_id!r}: its token grants write scopes "
@@ -234,7 +283,50 @@ class OAuth:
             )
         lifetime = float(body.get("expires_in") or creds.default_lifetime_s)
         refresh_at = time.monotonic() + lifetime - refresh_lead_s(lifetime, creds.margin_s)
-        return Token(body["access_token"], refresh_at, body.get("instance_url"), body.get("scope"))
+        return Token(body["access_token"], refresh_at, body.get("instance_url"), scope)
+
+    def _authorized_scope(self, access_token: str) -> str:
+        """The token's scopes as the Genesys API reports them (``authorizedScope`` of TokenInfo).
+
+        Genesys' client-credentials token response carries no ``scope``; rather than assume a
+        read-only client, ask. No answer, or no ``authorizedScope`` in it: refuse to guess.
+        """
+        client_id = self.credentials.client_id
+        if not self.api_base:
+            raise WriteScopeUnverified(
+                f"cannot verify the scopes of client {client_id!r}: no API base to ask {TOKEN_INFO_PATH}",
+                None,
+                self.credentials.token_url,
+            )
+        url = self.api_base.rstrip("/") + TOKEN_INFO_PATH
+        headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+        problem = ""
+        for attempt in range(4):
+            try:
+                response = self.session.get(url, headers=headers, timeout=self.timeout_s)
+            except requests.RequestException as exc:
+                problem = f"failed: {exc}"
+            else:
+                if response.status_code == 200:
+                    try:
+                        info = response.json()
+                    except ValueError:
+                        info = None
+                    scopes = info.get("authorizedScope") if isinstance(info, dict) else None
+                    if isinstance(scopes, list) and all(isinstance(s, str) for s in scopes):
+                        return " ".join(scopes)
+                    problem = "answered without an authorizedScope list"
+                    break
+                problem = f"answered {response.status_code}: {_error_text(response)}"
+                if response.status_code not in RETRYABLE_STATUS and response.status_code != 429:
+                    break
+            time.sleep(0.5 * 2**attempt)
+        raise WriteScopeUnverified(
+            f"refusing to extract with client {client_id!r}: cannot verify it holds no write scope "
+            f"(GET {TOKEN_INFO_PATH} {problem})",
+            None,
+            url,
+        )
 
 
 @dataclass
@@ -260,14 +352,30 @@ class ApiClient:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     timeout_s: float = 60.0
 
+    def __post_init__(self) -> None:
+        if self.oauth.api_base is None:
+            self.oauth.api_base = self.base_url
+
     @property
     def session(self) -> requests.Session:
         return self.oauth.session
 
     def url(self, path_or_url: str) -> str:
-        if path_or_url.startswith(("http://", "https://")):
-            return path_or_url
-        return urljoin(self.base_url.rstrip("/") + "/", path_or_url.lstrip("/"))
+        """Absolute URL of a path, or of a link from an answer, which must stay on the API's origin."""
+        if "://" in path_or_url:
+            url = path_or_url
+        else:
+            url = urljoin(self.base_url.rstrip("/") + "/", path_or_url.lstrip("/"))
+        if origin(url) != origin(self.base_url):
+            scheme, host, port = origin(url)
+            raise ForeignLinkRefused(
+                f"refusing to send the API token to {scheme}://{host}:{port} "
+                f"(a link in an answer of {self.base_url}); links are followed only on the API's own "
+                "scheme, host and port",
+                None,
+                urlsplit(url).path,
+            )
+        return url
 
     def get(
         self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None

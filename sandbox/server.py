@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import base64
 import gc
+import ipaddress
 import re
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +61,7 @@ class SimulatorApp:
             [
                 Route("POST", "/oauth/token", self.genesys_token, "open"),
                 Route("POST", "/services/oauth2/token", self.salesforce_token, "open"),
+                Route("GET", "/api/v2/tokens/me", self.token_info, "genesys"),
             ]
             + GenesysApi(self.ctx).routes()
             + AggregatesApi(self.ctx).routes()
@@ -95,6 +98,22 @@ class SimulatorApp:
                 "token_type": "bearer",
                 "expires_in": int(self.tokens.lifetime_s),
                 "scope": " ".join(scopes),
+            }
+        )
+
+    def token_info(self, request: Request) -> Response:
+        """``GET /api/v2/tokens/me``: the calling token's TokenInfo (any valid token may ask)."""
+        header = request.headers.get("authorization", "")
+        token = self.tokens.check(header[7:].strip(), "genesys")
+        if token is None:  # _authorize already answered 401 for a bad token
+            raise ApiError(401, "bad.credentials", "Invalid login credentials.")
+        org = {"id": "00000000-0000-4000-8000-00000000005a", "name": "cxlake sandbox"}
+        return json_response(
+            {
+                "organization": org,
+                "homeOrganization": org,
+                "authorizedScope": sorted(token.scopes),
+                "OAuthClient": {"id": token.client_id, "name": token.client_id, "organization": org},
             }
         )
 
@@ -277,6 +296,13 @@ class SimulatorApp:
         return json_response(body, error.status, dict(error.headers))
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def _basic_credentials(request: Request) -> tuple[str, str]:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("basic "):
@@ -401,6 +427,14 @@ def serve_forever(
         f"client_secret={READ_CLIENT[1]}"
     )
     print(f"  admin (write scopes): {ADMIN_CLIENT[0]}:{ADMIN_CLIENT[1]}", flush=True)
+    if not _is_loopback(host):
+        print(
+            f"WARNING: serving on {host}, not only 127.0.0.1: anyone who can reach this port can use the "
+            f"published credentials, including the write-scoped admin client {ADMIN_CLIENT[0]!r}, and read "
+            "the whole synthetic tenant; use --host 127.0.0.1 unless you mean it",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         while True:
             time.sleep(3600)

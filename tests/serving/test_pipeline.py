@@ -135,3 +135,29 @@ def test_corrupted_batch_fails_validation_by_name_and_is_not_published(
     con = duckdb.connect(str(before / "marts.duckdb"), read_only=True)
     assert con.execute("select max(escalation_rate_pct) from escalation_by_tier").fetchone()[0] <= 100
     con.close()
+
+
+def test_failed_build_is_not_published_even_after_a_passed_validation(
+    pipeline_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`cxlake build` exits 1, then `cxlake validate && cxlake publish`: validation passes (the marts
+    are fine), publish refuses because the last build of this warehouse failed."""
+    warehouse = tmp_path / "warehouse" / "cxlake.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copyfile(pipeline_env["CXLAKE_WAREHOUSE"], warehouse)
+    out = tmp_path / "published"
+    env = {**pipeline_env, "CXLAKE_WAREHOUSE": str(warehouse), "CXLAKE_PUBLISH_DIR": str(out)}
+    build = run_cxlake(
+        env, "build", "--select", "crm_unlinked_share_error", "--vars", "{crm_unlinked_error_pct: 0}"
+    )
+    assert build.returncode == 1, build.stdout[-3000:] + build.stderr[-3000:]
+    validate = run_cxlake(env, "validate", "--docs-dir", str(tmp_path / "docs"))
+    assert validate.returncode == 0, validate.stdout[-3000:]
+    publish = run_cxlake(env, "publish")
+    assert publish.returncode == 2
+    assert publish.stderr.strip().splitlines() == [
+        f"cxlake publish: error: the last build of warehouse {warehouse} (dbt build, "
+        + publish.stderr.split("(dbt build, ", 1)[-1].split(")", 1)[0]
+        + ") failed with exit code 1: not publishing; fix it and run `cxlake build`"
+    ]
+    assert not (out / "current").exists()
