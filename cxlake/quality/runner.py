@@ -7,6 +7,7 @@ in an ephemeral GX context. Data Docs HTML is written to a folder at the end.
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 from collections.abc import Iterator
@@ -126,6 +127,7 @@ def validate_warehouse(
             outcome.findings += _validate(context, suite, frame, parameters or _open_window())
             del frame
     outcome.findings += _reconcile(context, plan.reconciliation, outcome)
+    _escape_stored_results(context)
     docs = context.build_data_docs()
     outcome.docs_index = docs_dir / "index.html" if docs else None
     return outcome
@@ -149,6 +151,33 @@ def _ephemeral_context(docs_dir: Path) -> Any:
     )
     context.data_sources.add_pandas("warehouse")
     return context
+
+
+def _escape_stored_results(context: Any) -> None:
+    """HTML-escape every value GX recorded from the data, before Data Docs render it.
+
+    GX's renderers put sampled unexpected values (and their counts and index rows) into
+    table cells as they are, so a value such as ``<script>...`` from a source system
+    would become live markup in the HTML. The stored results (not the findings, which
+    were taken already) get escaped strings; Data Docs then show the text literally.
+    """
+    store = context.validation_results_store
+    for key in store.list_keys():
+        suite_result = store.get(key)
+        for result in suite_result.results:
+            if result.result:
+                result.result = _escaped(result.result)
+        store.set(key, suite_result)
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(v) for v in value]
+    return value
 
 
 def _clear_previous_docs(docs_dir: Path) -> None:
