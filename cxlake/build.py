@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from cxlake import config
+from cxlake.origin import check_salt, with_salt
 from cxlake.quality.stamp import write_build_stamp
 
 PROJECT_DIR = config.PROJECT_DIR
@@ -97,8 +98,10 @@ def run_build(dbt_args: list[str]) -> int:
     warehouse = config.warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ["CXLAKE_WAREHOUSE"] = str(warehouse)
-    args = dbt_command(dbt_args, warehouse)
+    args, salt = with_salt(dbt_command(dbt_args, warehouse))
     with warehouse_lock(warehouse, f"cxlake build ({args[0]})"):
+        if args[0] not in READ_ONLY_COMMANDS:
+            check_salt(warehouse, salt)
         code = _invoke(args)
         if args[0] not in READ_ONLY_COMMANDS:
             # publish needs the last writing dbt command to be a passed `build` of this very state

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from cxlake import config
@@ -13,6 +13,16 @@ from cxlake import config
 
 def _date(value: str) -> date:
     return date.fromisoformat(value)
+
+
+def capped_end(end: date | None, today: date | None = None) -> date | None:
+    """``--end`` (exclusive UTC day) no later than now: a day after today becomes None, which
+    ingestion reads as "up to now" (no API is asked for intervals that have not happened)."""
+    today = today or datetime.now(UTC).date()
+    if end is not None and end > today:
+        print(f"cxlake: --end {end} is in the future; extracting up to now", file=sys.stderr)
+        return None
+    return end
 
 
 def _cmd_sandbox_generate(args: argparse.Namespace) -> int:
@@ -35,23 +45,37 @@ def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from cxlake.lock import warehouse_lock
+    from cxlake.origin import record_load
     from ingestion.pipeline import format_summary, run_ingest
 
     sources = ["genesys", "predictive_engagement", "salesforce"] if args.source == "all" else [args.source]
     warehouse = config.warehouse_path()
+    from_files = Path(args.from_files) if args.from_files else None
     with warehouse_lock(warehouse, "cxlake ingest"):
+        _refuse_quoted_path(warehouse)
+        record_load(warehouse, args.sandbox, from_files)
         summary = run_ingest(
             warehouse,
             sources,
             base_url=args.base_url,
             sandbox_url=args.sandbox,
-            from_files=Path(args.from_files) if args.from_files else None,
+            from_files=from_files,
             start=args.start,
-            end=args.end,
+            end=capped_end(args.end),
             progress=not args.quiet,
         )
     print(format_summary(summary))
     return 0 if summary.ok else 1
+
+
+def _refuse_quoted_path(warehouse: Path) -> None:
+    """dlt's DuckDB loader puts its load-package paths (beside the warehouse) into SQL text
+    unescaped: a ``'`` in the warehouse's folder breaks every load half-way, so say so first."""
+    if "'" in str(warehouse):
+        raise ValueError(
+            f"warehouse path {warehouse} contains a ' (quote): ingestion cannot load into it; "
+            "choose a CXLAKE_WAREHOUSE without quotes"
+        )
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -82,7 +106,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_dashboard(args: argparse.Namespace) -> int:
     from cxlake.dashboard import render
 
-    paths = render(args.audience, Path(args.out), published=Path(args.published) if args.published else None)
+    out = Path(args.out) if args.out else None
+    paths = render(args.audience, out, published=Path(args.published) if args.published else None)
     for path in paths:
         print(path)
     return 0
@@ -147,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument(
         "--audience", default="internal", help="internal | supervisor | finance | bpo:<division>"
     )
-    dashboard.add_argument("--out", default="dashboards")
+    dashboard.add_argument("--out", help="output folder (default: dashboards/<audience>, one per audience)")
     dashboard.add_argument("--published", help="publication folder to read (default: the latest)")
     dashboard.set_defaults(func=_cmd_dashboard)
     return parser

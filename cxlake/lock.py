@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -36,6 +37,22 @@ _held_guard = threading.RLock()
 
 class WarehouseLocked(RuntimeError):
     """Another cxlake process holds the warehouse lock and did not release it in time."""
+
+
+def held_open(exc: BaseException) -> bool:
+    """True when DuckDB refused to open the file because another process holds it."""
+    return "Could not set lock on file" in str(exc)
+
+
+def held_open_error(warehouse: Path, exc: BaseException) -> WarehouseLocked:
+    """One-line error for a warehouse another (non-cxlake) process holds open."""
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    conflict = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", str(exc))
+    who = f"pid {conflict.group(2)} ({conflict.group(1)})" if conflict else "another process"
+    return WarehouseLocked(
+        f"warehouse {warehouse} is held open by {who}, outside cxlake's lock "
+        f"(DuckDB: {detail[:160]}); close that connection and try again"
+    )
 
 
 def lock_path(warehouse: Path) -> Path:

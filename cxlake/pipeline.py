@@ -77,17 +77,22 @@ def _run_stages(args: argparse.Namespace, warehouse: Path) -> PipelineResult:
 
 
 def _ingest(args: argparse.Namespace, warehouse: Path, result: PipelineResult) -> None:
+    from cxlake.cli import _refuse_quoted_path, capped_end
+    from cxlake.origin import record_load
     from ingestion.pipeline import format_summary, run_ingest
 
     sources = ["genesys", "predictive_engagement", "salesforce"] if args.source == "all" else [args.source]
+    from_files = Path(args.from_files) if args.from_files else None
+    _refuse_quoted_path(warehouse)
+    record_load(warehouse, args.sandbox, from_files)
     summary = run_ingest(
         warehouse,
         sources,
         base_url=args.base_url,
         sandbox_url=args.sandbox,
-        from_files=Path(args.from_files) if args.from_files else None,
+        from_files=from_files,
         start=args.start,
-        end=args.end,
+        end=capped_end(args.end),
         progress=not args.quiet,
     )
     result.ingest_summary = summary

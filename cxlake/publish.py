@@ -40,7 +40,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxlake.lock import warehouse_lock
+from cxlake.lock import held_open, held_open_error, warehouse_lock
 from cxlake.quality.stamp import ValidationStamp, fingerprint, read_build_stamp, read_stamp
 
 MARTS_SCHEMA = "marts"
@@ -70,6 +70,8 @@ def publish(warehouse: Path, out_dir: Path, keep: int = KEEP_VERSIONS) -> Path:
         try:
             return _publish(warehouse, out_dir, stamp, keep)
         except (OSError, duckdb.IOException) as exc:
+            if held_open(exc):
+                raise held_open_error(warehouse, exc) from exc
             errno_ = getattr(exc, "errno", None)
             full = errno_ == errno.ENOSPC or "No space left" in str(exc)
             reason = "the disk is full" if full else (getattr(exc, "strerror", None) or str(exc))

@@ -8,6 +8,7 @@ audience reads only the columns and rows ``cxlake.dashboard.audience`` allows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,7 +26,21 @@ from cxlake.dashboard.audience import (
 from cxlake.dashboard.page import Page, index_html, page_html, write_page
 from cxlake.dashboard.reader import MartReader, PublicationError
 
-__all__ = ["AudienceError", "PublicationError", "render"]
+__all__ = ["AudienceError", "DashboardOutError", "PublicationError", "default_out", "render"]
+
+DEFAULT_ROOT = Path("dashboards")
+AUDIENCE_MARKER = ".cxlake-audience"
+"""In every output folder: the audience whose dashboards it holds (one audience per folder)."""
+
+
+class DashboardOutError(ValueError):
+    """The output folder cannot take this audience's dashboards."""
+
+
+def default_out(label: str, root: Path = DEFAULT_ROOT) -> Path:
+    """``dashboards/<audience>``: ``internal``, ``supervisor``, ``finance``, ``bpo-<partner>``."""
+    return root / (re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "audience")
+
 
 BUILDERS: dict[str, Callable[[MartReader], Page]] = {
     CAMPAIGNS: campaigns.build,
@@ -46,18 +61,48 @@ def _footer(reader: MartReader, label: str) -> str:
     )
 
 
-def render(audience: str, out: Path, published: Path | None = None) -> list[Path]:
+def render(audience: str, out: Path | None, published: Path | None = None) -> list[Path]:
     """Write the audience's dashboards and ``index.html`` into ``out``; return their paths.
 
-    ``published`` is the publication folder (holding ``marts.duckdb``, or ``current/``
-    with it); default ``cxlake.config.publish_dir()``.
+    ``out`` defaults to ``dashboards/<audience>`` (``default_out``); a folder that holds
+    another audience's dashboards is refused (``DashboardOutError``), so a partner's
+    folder never gets internal pages beside its own. ``published`` is the publication
+    folder (holding ``marts.duckdb``, or ``current/`` with it); default
+    ``cxlake.config.publish_dir()``.
     """
     parsed = parse_audience(audience)
     with MartReader(published or config.publish_dir(), parsed) as reader:
         label = parsed.label if reader.partner is None else f"bpo:{reader.partner.partner_name}"
         footer = _footer(reader, label)
         pages = [BUILDERS[name](reader) for name in parsed.dashboards]
-    out.mkdir(parents=True, exist_ok=True)
+    out = default_out(label) if out is None else out
+    _claim(out, label, [page.slug for page in pages])
     paths = [write_page(out, page.slug, page_html(page, label, footer)) for page in pages]
     paths.append(write_page(out, "index", index_html(pages, label, footer)))
     return paths
+
+
+def _claim(out: Path, label: str, slugs: list[str]) -> None:
+    """Make ``out`` a folder of ``label``'s dashboards, or refuse in one line."""
+    if out.exists() and not out.is_dir():
+        raise DashboardOutError(f"--out {out} is a file, not a folder")
+    marker = out / AUDIENCE_MARKER
+    if marker.is_file():
+        owner = marker.read_text(encoding="utf-8").strip()
+        if owner != label:
+            raise DashboardOutError(
+                f"--out {out} holds the dashboards of audience '{owner}'; refusing to put audience "
+                f"'{label}' beside them (one folder per audience: omit --out for {default_out(label)})"
+            )
+        return
+    ours = [name for name in (*slugs, "index", *BUILDERS) if (out / f"{name}.html").exists()]
+    if ours:
+        raise DashboardOutError(
+            f"--out {out} already holds dashboards ({ours[0]}.html) of an unrecorded audience; "
+            "remove them or choose another folder"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        marker.write_text(label + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise DashboardOutError(f"--out {out}: cannot write there ({exc.strerror or exc})") from exc

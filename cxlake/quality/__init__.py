@@ -19,7 +19,9 @@ def default_docs_dir(warehouse: Path) -> Path:
 
 def validate(warehouse: Path, docs_dir: Path | None = None) -> ValidationOutcome:
     """Validate ``warehouse``, print the report and leave the validation stamp ``cxlake publish`` needs."""
-    from cxlake.lock import warehouse_lock
+    import duckdb
+
+    from cxlake.lock import held_open, held_open_error, warehouse_lock
     from cxlake.quality.report import format_report
     from cxlake.quality.runner import validate_warehouse
 
@@ -28,7 +30,12 @@ def validate(warehouse: Path, docs_dir: Path | None = None) -> ValidationOutcome
     # held while reading too: a build or ingest writing meanwhile would make the stamp a lie
     with warehouse_lock(warehouse, "cxlake validate"):
         validated_state = fingerprint(warehouse)
-        outcome = validate_warehouse(warehouse, docs_dir or default_docs_dir(warehouse))
+        try:
+            outcome = validate_warehouse(warehouse, docs_dir or default_docs_dir(warehouse))
+        except duckdb.IOException as exc:
+            if held_open(exc):
+                raise held_open_error(warehouse, exc) from exc
+            raise
         print(format_report(outcome))
         write_stamp(
             warehouse, validated_state, outcome.success, len(outcome.critical_failures), len(outcome.warnings)

@@ -87,11 +87,11 @@ final as (
 
     select
         agent_days.division_id || ':' || cast(agent_days.local_date as {{ dbt.type_string() }}) || ':'
-            || {{ dbt.hash(dbt.concat(["'" ~ var('pii_hash_salt') ~ "'", 'agent_days.agent_user_id'])) }} as partner_agent_day_id,
+            || {{ dbt.hash(dbt.concat(["'" ~ (var('pii_hash_salt') | string | replace("'", "''")) ~ "'", 'agent_days.agent_user_id'])) }} as partner_agent_day_id,
         agent_days.division_id,
         partners.partner_name,
         agent_days.local_date,
-        {{ dbt.hash(dbt.concat(["'" ~ var('pii_hash_salt') ~ "'", 'agent_days.agent_user_id'])) }} as agent_key,
+        {{ dbt.hash(dbt.concat(["'" ~ (var('pii_hash_salt') | string | replace("'", "''")) ~ "'", 'agent_days.agent_user_id'])) }} as agent_key,
         coalesce(handled_per_agent_day.handled_count, 0) as handled_count,
         coalesce(handled_per_agent_day.handle_time_ms, 0) as handle_time_ms,
         {{ safe_ratio('handled_per_agent_day.handle_time_ms', '1000.0 * handled_per_agent_day.handle_time_count') }} as aht_seconds,
