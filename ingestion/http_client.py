@@ -362,7 +362,8 @@ class ApiClient:
 
     def url(self, path_or_url: str) -> str:
         """Absolute URL of a path, or of a link from an answer, which must stay on the API's origin."""
-        if "://" in path_or_url:
+        parts = urlsplit(path_or_url)
+        if parts.scheme or parts.netloc:  # absolute, or protocol-relative //host/path
             url = path_or_url
         else:
             url = urljoin(self.base_url.rstrip("/") + "/", path_or_url.lstrip("/"))

@@ -129,6 +129,7 @@ def test_paging_link_to_another_port_is_refused_and_gets_no_token(fake_api: Call
         "https://127.0.0.1:{port}/api/v2/users",  # another scheme
         "http://localhost:{port}/api/v2/users",  # another host name
         "http://evil.example/api/v2/users",
+        "//evil.example/api/v2/users",  # protocol-relative
     ],
 )
 def test_absolute_links_are_followed_only_on_the_same_origin(
@@ -141,6 +142,11 @@ def test_absolute_links_are_followed_only_on_the_same_origin(
     assert client.get(same) == {"entities": [{"id": "q"}], "nextUri": "/api/v2/queues?p=2"}
     with pytest.raises(ForeignLinkRefused):
         client.get(link.format(port=port))  # e.g. a Salesforce nextRecordsUrl or a Journey nextPageUri
+    # a relative link stays on the API, even with a URL in its query
+    assert (
+        client.url("/api/v2/queues?p=2&from=http://evil.example/")
+        == f"{api.url}/api/v2/queues?p=2&from=http://evil.example/"
+    )
 
 
 def test_write_scope_is_learnt_from_the_api_when_the_token_answer_has_no_scope(
