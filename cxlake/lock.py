@@ -9,8 +9,9 @@ holder exits in any way, ``kill -9`` included, so a crashed run never leaves a s
 lock. The lock file itself stays (deleting a flocked file races with the next
 opener); its content is only the last holder's description.
 
-The lock is re-entrant within one process: ``cxlake run`` takes it once and the
-stages it calls (which take it too when called alone) do not deadlock on it.
+The lock is re-entrant within one thread: ``cxlake run`` takes it once and the
+stages it calls (which take it too when called alone) do not deadlock on it; another
+thread of the same process waits for it like another process does.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ DEFAULT_TIMEOUT_S = 10.0
 TIMEOUT_ENV = "CXLAKE_LOCK_TIMEOUT"
 _POLL_S = 0.1
 
-_held: dict[str, int] = {}
+_held: dict[tuple[str, int], int] = {}
 _held_guard = threading.RLock()
 
 
@@ -96,7 +97,7 @@ def warehouse_lock(
 ) -> Iterator[None]:
     """Hold the warehouse lock for the ``with`` block (re-entrant within this process)."""
     path = lock_path(warehouse)
-    key = str(path.resolve())
+    key = (str(path.resolve()), threading.get_ident())  # another thread waits like another process
     with _held_guard:
         if _held.get(key, 0) > 0:
             _held[key] += 1

@@ -146,3 +146,26 @@ def test_validate_while_a_build_holds_the_warehouse_is_one_line(tmp_path: Path) 
             ), run.stderr
     finally:
         holder.kill()
+
+
+def test_lock_is_reentrant_in_one_thread_and_exclusive_across_threads(tmp_path: Path) -> None:
+    import threading
+
+    warehouse = tmp_path / "w.duckdb"
+    outcome: list[str] = []
+
+    def other_thread() -> None:
+        try:
+            with warehouse_lock(warehouse, "other thread", timeout_s=0.2):
+                outcome.append("entered")
+        except WarehouseLocked as exc:
+            outcome.append(str(exc))
+
+    with warehouse_lock(warehouse, "cxlake run"):
+        with warehouse_lock(warehouse, "cxlake build (build)", timeout_s=0):  # a stage of the run
+            thread = threading.Thread(target=other_thread)
+            thread.start()
+            thread.join()
+    assert len(outcome) == 1 and f"in use by pid {os.getpid()} (cxlake run)" in outcome[0]
+    with warehouse_lock(warehouse, "next", timeout_s=0):  # released when the outer block ended
+        pass
