@@ -87,7 +87,11 @@ legs_aggregated_to_conversations as (
         cast(sum(case when purpose = 'acd' then acd_ms end) as {{ dbt.type_bigint() }}) as queue_wait_ms,
         max(outbound_campaign_id) as outbound_campaign_id,
         max(outbound_contact_id) as outbound_contact_id,
-        max(case when purpose = 'outbound' then disposition_name end) as disposition_name,
+        {# the dialer's outbound participant holds call analysis; a preview call may carry it on another session #}
+        coalesce(
+            max(case when purpose = 'outbound' then disposition_name end),
+            max(disposition_name)
+        ) as disposition_name,
         max(case when purpose = 'outbound' then wrap_up_code end) as outbound_system_wrap_up_code,
         max(case when purpose = 'customer' then disconnect_type end) as customer_disconnect_type,
         max(case when purpose = 'botflow' then flow_first_outcome_value end) as bot_outcome
