@@ -56,7 +56,9 @@ timed_activity as (
         'after_call_work' as activity
 
     from agent_legs
+    {# a missed alert's system wrap-up (e.g. ININ-WRAP-UP-TIMEOUT) is no after-call work #}
     where purpose = 'agent'
+        and is_answered
         and wrapup_ended_at > wrapup_started_at
 
 ),
