@@ -108,7 +108,7 @@ def generate(
     out = TenantWriter(out_dir)
 
     crm = generate_crm(out, _rng(seed, "crm"), seed, account_count(scale_factor), period_start, period_end)
-    staff = generate_users(out, _rng(seed, "users"), n_target, period_start, days, iso_z(configured))
+    staff = generate_users(out, _rng(seed, "users"), n_target, period_start, days)
     members, joined = queue_member_counts(staff)
     group_sizes = {name: len(agents) for name, agents in staff.members.items()}
     org = build_org_records(configured, group_sizes, members, joined)
