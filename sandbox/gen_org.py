@@ -274,6 +274,7 @@ PRESENCE_IDS: dict[str, str] = {system: org_id("presence", name) for name, syste
 FLOWS: dict[str, tuple[str, str]] = {
     "ivr": ("Main IVR", "INBOUNDCALL"),
     "bot": ("Support Bot", "BOT"),
+    "workflow": ("Web Messaging Inbound", "INBOUNDSHORTMESSAGE"),
 }
 
 

@@ -76,7 +76,28 @@ def customer_attributes(conversation: dict[str, Any]) -> dict[str, str] | None:
 
 
 def metrics_of(session: dict[str, Any]) -> dict[str, int]:
-    return {metric["name"]: metric["value"] for metric in session["metrics"]}
+    """Metric values by name; repeated metrics (several tTalk / tHeld parts) are summed."""
+    values: dict[str, int] = {}
+    for metric in session["metrics"]:
+        values[metric["name"]] = values.get(metric["name"], 0) + metric["value"]
+    return values
+
+
+def answered(participant: dict[str, Any]) -> bool:
+    """An agent participant that answered: an interact segment or a tAnswered metric."""
+    return participant["purpose"] == "agent" and any(
+        any(segment["segmentType"] == "interact" for segment in session["segments"])
+        or any(metric["name"] == "tAnswered" for metric in session["metrics"])
+        for session in participant["sessions"]
+    )
+
+
+def _segments(participant: dict[str, Any]) -> list[dict[str, Any]]:
+    return [segment for session in participant["sessions"] for segment in session["segments"]]
+
+
+def answering_agents(conversation: dict[str, Any]) -> set[str]:
+    return {p["userId"] for p in conversation["participants"] if answered(p)}
 
 
 # ------------------------------------------------------------------------------ determinism
@@ -222,7 +243,7 @@ def test_metrics_non_negative_and_handle_rule(conversations: list[dict[str, Any]
                     handled += 1
                     expected = values["tTalk"] + values.get("tHeld", 0) + values["tAcw"]
                     assert values["tHandle"] == expected, conversation["conversationId"]
-                if participant["purpose"] == "agent" and "conversationEnd" in conversation:
+                if answered(participant) and "conversationEnd" in conversation:
                     assert "tHandle" in values, (
                         f"answered leg without tHandle: {conversation['conversationId']}"
                     )
@@ -335,7 +356,7 @@ def test_abandons_follow_the_convention(conversations: list[dict[str, Any]]) -> 
         acd = [p for p in conversation["participants"] if p["purpose"] == "acd"]
         if len(acd) == 1 and "tAbandon" in metrics_of(acd[0]["sessions"][0]):
             abandoned += 1
-            assert not any(p["purpose"] == "agent" for p in conversation["participants"])
+            assert not answering_agents(conversation)  # at most missed alerts before the hang-up
             customer = conversation["participants"][0]
             assert customer["sessions"][0]["segments"][-1]["disconnectType"] == "client"
     assert abandoned > 50
@@ -354,7 +375,12 @@ def test_outbound_sessions_carry_campaign_ids(conversations: list[dict[str, Any]
         assert len(ids) == 1, conversation["conversationId"]
         campaign_id, _, list_id = ids.pop()
         assert campaigns[campaign_id]["contactList"]["id"] == list_id
-        dialer = next(p for p in conversation["participants"] if p["purpose"] == "outbound")
+        dialer = next((p for p in conversation["participants"] if p["purpose"] == "outbound"), None)
+        if dialer is None:  # a preview the agent skipped: never dialled
+            assert campaigns[campaign_id]["dialingMode"] == "preview"
+            wrapups = [s.get("wrapUpCode") for p in conversation["participants"] for s in _segments(p)]
+            assert "ININ-OUTBOUND-PREVIEW-SKIPPED" in wrapups, conversation["conversationId"]
+            continue
         segments = dialer["sessions"][0]["segments"]
         assert [s["segmentType"] for s in segments] == ["dialing", "contacting"]
         assert segments[-1]["wrapUpCode"].startswith("ININ-OUTBOUND-")
@@ -370,7 +396,8 @@ def test_campaign_progress_and_stats_match_the_calls(
     contacts: dict[str, set[str]] = defaultdict(set)
     for conversation in conversations:
         session = conversation["participants"][0]["sessions"][0]
-        if "outboundCampaignId" in session:
+        dialled = any(p["purpose"] == "outbound" for p in conversation["participants"])
+        if "outboundCampaignId" in session and dialled:  # skipped previews were never called
             contacts[session["outboundCampaignId"]].add(session["outboundContactId"])
     statuses = {c["id"]: c["campaignStatus"] for c in records(tenant, "genesys", "campaigns")}
     for progress in records(tenant, "genesys", "campaign_progress"):
@@ -403,7 +430,7 @@ def test_attributes_only_on_linked_and_equal_to_structure(
             case = cases[attributes["sfCaseId"]]
             assert case["IsDeleted"] is False and case["AccountId"] == account["Id"]
         purposes = [p["purpose"] for p in conversation["participants"]]
-        agents = {p["userId"] for p in conversation["participants"] if p["purpose"] == "agent"}
+        agents = answering_agents(conversation)
         abandoned = any(
             "tAbandon" in metrics_of(s) for p in conversation["participants"] for s in p["sessions"]
         )
@@ -469,11 +496,16 @@ def test_routing_status_is_contiguous_and_covers_agent_legs(
                 continue
             segments = participant["sessions"][0]["segments"]
             leg_start = segments[0]["segmentStart"]
-            leg_end = segments[-1].get("segmentEnd", period["end"])
+            missed = not answered(participant)  # interacting while alerted, then Not Responding
+            leg_end = (segments[0] if missed else segments[-1]).get("segmentEnd", period["end"])
             leg_end = min(leg_end, period["end"])
-            covering = [i for i in routing[participant["userId"]] if i[0] <= leg_start < i[1]]
+            intervals = routing[participant["userId"]]
+            covering = [i for i in intervals if i[0] <= leg_start < i[1]]
             assert covering and covering[0][2] == "INTERACTING", conversation["conversationId"]
             assert covering[0][1] >= leg_end, conversation["conversationId"]
+            if missed and leg_end < period["end"]:
+                after = next(i for i in intervals if i[0] == covering[0][1])
+                assert after[2] == "NOT_RESPONDING", conversation["conversationId"]
             legs += 1
     assert legs > 1_000
 
