@@ -114,6 +114,17 @@ SCHEDULED_CALLBACK_SHARE = 0.35
 # Share of answered legs whose talk/hold totals are also emitted as tTalkComplete /
 # tHeldComplete (always when the leg was held and so has several tTalk parts).
 COMPLETE_METRICS_SHARE = 0.5
+# Names of the shape counts in the manifest's totals (see :func:`shape_counts`).
+SHAPES = (
+    "missed_alerts",
+    "conversations_with_missed_alerts",
+    "same_agent_realerted",
+    "abandoned_after_missed_alert",
+    "voicemails",
+    "workflow_conversations",
+    "skipped_previews",
+    "scheduled_callbacks",
+)
 WEEKEND_FACTOR = 0.6
 SURGE_MS = 5 * 60_000
 _MEDIA = {
@@ -161,14 +172,7 @@ class Truth:
     abandoned: int = 0
     bot_contained: int = 0
     transferred: int = 0
-    missed_alerts: int = 0
-    missed_alert_conversations: int = 0
-    same_agent_realerted: int = 0
-    abandoned_after_missed_alert: int = 0
-    voicemails: int = 0
-    workflow_conversations: int = 0
-    skipped_previews: int = 0
-    scheduled_callbacks: int = 0
+    shapes: dict[str, int] = field(default_factory=dict)  # see :func:`shape_counts`
 
     def observe(self, queue_id: str, media: str, metric: str) -> None:
         slot = self.observed.setdefault((queue_id, media), {"oWaiting": 0, "oInteracting": 0})
@@ -454,7 +458,6 @@ class Simulator:
         back = end + rng.randrange(*NOT_RESPONDING_MS)
         self.router.take(agent_index, back)
         self.timelines.not_responding(agent, alert_ms, alert_end, back)
-        self.truth.missed_alerts += 1
         return participant, end
 
     def _acd(
@@ -647,27 +650,18 @@ class Simulator:
         """
         agent_index, at, patience = self._route(queue, kind, media, enter_ms)
         missed: list[dict[str, Any]] = []
-        missed_users: set[int] = set()
         while agent_index is not None and len(missed) < 2 and self.rng.random() < MISSED_ALERT[kind]:
             leg_participant, alert_end = self._missed_leg(
                 agent_index, queue, media, direction, peer, at, extra
             )
             missed.append(leg_participant)
-            missed_users.add(agent_index)
             agent_index, at, _ = self._route(queue, kind, media, enter_ms, alert_end, patience)
-        if missed:
-            self.truth.missed_alert_conversations += 1
-            if agent_index is not None and agent_index in missed_users:
-                self.truth.same_agent_realerted += 1
         if agent_index is None:
-            if missed:
-                self.truth.abandoned_after_missed_alert += 1
             if kind == "voice" and at < NEVER and self.rng.random() < VOICEMAIL_SHARE:
                 participants.append(self._acd(queue, media, peer, enter_ms, at, False, extra, voicemail=True))
                 participants.extend(missed)
                 voicemail = self._voicemail(queue, media, peer, at)
                 participants.append(voicemail)
-                self.truth.voicemails += 1
                 return None, voicemail["sessions"][0]["segments"][0]["segmentEnd"]
             participants.append(self._acd(queue, media, peer, enter_ms, at, False, extra))
             participants.extend(missed)
@@ -781,7 +775,6 @@ class Simulator:
             if rng.random() < SCHEDULED_CALLBACK_SHARE:
                 enter = start_ms + rng.randrange(15 * 60_000, 4 * HOUR_MS)
                 callback["callbackScheduledTime"] = iso_z(enter)
-                self.truth.scheduled_callbacks += 1
             session.update(callback)
         customer = {"participantId": self._uuid(), "purpose": "customer", "sessions": [session]}
         participants.append(customer)
@@ -792,7 +785,6 @@ class Simulator:
                     "workflow", media, customer_session, start_ms, routed, "TRANSFER", None
                 )
             )
-            self.truth.workflow_conversations += 1
         if kind == "voice":
             enter = start_ms + rng.randrange(15_000, 90_000)
             participants.append(
@@ -1093,7 +1085,6 @@ class Simulator:
         self.router.take(agent_index, wrapped)
         self.timelines.interact(agent, alert_ms, wrapped)
         self.outbound.skipped(campaign)
-        self.truth.skipped_previews += 1
         attributes, tier = self._link(start_ms, "outbound")
         self._emit(
             alert_ms,
@@ -1183,6 +1174,8 @@ class Simulator:
         truth.conversations += 1
         truth.kinds[kind] = truth.kinds.get(kind, 0) + 1
         truth.sum_t_handle_ms += facts.t_handle_ms
+        for name, value in shape_counts(record).items():
+            truth.shapes[name] = truth.shapes.get(name, 0) + value
         if not ended:
             truth.in_flight += 1
         elif len(self.first_ended_ids) < 50:  # candidates for the hostile profile's bad record
@@ -1243,6 +1236,55 @@ def structure(record: dict[str, Any]) -> Structure:
                 answering.add(participant["userId"])
     escalated = (has_bot and bool(answering)) or len(answering) > 1
     return Structure(escalated, has_bot and not answering and not abandoned, t_handle)
+
+
+def _answered(participant: dict[str, Any]) -> bool:
+    return participant["purpose"] == "agent" and any(
+        any(segment["segmentType"] == "interact" for segment in session["segments"])
+        or any(metric["name"] == "tAnswered" for metric in session["metrics"])
+        for session in participant["sessions"]
+    )
+
+
+def shape_counts(record: dict[str, Any]) -> dict[str, int]:
+    """Real-org shapes in one formatted record (summed into the manifest's totals).
+
+    missed_alerts: agent legs that timed out unanswered (tNotResponding, never answered);
+    same_agent_realerted: conversations where an agent who missed the alert answered later;
+    abandoned_after_missed_alert: conversations with a missed alert and then a queue
+    abandon (tAbandon) before any agent answered; voicemails / workflow_conversations:
+    conversations with a voicemail / workflow participant; skipped_previews: conversations
+    wrapped up ININ-OUTBOUND-PREVIEW-SKIPPED; scheduled_callbacks: customer sessions with
+    callbackScheduledTime.
+    """
+    participants = record["participants"]
+    purposes = {participant["purpose"] for participant in participants}
+    missed = [
+        p
+        for p in participants
+        if p["purpose"] == "agent"
+        and not _answered(p)
+        and any(m["name"] == "tNotResponding" for s in p["sessions"] for m in s["metrics"])
+    ]
+    answering = {p["userId"] for p in participants if _answered(p)}
+    abandoned = any(
+        m["name"] == "tAbandon"
+        for p in participants
+        if p["purpose"] == "acd"
+        for s in p["sessions"]
+        for m in s["metrics"]
+    )
+    wrapups = {seg.get("wrapUpCode") for p in participants for s in p["sessions"] for seg in s["segments"]}
+    return {
+        "missed_alerts": len(missed),
+        "conversations_with_missed_alerts": int(bool(missed)),
+        "same_agent_realerted": int(bool({p["userId"] for p in missed} & answering)),
+        "abandoned_after_missed_alert": int(bool(missed) and not answering and abandoned),
+        "voicemails": int("voicemail" in purposes),
+        "workflow_conversations": int("workflow" in purposes),
+        "skipped_previews": int(PREVIEW_SKIPPED_CODE in wrapups),
+        "scheduled_callbacks": int("callbackScheduledTime" in participants[0]["sessions"][0]),
+    }
 
 
 def finalize(record: dict[str, Any], period_end_ms: int) -> bool:

@@ -814,3 +814,211 @@ def test_generation_accepts_other_start_and_days(tmp_path: Path) -> None:
     assert manifest["planted"]["enterprise_escalation_after_release"]["release_date"] == "2026-01-09"
     conversations = list(records(tmp_path, "genesys", "conversations"))
     assert all("2026-01-05" <= c["conversationStart"] < "2026-01-12" for c in conversations)
+
+
+# --- real-org shapes (missed alerts, voicemail, workflow, previews, callbacks, talk parts) ----------
+
+
+def _metric_names(participant: dict[str, Any]) -> list[str]:
+    return [metric["name"] for session in participant["sessions"] for metric in session["metrics"]]
+
+
+def test_missed_alerts_are_alert_only_legs_at_a_real_rate(
+    manifest: dict[str, Any], conversations: list[dict[str, Any]]
+) -> None:
+    totals = manifest["totals"]["genesys"]
+    missed = realerted = abandoned_after = wrapup_timeouts = legs = 0
+    for conversation in conversations:
+        agents = [p for p in conversation["participants"] if p["purpose"] == "agent"]
+        legs += len(agents)
+        # Timed out and never answered (an alert still ringing at the end of the period is not).
+        misses = [p for p in agents if not answered(p) and "tNotResponding" in _metric_names(p)]
+        for participant in misses:
+            missed += 1
+            kinds = [segment["segmentType"] for segment in _segments(participant)]
+            assert kinds in (["alert"], ["alert", "wrapup"]), conversation["conversationId"]
+            assert sorted(_metric_names(participant)) == ["tAlert", "tNotResponding"]
+            if kinds[-1] == "wrapup":
+                assert _segments(participant)[-1]["wrapUpCode"] == "ININ-WRAP-UP-TIMEOUT"
+                wrapup_timeouts += 1
+        if misses:
+            missed_users = {p["userId"] for p in misses}
+            realerted += bool(missed_users & answering_agents(conversation))
+            acd = [p for p in conversation["participants"] if p["purpose"] == "acd"]
+            abandoned_after += not answering_agents(conversation) and any(
+                "tAbandon" in metrics_of(s) for p in acd for s in p["sessions"]
+            )
+    assert missed == totals["missed_alerts"] and missed > 50
+    assert realerted == totals["same_agent_realerted"] and realerted > 0
+    assert abandoned_after == totals["abandoned_after_missed_alert"] and abandoned_after > 0
+    assert 0.1 < wrapup_timeouts / missed < 0.5
+    assert 0.02 < missed / legs < 0.1  # a few percent of alerts time out
+
+
+def test_missed_alerts_do_not_escalate(conversations: list[dict[str, Any]]) -> None:
+    """A missed alert then another agent answering: two agent legs, one handling agent, no escalation."""
+    found = 0
+    for conversation in conversations:
+        attributes = customer_attributes(conversation)
+        purposes = {p["purpose"] for p in conversation["participants"]}
+        agents = [p for p in conversation["participants"] if p["purpose"] == "agent"]
+        if attributes is None or "botflow" in purposes or "conversationEnd" not in conversation:
+            continue
+        if len({p["userId"] for p in agents}) >= 2 and len(answering_agents(conversation)) == 1:
+            found += 1
+            assert attributes["escalated"] == "false", conversation["conversationId"]
+    assert found > 10
+
+
+def test_voicemail_and_workflow_participants(
+    manifest: dict[str, Any], conversations: list[dict[str, Any]]
+) -> None:
+    totals = manifest["totals"]["genesys"]
+    voicemails = workflows = 0
+    for conversation in conversations:
+        participants = conversation["participants"]
+        purposes = [p["purpose"] for p in participants]
+        if "voicemail" in purposes:
+            voicemails += 1
+            voicemail = participants[purposes.index("voicemail")]
+            assert [s["segmentType"] for s in _segments(voicemail)] == ["voicemail"]
+            assert _metric_names(voicemail) == ["tVoicemail"]
+            acd = participants[purposes.index("acd")]
+            assert not {"tAbandon", "tAcd"} & set(metrics_of(acd["sessions"][0]))
+            assert not answering_agents(conversation)
+        media = participants[0]["sessions"][0]["mediaType"]
+        if media == "message":
+            assert purposes[1] == "workflow", conversation["conversationId"]
+            flow = participants[1]["sessions"][0]["flow"]
+            assert flow["flowType"] == "INBOUNDSHORTMESSAGE"
+            workflows += 1
+        else:
+            assert "workflow" not in purposes
+    assert voicemails == totals["voicemails"] > 20
+    assert workflows == totals["workflow_conversations"] > 20
+
+
+def test_skipped_previews_are_not_dial_attempts(
+    manifest: dict[str, Any], conversations: list[dict[str, Any]], tenant: Path
+) -> None:
+    modes = {c["id"]: c["dialingMode"] for c in records(tenant, "genesys", "campaigns")}
+    skipped: Counter[str] = Counter()
+    attempts: Counter[str] = Counter()
+    for conversation in conversations:
+        session = conversation["participants"][0]["sessions"][0]
+        campaign_id = session.get("outboundCampaignId")
+        if campaign_id is None:
+            continue
+        wrapups = {s.get("wrapUpCode") for p in conversation["participants"] for s in _segments(p)}
+        dialler = [p for p in conversation["participants"] if p["purpose"] == "outbound"]
+        if "ININ-OUTBOUND-PREVIEW-SKIPPED" in wrapups:
+            skipped[campaign_id] += 1
+            assert modes[campaign_id] == "preview" and not dialler
+            agent = next(p for p in conversation["participants"] if p["purpose"] == "agent")
+            agent_session = agent["sessions"][0]
+            assert agent_session["mediaType"] == "callback" and agent_session["skipEnabled"] is True
+            assert agent_session["callbackNumbers"] and agent_session["scriptId"]
+            assert not any(s["segmentType"] in ("dialing", "contacting") for s in _segments(agent))
+        else:
+            assert dialler, conversation["conversationId"]
+            attempts[campaign_id] += 1
+    campaigns = manifest["planted"]["connect_rate_by_campaign"]["campaigns"]
+    for campaign_id, values in campaigns.items():
+        assert values["skipped_previews"] == skipped[campaign_id]
+        assert values["contacted"] == attempts[campaign_id]
+    (preview,) = [c for c, mode in modes.items() if mode == "preview"]
+    assert sum(skipped.values()) == skipped[preview] == manifest["totals"]["genesys"]["skipped_previews"]
+    assert 0.04 < skipped[preview] / (skipped[preview] + attempts[preview]) < 0.2
+
+
+def test_callbacks_carry_numbers_and_some_a_scheduled_time(
+    manifest: dict[str, Any], conversations: list[dict[str, Any]]
+) -> None:
+    scheduled = callbacks = 0
+    for conversation in conversations:
+        customer = conversation["participants"][0]["sessions"][0]
+        if customer["mediaType"] != "callback" or customer["direction"] != "inbound":
+            continue
+        callbacks += 1
+        for participant in conversation["participants"]:
+            if participant["purpose"] in ("customer", "acd", "agent"):
+                assert participant["sessions"][0]["callbackNumbers"] == customer["callbackNumbers"]
+        if "callbackScheduledTime" in customer:
+            scheduled += 1
+            assert parse(customer["callbackScheduledTime"]) > parse(conversation["conversationStart"])
+            acd = next(p for p in conversation["participants"] if p["purpose"] == "acd")
+            assert acd["sessions"][0]["segments"][0]["segmentStart"] == customer["callbackScheduledTime"]
+    assert scheduled == manifest["totals"]["genesys"]["scheduled_callbacks"]
+    assert 0.2 < scheduled / callbacks < 0.5
+
+
+def test_talk_and_hold_parts_and_their_complete_totals(conversations: list[dict[str, Any]]) -> None:
+    repeated = complete = 0
+    for conversation in conversations:
+        if "conversationEnd" not in conversation:
+            continue
+        for participant in conversation["participants"]:
+            for session in participant["sessions"]:
+                names = [metric["name"] for metric in session["metrics"]]
+                values = metrics_of(session)  # parts summed
+                repeated += names.count("tTalk") > 1
+                for part, total in (("tTalk", "tTalkComplete"), ("tHeld", "tHeldComplete")):
+                    if total in values:
+                        complete += 1
+                        assert values[total] == values[part], conversation["conversationId"]
+                if "tHeld" in values:  # a held leg always carries both totals
+                    assert {"tTalkComplete", "tHeldComplete"} <= set(names)
+    assert repeated > 100 and complete > repeated
+
+
+def test_transfers_blind_and_consult(conversations: list[dict[str, Any]]) -> None:
+    kinds: Counter[str] = Counter()
+    for conversation in conversations:
+        for participant in conversation["participants"]:
+            if not answered(participant):
+                continue
+            names = set(_metric_names(participant))
+            if "nTransferred" not in names:
+                continue
+            kind = "blind" if "nBlindTransferred" in names else "consult"
+            assert kind == "blind" or "nConsultTransferred" in names
+            ending = [s for s in _segments(participant) if s["segmentType"] in ("interact", "hold")][-1]
+            if "segmentEnd" in ending:
+                assert ending["disconnectType"] == "transfer", conversation["conversationId"]
+            kinds[kind] += 1
+    assert kinds["blind"] > 20 and kinds["consult"] > 20
+
+
+@pytest.mark.parametrize(
+    ("mode", "tier_field", "ltv_field"),
+    [("renamed", "Tier__c", "Lifetime_Value__c"), ("absent", None, None)],
+)
+def test_crm_field_modes(
+    tmp_path: Path, tenant: Path, mode: str, tier_field: str | None, ltv_field: str | None
+) -> None:
+    manifest = generate(tmp_path, scale=300, days=7, crm_fields=mode)
+    assert manifest["generator"]["crm_fields"] == mode
+    assert (manifest["org"]["salesforce_tier_field"], manifest["org"]["salesforce_ltv_field"]) == (
+        tier_field,
+        ltv_field,
+    )
+    accounts = list(records(tmp_path, "salesforce", "accounts"))
+    standard = {"Id", "Name", "Type", "Industry", "OwnerId", "Owner", "AnnualRevenue", "SystemModstamp"}
+    for account in accounts:
+        assert standard <= set(account)
+        assert "Account_Tier__c" not in account and "Customer_LTV_USD__c" not in account
+        if tier_field is not None:
+            assert account[tier_field] in ("SMB", "Mid-Market", "Enterprise", "Strategic")
+            assert isinstance(account[ltv_field], float)
+    history = list(records(tmp_path, "salesforce", "account_history"))
+    if tier_field is None:
+        assert history == [] and manifest["counts"]["salesforce"].get("account_history", 0) == 0
+        tiers = manifest["planted"]["escalation_rate_by_tier"]["tiers"]
+        assert {tier for tier, values in tiers.items() if values["total"]} == {"Unknown"}
+    else:
+        assert history and {row["Field"] for row in history} == {tier_field}
+
+
+def test_crm_fields_option_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="crm_fields"):
+        generate(tmp_path, scale=300, days=2, crm_fields="guess")
