@@ -120,8 +120,9 @@ calls_per_interval as (
     select
         campaign_id,
         five_minute_start_at,
-        count(*) as contacted_count,
+        cast(sum(case when is_contacted then 1 else 0 end) as {{ dbt.type_bigint() }}) as contacted_count,
         cast(sum(case when is_connected then 1 else 0 end) as {{ dbt.type_bigint() }}) as connected_count,
+        cast(sum(case when is_preview_skipped then 1 else 0 end) as {{ dbt.type_bigint() }}) as preview_skipped_count,
         cast(sum(case when is_live_voice then 1 else 0 end) as {{ dbt.type_bigint() }}) as live_voice_count,
         cast(sum(case when is_voicemail then 1 else 0 end) as {{ dbt.type_bigint() }}) as voicemail_count
 
@@ -156,6 +157,7 @@ final as (
         coalesce(calls_per_interval.connected_count, 0) as connected_count,
         coalesce(calls_per_interval.live_voice_count, 0) as live_voice_count,
         coalesce(calls_per_interval.voicemail_count, 0) as voicemail_count,
+        coalesce(calls_per_interval.preview_skipped_count, 0) as preview_skipped_count,
         coalesce(completions_per_interval.goal_completion_count, 0) as goal_completion_count,
         coalesce(converted_per_interval.converted_connected_count, 0) as converted_connected_count
 

@@ -1,8 +1,11 @@
 {#
-    One row per outbound campaign conversation (contract section 2): contacted = every
-    campaign conversation; connected = live voice (`callable.person`); voicemail =
-    answering machine (`callable.machine`), counted as a connect only when var
-    `voicemail_counts_as_connect` is true. The agent's wrap-up code maps to a campaign goal
+    One row per outbound campaign conversation (contract section 2): contacted = a dial
+    attempt (a `dialing` / `contacting` segment or a call-analysis disposition); a preview
+    the agent skipped (`ININ-OUTBOUND-PREVIEW-SKIPPED`, never dialled) is neither contacted
+    nor connected and is flagged `is_preview_skipped`; connected = live voice
+    (`callable.person`); voicemail = answering machine (`callable.machine`), counted as a
+    connect only when var `voicemail_counts_as_connect` is true. A preview delivered to the
+    agent as a callback (mediaType callback) and then dialled is one contact. The agent's wrap-up code maps to a campaign goal
     through seed `wrapup_code_goals`.
 #}
 
@@ -34,6 +37,8 @@ campaign_calls as (
         outbound_system_wrap_up_code,
         agent_wrap_up_code as wrapup_code_id,
         first_agent_user_id as agent_user_id,
+        has_dial_attempt,
+        is_preview_skipped,
         disposition_name = 'disposition.classification.callable.person' as is_live_voice,
         disposition_name = 'disposition.classification.callable.machine' as is_voicemail
 
@@ -56,7 +61,8 @@ final as (
         campaign_calls.outbound_system_wrap_up_code,
         campaign_calls.wrapup_code_id,
         campaign_calls.agent_user_id,
-        true as is_contacted,
+        coalesce(campaign_calls.has_dial_attempt, false) as is_contacted,
+        coalesce(campaign_calls.is_preview_skipped, false) as is_preview_skipped,
         coalesce(campaign_calls.is_live_voice, false) as is_live_voice,
         coalesce(campaign_calls.is_voicemail, false) as is_voicemail,
         coalesce(campaign_calls.is_live_voice, false)

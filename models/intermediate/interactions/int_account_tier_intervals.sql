@@ -1,6 +1,7 @@
 {#
-    Validity intervals of each account's tier, rebuilt from AccountHistory
-    (`Account_Tier__c` changes): before the first change the tier was the first change's
+    Validity intervals of each account's tier, rebuilt from AccountHistory (changes of the
+    field named by var `salesforce_tier_field`, default `Account_Tier__c`; an empty value is
+    'Unknown'): before the first change the tier was the first change's
     old value; after each change, its new value. Accounts without history carry their
     current tier over all time. `valid_from` null = since always, `valid_to` null = still.
 #}
@@ -31,7 +32,7 @@ tier_changes as (
         lead(changed_at) over (partition by account_id order by changed_at, account_history_id) as next_changed_at
 
     from account_history
-    where field_name = 'Account_Tier__c'
+    where field_name = '{{ salesforce_field('salesforce_tier_field') }}'
 
 ),
 
@@ -40,7 +41,7 @@ before_first_change as (
     select
         account_id,
         0 as interval_sequence,
-        old_value as customer_tier,
+        coalesce(old_value, 'Unknown') as customer_tier,
         cast(null as {{ dbt.type_timestamp() }}) as valid_from,
         changed_at as valid_to
 
@@ -54,7 +55,7 @@ after_each_change as (
     select
         account_id,
         change_sequence as interval_sequence,
-        new_value as customer_tier,
+        coalesce(new_value, 'Unknown') as customer_tier,
         changed_at as valid_from,
         next_changed_at as valid_to
 

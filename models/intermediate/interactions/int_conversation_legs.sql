@@ -42,8 +42,17 @@ metrics_pivoted_to_sessions as (
         session_id,
         cast(sum(case when metric_name = 'tAlert' then metric_value end) as {{ dbt.type_bigint() }}) as alert_ms,
         cast(sum(case when metric_name = 'tAnswered' then metric_value end) as {{ dbt.type_bigint() }}) as answered_ms,
-        cast(sum(case when metric_name = 'tTalk' then metric_value end) as {{ dbt.type_bigint() }}) as talk_ms,
-        cast(sum(case when metric_name = 'tHeld' then metric_value end) as {{ dbt.type_bigint() }}) as held_ms,
+        min(case when metric_name = 'tAnswered' then emitted_at end) as answered_emitted_at,
+        cast(sum(case when metric_name = 'tNotResponding' then metric_value end) as {{ dbt.type_bigint() }}) as not_responding_ms,
+        {# repeated tTalk / tHeld parts of one session are summed; tTalkComplete / tHeldComplete only stand in when no part exists #}
+        cast(coalesce(
+            sum(case when metric_name = 'tTalk' then metric_value end),
+            sum(case when metric_name = 'tTalkComplete' then metric_value end)
+        ) as {{ dbt.type_bigint() }}) as talk_ms,
+        cast(coalesce(
+            sum(case when metric_name = 'tHeld' then metric_value end),
+            sum(case when metric_name = 'tHeldComplete' then metric_value end)
+        ) as {{ dbt.type_bigint() }}) as held_ms,
         cast(sum(case when metric_name = 'tAcw' then metric_value end) as {{ dbt.type_bigint() }}) as acw_ms,
         cast(sum(case when metric_name = 'tHandle' then metric_value end) as {{ dbt.type_bigint() }}) as handle_ms,
         cast(sum(case when metric_name = 'tAcd' then metric_value end) as {{ dbt.type_bigint() }}) as acd_ms,
@@ -73,12 +82,34 @@ segments_aggregated_to_sessions as (
         max(wrap_up_code) as any_segment_code,
         min(case when segment_type = 'wrapup' then segment_started_at end) as wrapup_started_at,
         max(case when segment_type = 'wrapup' then segment_ended_at end) as wrapup_ended_at,
-        max(disconnect_type) as disconnect_type
+        max(disconnect_type) as disconnect_type,
+        count(case when segment_type = 'interact' then 1 end) as interact_segment_count,
+        min(case when segment_type = 'interact' then segment_started_at end) as first_interact_started_at,
+        count(case when segment_type in ('dialing', 'contacting') then 1 end) as dial_segment_count,
+        max(case when wrap_up_code = 'ININ-OUTBOUND-PREVIEW-SKIPPED' then 1 else 0 end) = 1 as has_preview_skipped_code,
+        max(error_code) as error_code,
+        max(wrap_up_note) as wrap_up_note
 
     from segments
     group by
         conversation_id,
         session_id
+
+),
+
+last_interact_segments as (
+
+    select
+        conversation_id,
+        session_id,
+        disconnect_type as last_interact_disconnect_type,
+        row_number() over (
+            partition by conversation_id, session_id
+            order by segment_started_at desc, segment_index desc
+        ) as interact_rank
+
+    from segments
+    where segment_type = 'interact'
 
 ),
 
@@ -100,6 +131,13 @@ legs_joined as (
         sessions.disposition_name,
         sessions.flow_type,
         sessions.flow_first_outcome_value,
+        sessions.message_type,
+        sessions.journey_customer_id,
+        sessions.journey_customer_session_id,
+        sessions.callback_numbers,
+        sessions.callback_scheduled_at,
+        sessions.used_routing,
+        sessions.requested_routings,
         segments_aggregated_to_sessions.queue_id,
         segments_aggregated_to_sessions.first_segment_started_at,
         segments_aggregated_to_sessions.last_segment_ended_at,
@@ -111,7 +149,14 @@ legs_joined as (
         segments_aggregated_to_sessions.wrapup_started_at,
         segments_aggregated_to_sessions.wrapup_ended_at,
         segments_aggregated_to_sessions.disconnect_type,
+        last_interact_segments.last_interact_disconnect_type,
+        coalesce(segments_aggregated_to_sessions.interact_segment_count, 0) as interact_segment_count,
+        coalesce(segments_aggregated_to_sessions.dial_segment_count, 0) as dial_segment_count,
+        coalesce(segments_aggregated_to_sessions.has_preview_skipped_code, false) as has_preview_skipped_code,
+        segments_aggregated_to_sessions.error_code,
+        segments_aggregated_to_sessions.wrap_up_note,
         metrics_pivoted_to_sessions.alert_ms,
+        metrics_pivoted_to_sessions.not_responding_ms,
         metrics_pivoted_to_sessions.answered_ms,
         metrics_pivoted_to_sessions.talk_ms,
         metrics_pivoted_to_sessions.held_ms,
@@ -126,7 +171,18 @@ legs_joined as (
             metrics_pivoted_to_sessions.blind_transferred_count,
             metrics_pivoted_to_sessions.consult_transferred_count,
             0
-        ) as transferred_count
+        ) as transferred_count,
+        {# an agent answered when its session has an interact segment or a tAnswered metric; alert-only legs are missed alerts #}
+        sessions.purpose = 'agent'
+            and (
+                coalesce(segments_aggregated_to_sessions.interact_segment_count, 0) > 0
+                or metrics_pivoted_to_sessions.answered_ms is not null
+            ) as is_answered,
+        coalesce(
+            segments_aggregated_to_sessions.first_interact_started_at,
+            metrics_pivoted_to_sessions.answered_emitted_at
+        ) as answered_at,
+        coalesce(last_interact_segments.last_interact_disconnect_type in ('transfer', 'consultTransfer', 'conferenceTransfer', 'forwardTransfer'), false) as ended_by_transfer
 
     from sessions
     left join segments_aggregated_to_sessions
@@ -135,6 +191,10 @@ legs_joined as (
     left join metrics_pivoted_to_sessions
         on sessions.conversation_id = metrics_pivoted_to_sessions.conversation_id
         and sessions.session_id = metrics_pivoted_to_sessions.session_id
+    left join last_interact_segments
+        on sessions.conversation_id = last_interact_segments.conversation_id
+        and sessions.session_id = last_interact_segments.session_id
+        and last_interact_segments.interact_rank = 1
 
 )
 

@@ -19,7 +19,12 @@ conversations as (
 
 legs as (
 
-    select * from {{ ref('int_conversation_legs') }}
+    select
+        *,
+        {# a dial attempt: a dialing / contacting segment or a call-analysis disposition #}
+        dial_segment_count > 0 or disposition_name is not null as is_campaign_dial_session
+
+    from {{ ref('int_conversation_legs') }}
     {% if is_incremental() %}
     where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
     {% endif %}
@@ -41,8 +46,8 @@ attributes_pivoted_to_conversations as (
         conversation_id,
         max(case when attribute_name = 'sfAccountId' then attribute_value end) as crm_account_id,
         max(case when attribute_name = 'sfCaseId' then attribute_value end) as crm_case_id,
-        max(case when attribute_name = 'escalated' then attribute_value end) as escalated_attribute,
-        max(case when attribute_name = 'botHandled' then attribute_value end) as bot_handled_attribute
+        max(case when attribute_name = '{{ var("escalated_attribute") }}' then attribute_value end) as escalated_attribute,
+        max(case when attribute_name = '{{ var("bot_handled_attribute") }}' then attribute_value end) as bot_handled_attribute
 
     from participant_attributes
     group by conversation_id
@@ -57,6 +62,20 @@ legs_aggregated_to_conversations as (
         max(media_type) as any_media_type,
         count(case when purpose = 'agent' then 1 end) as agent_leg_count,
         count(distinct case when purpose = 'agent' then user_id end) as distinct_agent_count,
+        count(distinct case when is_answered then user_id end) as answering_agent_count,
+        count(case when purpose = 'agent' and not is_answered then 1 end) as missed_alert_count,
+        max(case when purpose = 'agent' and is_answered and ended_by_transfer then 1 else 0 end) = 1 as has_transfer_disconnect,
+        max(case when purpose = 'agent' and is_answered then 1 else 0 end) = 1 as has_answered_agent_leg,
+        max(case when media_type = 'callback' then 1 else 0 end) = 1 as has_callback,
+        max(callback_numbers) as callback_numbers,
+        min(callback_scheduled_at) as callback_scheduled_at,
+        max(case when purpose = 'customer' then message_type end) as customer_message_type,
+        max(message_type) as any_message_type,
+        max(journey_customer_id) as journey_customer_id,
+        max(journey_customer_session_id) as journey_customer_session_id,
+        max(case when is_campaign_dial_session then 1 else 0 end) = 1 as has_dial_attempt,
+        max(case when has_preview_skipped_code then 1 else 0 end) = 1 as has_preview_skipped_code,
+        max(error_code) as error_code,
         max(case when purpose = 'botflow' then 1 else 0 end) = 1 as has_botflow,
         max(case when purpose = 'acd' and abandon_ms is not null then 1 else 0 end) = 1 as has_queue_abandon,
         cast(sum(case when purpose = 'agent' then handle_ms end) as {{ dbt.type_bigint() }}) as handle_time_ms,
@@ -64,6 +83,7 @@ legs_aggregated_to_conversations as (
         cast(sum(case when purpose = 'agent' then held_ms end) as {{ dbt.type_bigint() }}) as hold_time_ms,
         cast(sum(case when purpose = 'agent' then acw_ms end) as {{ dbt.type_bigint() }}) as acw_time_ms,
         cast(sum(case when purpose = 'agent' then transferred_count else 0 end) as {{ dbt.type_bigint() }}) as transfer_count,
+        cast(sum(case when purpose = 'agent' then coalesce(not_responding_ms, 0) else 0 end) as {{ dbt.type_bigint() }}) as not_responding_ms,
         cast(sum(case when purpose = 'acd' then acd_ms end) as {{ dbt.type_bigint() }}) as queue_wait_ms,
         max(outbound_campaign_id) as outbound_campaign_id,
         max(outbound_contact_id) as outbound_contact_id,
@@ -94,6 +114,7 @@ queue_legs_ranked as (
 
 agent_legs_ranked as (
 
+    {# answering agent legs only: a missed alert is never the handling agent nor the one who wrapped up #}
     select
         conversation_id,
         user_id,
@@ -101,15 +122,15 @@ agent_legs_ranked as (
         answered_ms,
         row_number() over (
             partition by conversation_id
-            order by first_segment_started_at, session_index, session_id
+            order by coalesce(answered_at, first_segment_started_at), first_segment_started_at, session_index, session_id
         ) as first_rank,
         row_number() over (
             partition by conversation_id
-            order by first_segment_started_at desc, session_index desc, session_id desc
+            order by coalesce(answered_at, first_segment_started_at) desc, first_segment_started_at desc, session_index desc, session_id desc
         ) as last_rank
 
     from legs
-    where purpose = 'agent'
+    where is_answered
 
 ),
 
@@ -155,6 +176,19 @@ conversations_joined as (
         last_agent_legs.wrap_up_code as agent_wrap_up_code,
         coalesce(legs_aggregated.agent_leg_count, 0) as agent_leg_count,
         coalesce(legs_aggregated.distinct_agent_count, 0) as distinct_agent_count,
+        coalesce(legs_aggregated.answering_agent_count, 0) as answering_agent_count,
+        coalesce(legs_aggregated.missed_alert_count, 0) as missed_alert_count,
+        coalesce(legs_aggregated.has_transfer_disconnect, false) as has_transfer_disconnect,
+        coalesce(legs_aggregated.has_callback, false) as has_callback,
+        legs_aggregated.callback_numbers,
+        legs_aggregated.callback_scheduled_at,
+        coalesce(legs_aggregated.customer_message_type, legs_aggregated.any_message_type) as message_type,
+        legs_aggregated.journey_customer_id,
+        legs_aggregated.journey_customer_session_id,
+        coalesce(legs_aggregated.has_dial_attempt, false) as has_dial_attempt,
+        coalesce(legs_aggregated.has_preview_skipped_code, false) as has_preview_skipped_code,
+        legs_aggregated.error_code,
+        legs_aggregated.not_responding_ms,
         coalesce(legs_aggregated.has_botflow, false) as has_botflow,
         coalesce(legs_aggregated.has_queue_abandon, false) as has_queue_abandon,
         legs_aggregated.handle_time_ms,
@@ -189,19 +223,40 @@ conversations_joined as (
 
 ),
 
+attribute_flags as (
+
+    select
+        *,
+        {# the flow's own verdict: 'true' / 'false' (any case); anything else counts as absent #}
+        case lower(trim(escalated_attribute)) when 'true' then true when 'false' then false end as escalated_by_attribute,
+        case lower(trim(bot_handled_attribute)) when 'true' then true when 'false' then false end as bot_handled_by_attribute,
+        answering_agent_count > 0 as has_agent,
+        has_queue_abandon and answering_agent_count = 0 as is_abandoned
+
+    from conversations_joined
+
+),
+
 flags_derived as (
 
     select
         *,
         {{ milliseconds_between('conversation_started_at', 'conversation_ended_at') }} as duration_ms,
-        agent_leg_count > 0 as has_agent,
-        has_queue_abandon and agent_leg_count = 0 as is_abandoned,
-        transfer_count > 0 or agent_leg_count > 1 as is_transferred,
-        (has_botflow and agent_leg_count > 0) or distinct_agent_count > 1 as is_escalated,
-        has_botflow and agent_leg_count = 0 and not (has_queue_abandon and agent_leg_count = 0) as is_bot_contained,
-        outbound_campaign_id is not null as is_campaign_call
+        transfer_count > 0 or has_transfer_disconnect as is_transferred,
+        coalesce(
+            escalated_by_attribute,
+            (has_botflow and answering_agent_count > 0) or answering_agent_count > 1
+        ) as is_escalated,
+        escalated_by_attribute is not null as is_escalated_from_attribute,
+        coalesce(
+            bot_handled_by_attribute,
+            has_botflow and answering_agent_count = 0 and not is_abandoned
+        ) as is_bot_contained,
+        bot_handled_by_attribute is not null as is_bot_contained_from_attribute,
+        outbound_campaign_id is not null as is_campaign_call,
+        outbound_campaign_id is not null and has_preview_skipped_code and not has_dial_attempt as is_preview_skipped
 
-    from conversations_joined
+    from attribute_flags
 
 )
 

@@ -35,6 +35,7 @@ aggregated_to_intervals as (
         sum(connected_count) as connected_count,
         sum(live_voice_count) as live_voice_count,
         sum(voicemail_count) as voicemail_count,
+        sum(preview_skipped_count) as preview_skipped_count,
         sum(goal_completion_count) as goal_completion_count,
         sum(converted_connected_count) as converted_connected_count
 
@@ -94,6 +95,7 @@ final as (
         cast(carried_forward.connected_count as {{ dbt.type_bigint() }}) as connected,
         cast(carried_forward.live_voice_count as {{ dbt.type_bigint() }}) as live_voice,
         cast(carried_forward.voicemail_count as {{ dbt.type_bigint() }}) as voicemail_count,
+        cast(carried_forward.preview_skipped_count as {{ dbt.type_bigint() }}) as preview_skipped,
         cast(carried_forward.goal_completion_count as {{ dbt.type_bigint() }}) as goal_completions,
         cast(carried_forward.converted_connected_count as {{ dbt.type_bigint() }}) as converted_connected,
         carried_forward.connect_rate,

@@ -124,12 +124,21 @@ interactions_joined as (
         conversations.duration_ms,
         conversations.is_in_flight,
         conversations.queue_id,
-        queues.queue_name,
+        {# a reference the org did not send (queue / user / division not loaded) keeps its id with an unknown name #}
+        case
+            when conversations.queue_id is null then null
+            else coalesce(queues.queue_name, 'Unknown queue ' || conversations.queue_id)
+        end as queue_name,
         conversations.media_type,
         conversations.originating_direction as direction,
         conversations.first_agent_user_id as agent_id,
-        agents.user_name as agent_name,
+        case
+            when conversations.first_agent_user_id is null then null
+            else coalesce(agents.user_name, 'Unknown user ' || conversations.first_agent_user_id)
+        end as agent_name,
         conversations.agent_leg_count,
+        conversations.answering_agent_count,
+        conversations.missed_alert_count,
         conversations.handle_time_ms,
         conversations.talk_time_ms,
         conversations.hold_time_ms,
@@ -156,7 +165,15 @@ interactions_joined as (
         coalesce(conversations.agent_wrap_up_code, conversations.outbound_system_wrap_up_code) as wrap_up_code,
         coalesce(wrapup_codes.wrapup_code_name, conversations.agent_wrap_up_code, conversations.outbound_system_wrap_up_code) as wrap_up_code_name,
         coalesce(queues.division_id, conversations.division_id) as division_id,
-        divisions.division_name,
+        case
+            when coalesce(queues.division_id, conversations.division_id) is null then null
+            else coalesce(divisions.division_name, 'Unknown division ' || coalesce(queues.division_id, conversations.division_id))
+        end as division_name,
+        conversations.message_type,
+        conversations.has_callback,
+        conversations.callback_scheduled_at,
+        conversations.journey_customer_id,
+        conversations.journey_customer_session_id,
         'genesys_cloud' as data_source,
         conversations.extracted_at as loaded_at
 

@@ -32,7 +32,8 @@ segments as (
 
 segment_fields as (
 
-    {{ document_fields('segments', 'segment', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type', 'segment_index'], {
+    {{ document_fields('segments', 'segment', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type', 'segment_index',
+        document_text_array_joined('segment', '$.sipResponseCodes') ~ ' as sip_response_codes'], {
         'segment_type': '$.segmentType',
         'segment_start_text': '$.segmentStart',
         'segment_end_text': '$.segmentEnd',
@@ -40,6 +41,9 @@ segment_fields as (
         'disconnect_type': '$.disconnectType',
         'wrap_up_code': '$.wrapUpCode',
         'conference_text': '$.conference',
+        'error_code': '$.errorCode',
+        'wrap_up_note': '$.wrapUpNote',
+        'segment_properties': '$.properties',
     }) }}
 
 ),
@@ -62,7 +66,11 @@ final as (
         queue_id,
         disconnect_type,
         wrap_up_code,
-        coalesce(cast(conference_text as {{ dbt.type_boolean() }}), false) as is_conference
+        coalesce(cast(conference_text as {{ dbt.type_boolean() }}), false) as is_conference,
+        error_code,
+        nullif(sip_response_codes, '') as sip_response_codes,
+        wrap_up_note,
+        cast(segment_properties as {{ dbt.type_string() }}) as segment_properties
 
     from segment_fields
 

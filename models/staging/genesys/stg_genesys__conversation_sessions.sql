@@ -26,7 +26,9 @@ conversation_documents as (
 
 session_fields as (
 
-    {{ document_fields('document_sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index', 'session_id', 'media_type'], {
+    {{ document_fields('document_sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index', 'session_id', 'media_type',
+        document_text_array_joined('session', '$.callbackNumbers') ~ ' as callback_numbers',
+        document_text_array_joined('session', '$.requestedRoutings') ~ ' as requested_routings'], {
         'direction': '$.direction',
         'peer_session_id': '$.peerId',
         'outbound_campaign_id': '$.outboundCampaignId',
@@ -41,6 +43,11 @@ session_fields as (
         'flow_first_outcome_value': '$.flow.outcomes[0].flowOutcomeValue',
         'selected_agent_id': '$.selectedAgentId',
         'journey_action_map_id': '$.journeyActionMapId',
+        'message_type': '$.messageType',
+        'journey_customer_id': '$.journeyCustomerId',
+        'journey_customer_session_id': '$.journeyCustomerSessionId',
+        'callback_scheduled_time_text': '$.callbackScheduledTime',
+        'used_routing': '$.usedRouting',
     }) }}
 
 ),
@@ -70,7 +77,14 @@ final as (
         flow_transfer_type,
         flow_first_outcome_value,
         selected_agent_id,
-        journey_action_map_id
+        journey_action_map_id,
+        message_type,
+        journey_customer_id,
+        journey_customer_session_id,
+        nullif(callback_numbers, '') as callback_numbers,
+        {{ safe_parse_utc_timestamp('callback_scheduled_time_text') }} as callback_scheduled_at,
+        used_routing,
+        nullif(requested_routings, '') as requested_routings
 
     from session_fields
 

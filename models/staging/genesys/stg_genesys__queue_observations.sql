@@ -32,6 +32,7 @@ renamed as (
     select
         queue_id,
         media_type,
+        media_type is null as is_queue_level,
         observed_at,
         observation_index,
         {{ json_text('observation', '$.metric') }} as metric_name,
