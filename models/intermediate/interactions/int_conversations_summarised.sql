@@ -46,8 +46,8 @@ attributes_pivoted_to_conversations as (
         conversation_id,
         max(case when attribute_name = 'sfAccountId' then attribute_value end) as crm_account_id,
         max(case when attribute_name = 'sfCaseId' then attribute_value end) as crm_case_id,
-        max(case when attribute_name = '{{ var("escalated_attribute") }}' then attribute_value end) as escalated_attribute,
-        max(case when attribute_name = '{{ var("bot_handled_attribute") }}' then attribute_value end) as bot_handled_attribute
+        max(case when attribute_name = '{{ var("escalated_attribute") | replace("'", "''") }}' then attribute_value end) as escalated_attribute,
+        max(case when attribute_name = '{{ var("bot_handled_attribute") | replace("'", "''") }}' then attribute_value end) as bot_handled_attribute
 
     from participant_attributes
     group by conversation_id
@@ -65,7 +65,6 @@ legs_aggregated_to_conversations as (
         count(distinct case when is_answered then user_id end) as answering_agent_count,
         count(case when purpose = 'agent' and not is_answered then 1 end) as missed_alert_count,
         max(case when purpose = 'agent' and is_answered and ended_by_transfer then 1 else 0 end) = 1 as has_transfer_disconnect,
-        max(case when purpose = 'agent' and is_answered then 1 else 0 end) = 1 as has_answered_agent_leg,
         max(case when media_type = 'callback' then 1 else 0 end) = 1 as has_callback,
         max(callback_numbers) as callback_numbers,
         min(callback_scheduled_at) as callback_scheduled_at,
@@ -87,7 +86,11 @@ legs_aggregated_to_conversations as (
         cast(sum(case when purpose = 'acd' then acd_ms end) as {{ dbt.type_bigint() }}) as queue_wait_ms,
         max(outbound_campaign_id) as outbound_campaign_id,
         max(outbound_contact_id) as outbound_contact_id,
-        max(case when purpose = 'outbound' then disposition_name end) as disposition_name,
+        {# the dialer's outbound participant holds call analysis; a preview call may carry it on another session #}
+        coalesce(
+            max(case when purpose = 'outbound' then disposition_name end),
+            max(disposition_name)
+        ) as disposition_name,
         max(case when purpose = 'outbound' then wrap_up_code end) as outbound_system_wrap_up_code,
         max(case when purpose = 'customer' then disconnect_type end) as customer_disconnect_type,
         max(case when purpose = 'botflow' then flow_first_outcome_value end) as bot_outcome
