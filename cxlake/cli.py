@@ -28,7 +28,14 @@ def capped_end(end: date | None, today: date | None = None) -> date | None:
 def _cmd_sandbox_generate(args: argparse.Namespace) -> int:
     from sandbox.generate import generate
 
-    manifest = generate(Path(args.out), seed=args.seed, days=args.days, start=args.start, scale=args.scale)
+    manifest = generate(
+        Path(args.out),
+        seed=args.seed,
+        days=args.days,
+        start=args.start,
+        scale=args.scale,
+        crm_fields=args.crm_fields,
+    )
     counts = manifest["counts"]
     print(f"sandbox tenant written to {args.out}")
     for source, per_resource in counts.items():
@@ -138,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, default=28)
     gen.add_argument("--start", type=_date, default=date(2026, 10, 1))
     gen.add_argument("--scale", default="demo", help="demo | small | a number of conversations, e.g. 1000000")
+    gen.add_argument(
+        "--crm-fields",
+        default="custom",
+        choices=["custom", "absent", "renamed"],
+        help="Account tier/LTV fields: custom (Account_Tier__c, Customer_LTV_USD__c), "
+        "renamed (Tier__c, Lifetime_Value__c) or absent",
+    )
     gen.set_defaults(func=_cmd_sandbox_generate)
     serve = sandbox_sub.add_parser("serve", help="serve a generated tenant over HTTP on 127.0.0.1")
     serve.add_argument("--data", required=True)

@@ -34,7 +34,8 @@ _TRAINING_DAY = ((0, 120, "BREAK"), (135, 105, "MEAL"), (270, 60, "TRAINING"), (
 IDLE = "IDLE"
 INTERACTING = "INTERACTING"
 OFF_QUEUE = "OFF_QUEUE"
-ON_QUEUE_STATUSES = frozenset({IDLE, INTERACTING, "COMMUNICATING", "NOT_RESPONDING"})
+NOT_RESPONDING = "NOT_RESPONDING"
+ON_QUEUE_STATUSES = frozenset({IDLE, INTERACTING, "COMMUNICATING", NOT_RESPONDING})
 
 
 @dataclass(slots=True)
@@ -176,6 +177,13 @@ class Timelines:
         self.walk_free(agent, start)
         self._set(agent, start, INTERACTING, "ON_QUEUE")
         agent.cursor = end
+
+    def not_responding(self, agent: Agent, start: int, alert_end: int, until: int) -> None:
+        """A missed alert: INTERACTING while alerting, then NOT_RESPONDING until ``until``."""
+        self.walk_free(agent, start)
+        self._set(agent, start, INTERACTING, "ON_QUEUE")
+        self._set(agent, alert_end, NOT_RESPONDING, "ON_QUEUE")
+        agent.cursor = until
 
     def finish(self, agent: Agent) -> None:
         self.walk_free(agent, self.period_end_ms)

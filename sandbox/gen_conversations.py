@@ -36,6 +36,7 @@ from sandbox.gen_outbound import ANALYZERS, DISPOSITION_NAMES, DISPOSITIONS, SYS
 from sandbox.gen_output import PartWriter
 from sandbox.gen_time import DAY_MS, HOUR_MS, iso_z
 
+UNKNOWN_TIER = "Unknown"  # tier shown for accounts of an org without a tier field
 NEVER = 10**15  # "no agent will ever answer": the conversation stays in queue (in-flight)
 DEFAULT_LINKED_SHARE = 0.8
 # Probability that a conversation escalates (bot -> agent, or a transfer to Tier 2).
@@ -85,6 +86,45 @@ ROUTING_DELAY_MS = {
     "outbound": 2_000,
     "tier2": 30_000,
 }
+# Share of agent alerts that time out unanswered (the agent was alerted, never
+# answered: tAlert + tNotResponding), per kind. Real contact centres see a few
+# percent of offers time out (agents away from the desk, stuck in after-call
+# work); digital offers time out more often than calls.
+MISSED_ALERT = {
+    "voice": 0.06,
+    "chat": 0.08,
+    "message": 0.08,
+    "email": 0.03,
+    "callback": 0.06,
+    "outbound": 0.03,
+    "tier2": 0.05,
+}
+ALERT_TIMEOUT_MS = (8_000, 30_000)  # the queue's alerting timeout: 8 s (Genesys default) to 30 s
+NOT_RESPONDING_MS = (20_000, 180_000)  # how long a timed-out agent stays Not Responding
+WRAPUP_TIMEOUT_SHARE = 0.3  # missed alerts that also get a wrap-up segment coded ININ-WRAP-UP-TIMEOUT
+WRAPUP_TIMEOUT_CODE = "ININ-WRAP-UP-TIMEOUT"
+# Inbound voice callers who would have hung up in queue but take the queue's
+# voicemail option instead (a voicemail participant, no agent, not abandoned).
+VOICEMAIL_SHARE = 0.25
+# Preview campaigns: the agent skips a share of the previewed records (no dial).
+PREVIEW_SKIP_SHARE = 0.10
+PREVIEW_SKIPPED_CODE = "ININ-OUTBOUND-PREVIEW-SKIPPED"
+# Callbacks the customer scheduled for a later time (callbackScheduledTime).
+SCHEDULED_CALLBACK_SHARE = 0.35
+# Share of answered legs whose talk/hold totals are also emitted as tTalkComplete /
+# tHeldComplete (always when the leg was held and so has several tTalk parts).
+COMPLETE_METRICS_SHARE = 0.5
+# Names of the shape counts in the manifest's totals (see :func:`shape_counts`).
+SHAPES = (
+    "missed_alerts",
+    "conversations_with_missed_alerts",
+    "same_agent_realerted",
+    "abandoned_after_missed_alert",
+    "voicemails",
+    "workflow_conversations",
+    "skipped_previews",
+    "scheduled_callbacks",
+)
 WEEKEND_FACTOR = 0.6
 SURGE_MS = 5 * 60_000
 _MEDIA = {
@@ -94,6 +134,7 @@ _MEDIA = {
     "message": "message",
     "email": "email",
     "outbound": "voice",
+    "preview_skipped": "callback",
 }
 
 
@@ -131,6 +172,7 @@ class Truth:
     abandoned: int = 0
     bot_contained: int = 0
     transferred: int = 0
+    shapes: dict[str, int] = field(default_factory=dict)  # see :func:`shape_counts`
 
     def observe(self, queue_id: str, media: str, metric: str) -> None:
         slot = self.observed.setdefault((queue_id, media), {"oWaiting": 0, "oInteracting": 0})
@@ -185,8 +227,10 @@ class Simulator:
         timelines: Timelines,
         outbound: OutboundBook,
         conversations: PartWriter,
+        tier_visible: bool = True,
     ) -> None:
         self.rng = rng
+        self.tier_visible = tier_visible  # False: the org has no tier field, truth counts tier "Unknown"
         self.n_target = n_target
         self.linked_share = linked_share
         self.period_start_ms = period_start_ms
@@ -324,19 +368,97 @@ class Simulator:
             return ENTERPRISE_AFTER_RELEASE[kind]
         return BASE_ESCALATION[kind]
 
-    def _route(self, queue: _QueueInfo, kind: str, media: str, enter_ms: int) -> tuple[int | None, int]:
-        """(agent index or None when abandoned/never answered, alert start or abandon time)."""
-        delay = int(self.rng.expovariate(1.0 / ROUTING_DELAY_MS[kind]))
-        patience = self._patience(kind)
-        offer = self.router.offer(queue.groups, enter_ms + delay)
+    def _route(
+        self,
+        queue: _QueueInfo,
+        kind: str,
+        media: str,
+        enter_ms: int,
+        from_ms: int | None = None,
+        patience: int | None = None,
+    ) -> tuple[int | None, int, int]:
+        """(agent index or None when abandoned/never answered, alert start or abandon time, patience).
+
+        ``from_ms``: re-route after a missed alert (the customer has waited since ``enter_ms``).
+        """
+        if patience is None:
+            patience = self._patience(kind)
+        start = enter_ms if from_ms is None else from_ms
+        if from_ms is None:
+            delay = int(self.rng.expovariate(1.0 / ROUTING_DELAY_MS[kind]))
+        else:
+            delay = self.rng.randrange(1_000, 5_000)
+        offer = self.router.offer(queue.groups, start + delay)
         if offer is None or offer[0] - enter_ms > patience:
-            leave = enter_ms + patience if patience < NEVER else NEVER
-            if enter_ms <= self.period_end_ms < leave:
+            leave = max(enter_ms + patience, start + 1_000) if patience < NEVER else NEVER
+            if start <= self.period_end_ms < leave:
                 self.truth.observe(queue.id, media, "oWaiting")
-            return None, leave
-        if enter_ms <= self.period_end_ms < offer[0]:
+            return None, leave, patience
+        if start <= self.period_end_ms < offer[0]:
             self.truth.observe(queue.id, media, "oWaiting")
-        return offer[1], offer[0]
+        return offer[1], offer[0], patience
+
+    def _missed_leg(
+        self,
+        agent_index: int,
+        queue: _QueueInfo,
+        media: str,
+        direction: str,
+        peer: str,
+        alert_ms: int,
+        extra: dict[str, Any] | None,
+    ) -> tuple[dict[str, Any], int]:
+        """An agent alerted who never answers (alert segment only, tAlert + tNotResponding).
+
+        Sometimes followed by a system wrap-up segment (``ININ-WRAP-UP-TIMEOUT``). The agent
+        is Not Responding for a while afterwards. Returns (participant, when the alert ended).
+        """
+        rng = self.rng
+        agent = self.agents[agent_index]
+        timeout = rng.randrange(*ALERT_TIMEOUT_MS)
+        alert_end = alert_ms + timeout
+        segments: list[dict[str, Any]] = [
+            {
+                "segmentStart": alert_ms,
+                "segmentEnd": alert_end,
+                "segmentType": "alert",
+                "queueId": queue.id,
+                "disconnectType": "noAnswerTransfer",
+            }
+        ]
+        end = alert_end
+        if rng.random() < WRAPUP_TIMEOUT_SHARE:
+            end = alert_end + rng.randrange(500, 3_000)
+            segments.append(
+                {
+                    "segmentStart": alert_end,
+                    "segmentEnd": end,
+                    "segmentType": "wrapup",
+                    "queueId": queue.id,
+                    "wrapUpCode": WRAPUP_TIMEOUT_CODE,
+                }
+            )
+        session: dict[str, Any] = {
+            "sessionId": self._uuid(),
+            "mediaType": media,
+            "direction": direction,
+            "peerId": peer,
+        }
+        if extra:
+            session.update(extra)
+        session["metrics"] = [("tAlert", timeout, alert_end), ("tNotResponding", timeout, alert_end)]
+        session["segments"] = segments
+        participant = {
+            "participantId": self._uuid(),
+            "participantName": agent.name,
+            "purpose": "agent",
+            "userId": agent.user_id,
+            "sessions": [session],
+        }
+        back = end + rng.randrange(*NOT_RESPONDING_MS)
+        self.router.take(agent_index, back)
+        self.timelines.not_responding(agent, alert_ms, alert_end, back)
+        return participant, end
 
     def _acd(
         self,
@@ -347,9 +469,11 @@ class Simulator:
         leave_ms: int,
         answered: bool,
         extra: dict[str, Any] | None = None,
+        voicemail: bool = False,
     ) -> dict[str, Any]:
         metrics: list[tuple[str, int, int]] = [("nOffered", 1, enter_ms)]
-        metrics.append(("tAcd" if answered else "tAbandon", leave_ms - enter_ms, leave_ms))
+        if not voicemail:  # a caller sent to the queue's voicemail neither waited to an answer nor abandoned
+            metrics.append(("tAcd" if answered else "tAbandon", leave_ms - enter_ms, leave_ms))
         session: dict[str, Any] = {"sessionId": self._uuid(), "mediaType": media, "peerId": peer}
         if extra:
             session.update(extra)
@@ -360,7 +484,7 @@ class Simulator:
                 "segmentEnd": leave_ms,
                 "segmentType": "interact",
                 "queueId": queue.id,
-                "disconnectType": "transfer" if answered else "peer",
+                "disconnectType": "transfer" if answered or voicemail else "peer",
             }
         ]
         return {
@@ -469,10 +593,16 @@ class Simulator:
         metrics: list[tuple[str, int, int]] = [
             ("tAlert", answer - alert_ms, answer),
             ("tAnswered", answer - queue_entry_ms, answer),
-            ("tTalk", talk, end),
         ]
-        if held:
-            metrics.append(("tHeld", held, end))
+        for segment in segments:  # one tTalk / tHeld per talk / hold part, emitted as it ends
+            if segment["segmentType"] in ("interact", "hold"):
+                length = segment["segmentEnd"] - segment["segmentStart"]
+                name = "tTalk" if segment["segmentType"] == "interact" else "tHeld"
+                metrics.append((name, length, segment["segmentEnd"]))
+        if held or rng.random() < COMPLETE_METRICS_SHARE:  # the totals, on top of the parts
+            metrics.append(("tTalkComplete", talk, end))
+            if held:
+                metrics.append(("tHeldComplete", held, end))
         if transfer:
             metrics.append(("nTransferred", 1, end))
             metrics.append(("nConsultTransferred" if transfer == "consult" else "nBlindTransferred", 1, end))
@@ -514,18 +644,63 @@ class Simulator:
         transfer: str | None,
         extra: dict[str, Any] | None,
     ) -> tuple[Leg | None, int]:
-        """Acd participant (+ agent participant when answered). Returns (leg, when the customer leaves it)."""
-        agent_index, at = self._route(queue, kind, media, enter_ms)
+        """Acd participant (+ missed alerts, + agent participant when answered).
+
+        Returns (answering leg or None, when the customer leaves it).
+        """
+        agent_index, at, patience = self._route(queue, kind, media, enter_ms)
+        missed: list[dict[str, Any]] = []
+        while agent_index is not None and len(missed) < 2 and self.rng.random() < MISSED_ALERT[kind]:
+            leg_participant, alert_end = self._missed_leg(
+                agent_index, queue, media, direction, peer, at, extra
+            )
+            missed.append(leg_participant)
+            agent_index, at, _ = self._route(queue, kind, media, enter_ms, alert_end, patience)
         if agent_index is None:
+            if kind == "voice" and at < NEVER and self.rng.random() < VOICEMAIL_SHARE:
+                participants.append(self._acd(queue, media, peer, enter_ms, at, False, extra, voicemail=True))
+                participants.extend(missed)
+                voicemail = self._voicemail(queue, media, peer, at)
+                participants.append(voicemail)
+                return None, voicemail["sessions"][0]["segments"][0]["segmentEnd"]
             participants.append(self._acd(queue, media, peer, enter_ms, at, False, extra))
+            participants.extend(missed)
             self.truth.abandoned += 1
             return None, at
         leg = self._agent_leg(
             agent_index, queue, media, direction, peer, at, enter_ms, kind, wrapup, transfer, extra
         )
         participants.append(self._acd(queue, media, peer, enter_ms, leg.answered, True, extra))
+        participants.extend(missed)
         participants.append(leg.participant)
         return leg, leg.interact_end
+
+    def _voicemail(self, queue: _QueueInfo, media: str, peer: str, start_ms: int) -> dict[str, Any]:
+        """The queue's voicemail: the caller leaves a message instead of waiting on."""
+        length = self.rng.randrange(10_000, 90_000)
+        return {
+            "participantId": self._uuid(),
+            "participantName": f"{queue.name} Voicemail",
+            "purpose": "voicemail",
+            "sessions": [
+                {
+                    "sessionId": self._uuid(),
+                    "mediaType": media,
+                    "direction": "inbound",
+                    "peerId": peer,
+                    "metrics": [("tVoicemail", length, start_ms + length)],
+                    "segments": [
+                        {
+                            "segmentStart": start_ms,
+                            "segmentEnd": start_ms + length,
+                            "segmentType": "voicemail",
+                            "queueId": queue.id,
+                            "disconnectType": "client",
+                        }
+                    ],
+                }
+            ],
+        }
 
     def _serve(
         self,
@@ -593,11 +768,23 @@ class Simulator:
         elif media == "email":
             session["addressFrom"] = f"customer{rng.randrange(10**6):06d}@mail.example"
             session["addressTo"] = "support@acme.example"
-        if media == "callback":
-            session["callbackNumbers"] = [session["ani"]]
+        callback: dict[str, Any] | None = None
+        enter = start_ms
+        if media == "callback":  # requested now, or scheduled by the customer for later
+            callback = {"callbackNumbers": [session["ani"]]}
+            if rng.random() < SCHEDULED_CALLBACK_SHARE:
+                enter = start_ms + rng.randrange(15 * 60_000, 4 * HOUR_MS)
+                callback["callbackScheduledTime"] = iso_z(enter)
+            session.update(callback)
         customer = {"participantId": self._uuid(), "purpose": "customer", "sessions": [session]}
         participants.append(customer)
-        enter = start_ms
+        if kind == "message":  # web messaging: the inbound message flow first, then the bot
+            routed = start_ms + rng.randrange(500, 3_000)
+            participants.append(
+                self._flow_participant(
+                    "workflow", media, customer_session, start_ms, routed, "TRANSFER", None
+                )
+            )
         if kind == "voice":
             enter = start_ms + rng.randrange(15_000, 90_000)
             participants.append(
@@ -637,7 +824,7 @@ class Simulator:
             escalate = False  # the bot hand-off is the escalation; no Tier 2 transfer on top
         wrapup = self._inbound_wrapup()
         end = self._serve(
-            participants, queue, kind, media, "inbound", customer_session, enter, escalate, wrapup
+            participants, queue, kind, media, "inbound", customer_session, enter, escalate, wrapup, callback
         )
         self._emit(
             start_ms,
@@ -672,10 +859,11 @@ class Simulator:
             "entryType": "dnis" if flow == "ivr" else "direct",
             "exitReason": exit_reason,
         }
-        if exit_reason == "TRANSFER":
+        if exit_reason == "TRANSFER" and flow != "workflow":
             flow_record["transferType"] = "ACD"
         metrics: list[tuple[str, int, int]] = [("nFlow", 1, start_ms), ("tFlow", end_ms - start_ms, end_ms)]
         segment_type = "ivr" if flow == "ivr" else "interact"
+        purpose = {"ivr": "ivr", "bot": "botflow", "workflow": "workflow"}[flow]
         if outcome is not None:
             outcome_name = "Issue Resolved"
             flow_record["outcomes"] = [
@@ -706,7 +894,7 @@ class Simulator:
         return {
             "participantId": self._uuid(),
             "participantName": name,
-            "purpose": "ivr" if flow == "ivr" else "botflow",
+            "purpose": purpose,
             "sessions": [session],
         }
 
@@ -714,6 +902,9 @@ class Simulator:
         rng = self.rng
         queue = self.queues[campaign.queue]
         contact_id, contact_number = self.outbound.dial(campaign)
+        if campaign.dialing_mode == "preview" and rng.random() < PREVIEW_SKIP_SHARE:
+            self._skipped_preview(start_ms, campaign, queue, contact_id)
+            return
         disposition = rng.choices(DISPOSITIONS, campaign.dispositions)[0]
         self.outbound.record(campaign, contact_number, disposition)
         ids = {
@@ -821,6 +1012,96 @@ class Simulator:
             customer_start=connected if disposition in ("person", "machine") else dialed,
         )
 
+    def _skipped_preview(self, start_ms: int, campaign: Campaign, queue: _QueueInfo, contact_id: str) -> None:
+        """A preview campaign record the agent looked at and skipped: no dial, not a contact attempt."""
+        rng = self.rng
+        offer = self.router.offer(queue.groups, start_ms)
+        if offer is None or offer[0] - start_ms > HOUR_MS:
+            return  # nobody to preview it: the record stays in the list
+        alert_ms, agent_index = offer
+        agent = self.agents[agent_index]
+        phone = self._phone()
+        ids = {
+            "outboundCampaignId": campaign.id,
+            "outboundContactId": contact_id,
+            "outboundContactListId": campaign.contact_list_id,
+        }
+        customer_session = self._uuid()
+        session: dict[str, Any] = {
+            "sessionId": customer_session,
+            "mediaType": "callback",
+            "direction": "outbound",
+            "callbackNumbers": [phone],
+            **ids,
+        }
+        customer = {"participantId": self._uuid(), "purpose": "customer", "sessions": [session]}
+        answer = alert_ms + rng.randrange(1_000, 4_000)
+        decided = answer + rng.randrange(5_000, 60_000)
+        wrapped = decided + rng.randrange(1_000, 5_000)
+        agent_session: dict[str, Any] = {
+            "sessionId": self._uuid(),
+            "mediaType": "callback",
+            "direction": "outbound",
+            "peerId": customer_session,
+            "callbackNumbers": [phone],
+            "scriptId": org_id("script", campaign.name),
+            "skipEnabled": True,
+            **ids,
+            "metrics": [
+                ("tAlert", answer - alert_ms, answer),
+                ("tAnswered", answer - alert_ms, answer),
+                ("tTalk", decided - answer, decided),
+                ("tAcw", wrapped - decided, wrapped),
+                ("tHandle", wrapped - answer, wrapped),
+            ],
+            "segments": [
+                {"segmentStart": alert_ms, "segmentEnd": answer, "segmentType": "alert", "queueId": queue.id},
+                {
+                    "segmentStart": answer,
+                    "segmentEnd": decided,
+                    "segmentType": "interact",
+                    "queueId": queue.id,
+                    "disconnectType": "client",
+                },
+                {
+                    "segmentStart": decided,
+                    "segmentEnd": wrapped,
+                    "segmentType": "wrapup",
+                    "queueId": queue.id,
+                    "wrapUpCode": PREVIEW_SKIPPED_CODE,
+                },
+            ],
+        }
+        participants = [
+            customer,
+            {
+                "participantId": self._uuid(),
+                "participantName": agent.name,
+                "purpose": "agent",
+                "userId": agent.user_id,
+                "sessions": [agent_session],
+            },
+        ]
+        self.router.take(agent_index, wrapped)
+        self.timelines.interact(agent, alert_ms, wrapped)
+        self.outbound.skipped(campaign)
+        attributes, tier = self._link(start_ms, "outbound")
+        self._emit(
+            alert_ms,
+            "preview_skipped",
+            participants,
+            customer,
+            session,
+            [],
+            wrapped,
+            "system",
+            attributes,
+            tier,
+            division_by_name()[campaign.division].id,
+            originating="outbound",
+            customer_segment="scheduled",
+        )
+
     # ------------------------------------------------------------------ emit
     def _emit(
         self,
@@ -856,7 +1137,7 @@ class Simulator:
             "originatingDirection": originating,
             "divisionIds": self._divisions(division_id, participants),
         }
-        if _MEDIA[kind] in ("voice", "callback"):
+        if _MEDIA[kind] in ("voice", "callback") and kind != "preview_skipped":  # no audio when skipped
             record["mediaStatsMinConversationMos"] = round(self.rng.uniform(3.6, 4.5), 2)
         record["participants"] = participants
         ended = finalize(record, self.period_end_ms)
@@ -893,6 +1174,8 @@ class Simulator:
         truth.conversations += 1
         truth.kinds[kind] = truth.kinds.get(kind, 0) + 1
         truth.sum_t_handle_ms += facts.t_handle_ms
+        for name, value in shape_counts(record).items():
+            truth.shapes[name] = truth.shapes.get(name, 0) + value
         if not ended:
             truth.in_flight += 1
         elif len(self.first_ended_ids) < 50:  # candidates for the hostile profile's bad record
@@ -901,9 +1184,10 @@ class Simulator:
             return
         truth.linked += 1
         if ended and tier is not None:
-            truth.escalation_by_tier[tier].add(facts.escalated)
+            shown = tier if self.tier_visible else UNKNOWN_TIER
+            truth.escalation_by_tier.setdefault(shown, Ratio()).add(facts.escalated)
             side = truth.after_release if start_ms >= truth.release_ms else truth.before_release
-            side[tier].add(facts.escalated)
+            side.setdefault(shown, Ratio()).add(facts.escalated)
 
 
 def _abandoned(participants: list[dict[str, Any]]) -> bool:
@@ -922,25 +1206,85 @@ class Structure:
 
 
 def structure(record: dict[str, Any]) -> Structure:
-    """Escalated / botHandled as contract section 2 defines them, from the record as written."""
+    """Escalated / botHandled as contract section 2 defines them, from the record as written.
+
+    Only agents who answered count (an interact segment or a tAnswered metric): a missed
+    alert (alert segment only, tAlert + tNotResponding) is not a handling agent, and the
+    same agent re-alerted is one agent.
+    """
     has_bot = False
     abandoned = False
-    agents: set[str] = set()
+    answering: set[str] = set()
     t_handle = 0
     for participant in record["participants"]:
         purpose = participant["purpose"]
         if purpose == "botflow":
             has_bot = True
-        elif purpose == "agent":
-            agents.add(participant["userId"])
         for session in participant["sessions"]:
+            answered = False
             for metric in session.get("metrics", ()):
-                if metric["name"] == "tAbandon":
+                name = metric["name"]
+                if name == "tAbandon":
                     abandoned = True
-                elif metric["name"] == "tHandle":
+                elif name == "tHandle":
                     t_handle += metric["value"]
-    escalated = (has_bot and bool(agents)) or len(agents) > 1
-    return Structure(escalated, has_bot and not agents and not abandoned, t_handle)
+                elif name == "tAnswered":
+                    answered = True
+            if purpose == "agent" and (
+                answered or any(segment["segmentType"] == "interact" for segment in session["segments"])
+            ):
+                answering.add(participant["userId"])
+    escalated = (has_bot and bool(answering)) or len(answering) > 1
+    return Structure(escalated, has_bot and not answering and not abandoned, t_handle)
+
+
+def _answered(participant: dict[str, Any]) -> bool:
+    return participant["purpose"] == "agent" and any(
+        any(segment["segmentType"] == "interact" for segment in session["segments"])
+        or any(metric["name"] == "tAnswered" for metric in session["metrics"])
+        for session in participant["sessions"]
+    )
+
+
+def shape_counts(record: dict[str, Any]) -> dict[str, int]:
+    """Real-org shapes in one formatted record (summed into the manifest's totals).
+
+    missed_alerts: agent legs that timed out unanswered (tNotResponding, never answered);
+    same_agent_realerted: conversations where an agent who missed the alert answered later;
+    abandoned_after_missed_alert: conversations with a missed alert and then a queue
+    abandon (tAbandon) before any agent answered; voicemails / workflow_conversations:
+    conversations with a voicemail / workflow participant; skipped_previews: conversations
+    wrapped up ININ-OUTBOUND-PREVIEW-SKIPPED; scheduled_callbacks: customer sessions with
+    callbackScheduledTime.
+    """
+    participants = record["participants"]
+    purposes = {participant["purpose"] for participant in participants}
+    missed = [
+        p
+        for p in participants
+        if p["purpose"] == "agent"
+        and not _answered(p)
+        and any(m["name"] == "tNotResponding" for s in p["sessions"] for m in s["metrics"])
+    ]
+    answering = {p["userId"] for p in participants if _answered(p)}
+    abandoned = any(
+        m["name"] == "tAbandon"
+        for p in participants
+        if p["purpose"] == "acd"
+        for s in p["sessions"]
+        for m in s["metrics"]
+    )
+    wrapups = {seg.get("wrapUpCode") for p in participants for s in p["sessions"] for seg in s["segments"]}
+    return {
+        "missed_alerts": len(missed),
+        "conversations_with_missed_alerts": int(bool(missed)),
+        "same_agent_realerted": int(bool({p["userId"] for p in missed} & answering)),
+        "abandoned_after_missed_alert": int(bool(missed) and not answering and abandoned),
+        "voicemails": int("voicemail" in purposes),
+        "workflow_conversations": int("workflow" in purposes),
+        "skipped_previews": int(PREVIEW_SKIPPED_CODE in wrapups),
+        "scheduled_callbacks": int("callbackScheduledTime" in participants[0]["sessions"][0]),
+    }
 
 
 def finalize(record: dict[str, Any], period_end_ms: int) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import Any
 
 from sandbox.gen_output import TenantWriter
 from sandbox.gen_time import DAY_MS, HOUR_MS, iso_date, iso_sf
@@ -19,6 +20,14 @@ API_VERSION = "v62.0"
 TIERS = ("SMB", "Mid-Market", "Enterprise", "Strategic")
 _TIER_SHARE = (0.45, 0.30, 0.17, 0.08)
 _TIER_CONTACT_WEIGHT = {"SMB": 1.0, "Mid-Market": 1.5, "Enterprise": 2.6, "Strategic": 3.0}
+# Names of the custom Account fields for tier and lifetime value, per ``crm_fields`` mode:
+# "custom" (the names the demo org uses), "renamed" (another org's names for the same
+# data), "absent" (an org without such fields: no tier, no LTV, no tier history).
+CRM_FIELDS: dict[str, tuple[str | None, str | None]] = {
+    "custom": ("Account_Tier__c", "Customer_LTV_USD__c"),
+    "renamed": ("Tier__c", "Lifetime_Value__c"),
+    "absent": (None, None),
+}
 _REVENUE = {"SMB": (5e5, 1e7), "Mid-Market": (1e7, 1e8), "Enterprise": (1e8, 2e9), "Strategic": (1e9, 2e10)}
 _LTV = {"SMB": (2e3, 4e4), "Mid-Market": (4e4, 3e5), "Enterprise": (3e5, 3e6), "Strategic": (2e6, 2e7)}
 _INDUSTRIES = (
@@ -191,8 +200,14 @@ def generate_crm(
     n_accounts: int,
     period_start_ms: int,
     period_end_ms: int,
+    crm_fields: str = "custom",
 ) -> CrmSummary:
-    """Write accounts, account_history, cases, opportunities; return the index for linking."""
+    """Write accounts, account_history, cases, opportunities; return the index for linking.
+
+    ``crm_fields`` names the custom tier / LTV fields (see :data:`CRM_FIELDS`); the hidden
+    tier still drives the accounts' behaviour when the org has no field to show it.
+    """
+    tier_field, ltv_field = CRM_FIELDS[crm_fields]
     ids = _Ids(seed)
     owners = [(ids.next("005"), name) for name in _OWNERS]
     n_deleted_accounts = max(3, n_accounts // 200)
@@ -215,12 +230,14 @@ def generate_crm(
         if not is_deleted and rng.random() < 0.09:
             tier_changes += _plan_tier_changes(rng, account, period_start_ms, period_ms)
         for at_ms, (old, new) in zip(account.change_times, _transitions(account), strict=True):
+            if tier_field is None:  # no field, no field history
+                continue
             out.writer("salesforce", "account_history").write(
                 {
                     "attributes": _attributes("AccountHistory", history_id := ids.next("017")),
                     "Id": history_id,
                     "AccountId": account_id,
-                    "Field": "Account_Tier__c",
+                    "Field": tier_field,
                     "OldValue": old,
                     "NewValue": new,
                     "CreatedDate": iso_sf(at_ms),
@@ -234,26 +251,23 @@ def generate_crm(
         owner_id, owner_name = owners[rng.randrange(len(owners))]
         low, high = _REVENUE[tier]
         ltv_low, ltv_high = _LTV[tier]
-        out.writer("salesforce", "accounts").write(
-            {
-                "attributes": _attributes("Account", account_id),
-                "Id": account_id,
-                "Name": f"{rng.choice(_NAME_A)} {rng.choice(_NAME_B)} {rng.choice(_NAME_C)}",
-                "Type": rng.choice(
-                    ("Customer - Direct", "Customer - Direct", "Customer - Channel", "Partner")
-                ),
-                "Industry": rng.choice(_INDUSTRIES),
-                "Account_Tier__c": account.change_tiers[-1] if account.change_tiers else tier,
-                "OwnerId": owner_id,
-                "Owner": {"attributes": _attributes("User", owner_id), "Name": owner_name},
-                "AnnualRevenue": float(round(rng.uniform(low, high), -3)),
-                "Customer_LTV_USD__c": round(rng.uniform(ltv_low, ltv_high), 2),
-                "CreatedDate": iso_sf(created),
-                "LastModifiedDate": iso_sf(modified),
-                "SystemModstamp": iso_sf(modified + 1_000),
-                "IsDeleted": is_deleted,
-            }
-        )
+        record: dict[str, Any] = {
+            "attributes": _attributes("Account", account_id),
+            "Id": account_id,
+            "Name": f"{rng.choice(_NAME_A)} {rng.choice(_NAME_B)} {rng.choice(_NAME_C)}",
+            "Type": rng.choice(("Customer - Direct", "Customer - Direct", "Customer - Channel", "Partner")),
+            "Industry": rng.choice(_INDUSTRIES),
+            "Account_Tier__c": account.change_tiers[-1] if account.change_tiers else tier,
+            "OwnerId": owner_id,
+            "Owner": {"attributes": _attributes("User", owner_id), "Name": owner_name},
+            "AnnualRevenue": float(round(rng.uniform(low, high), -3)),
+            "Customer_LTV_USD__c": round(rng.uniform(ltv_low, ltv_high), 2),
+            "CreatedDate": iso_sf(created),
+            "LastModifiedDate": iso_sf(modified),
+            "SystemModstamp": iso_sf(modified + 1_000),
+            "IsDeleted": is_deleted,
+        }
+        out.writer("salesforce", "accounts").write(_with_field_names(record, tier_field, ltv_field))
         if is_deleted:
             continue
         linkable.append(account)
@@ -271,6 +285,20 @@ def generate_crm(
                 out, rng, ids, account_id, tier, period_start_ms, period_ms
             )
     return CrmSummary(CrmIndex(linkable), deleted, tier_changes, referencable_case_ids)
+
+
+def _with_field_names(
+    record: dict[str, Any], tier_field: str | None, ltv_field: str | None
+) -> dict[str, Any]:
+    """The record with the org's names for the tier / LTV fields (same position), or without them."""
+    names = {"Account_Tier__c": tier_field, "Customer_LTV_USD__c": ltv_field}
+    renamed: dict[str, Any] = {}
+    for name, value in record.items():
+        if name not in names:
+            renamed[name] = value
+        elif names[name] is not None:
+            renamed[names[name]] = value
+    return renamed
 
 
 def _plan_tier_changes(rng: random.Random, account: CrmAccount, period_start_ms: int, period_ms: int) -> int:

@@ -120,7 +120,7 @@ _SEGMENTS = (
 )
 # (name, media, trigger segment, active, daily qualified at demo scale)
 _ACTION_MAPS = (
-    ("Proactive Chat - Pricing", "webchat", "Pricing Page Viewer", True, 420),
+    ("Proactive Chat - Pricing", "webMessagingOffer", "Pricing Page Viewer", True, 420),
     ("Cart Rescue Offer", "contentOffer", "High Cart Value", True, 260),
     ("Returning Visitor Messenger", "webMessagingOffer", "Returning Visitor", True, 380),
     ("Demo Booking Prompt", "contentOffer", "Pricing Page Viewer", True, 150),

@@ -274,6 +274,7 @@ PRESENCE_IDS: dict[str, str] = {system: org_id("presence", name) for name, syste
 FLOWS: dict[str, tuple[str, str]] = {
     "ivr": ("Main IVR", "INBOUNDCALL"),
     "bot": ("Support Bot", "BOT"),
+    "workflow": ("Web Messaging Inbound", "INBOUNDSHORTMESSAGE"),
 }
 
 
@@ -369,9 +370,11 @@ def build_org_records(
         records.presence_definitions.append(
             {
                 "id": presence_id,
-                "systemPresence": system,
+                # The definitions API spells system presences in CamelCase ("OnQueue");
+                # analytics user details spell them upper-case ("ON_QUEUE").
+                "systemPresence": system.title().replace("_", ""),
                 "languageLabels": {"en_US": name},
-                "primary": True,
+                "type": "System",
                 "deactivated": False,
                 "selfUri": f"/api/v2/presence/definitions/{presence_id}",
             }

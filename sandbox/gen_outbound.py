@@ -40,6 +40,7 @@ class CampaignTally:
     no_answer: int = 0
     right_party: int = 0
     sales: int = 0
+    skipped_previews: int = 0
     called: set[int] = field(default_factory=set)
 
 
@@ -82,6 +83,10 @@ class OutboundBook:
         tally = self.tallies[campaign.name]
         number = self.rng.randrange(tally.list_size)
         return self.contact_id(campaign, number), number
+
+    def skipped(self, campaign: Campaign) -> None:
+        """A previewed record the agent skipped: not dialled, so not a contact attempt."""
+        self.tallies[campaign.name].skipped_previews += 1
 
     def record(self, campaign: Campaign, number: int, disposition: str) -> None:
         tally = self.tallies[campaign.name]

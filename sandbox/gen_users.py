@@ -160,7 +160,6 @@ def generate_users(
     n_conversations: int,
     period_start_ms: int,
     days: int,
-    joined_ms: str,
 ) -> Staff:
     """Write users, user_licenses, skill_group_members, queue_members; return the agents."""
     staff = Staff()
@@ -208,11 +207,11 @@ def generate_users(
         new_user("Agent", "Inbound Support", "Home", "inactive", False)
     for _ in range(2):
         new_user("Agent", "Chat Agents", "Home", "deleted", False)
-    _write_memberships(out, staff, joined_ms)
+    _write_memberships(out, staff)
     return staff
 
 
-def _write_memberships(out: TenantWriter, staff: Staff, joined_ms: str) -> None:
+def _write_memberships(out: TenantWriter, staff: Staff) -> None:
     group_ids = {group.name: group.id for group in SKILL_GROUPS}
     members = out.writer("genesys", "skill_group_members")
     for group_name, agents in staff.members.items():
@@ -236,7 +235,6 @@ def _write_memberships(out: TenantWriter, staff: Staff, joined_ms: str) -> None:
                         "name": agent.name,
                         "joined": agent.user_id not in staff.unlicensed,
                         "memberBy": "group",
-                        "dateJoined": joined_ms,
                         "selfUri": f"/api/v2/users/{agent.user_id}",
                     }
                 )

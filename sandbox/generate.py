@@ -22,10 +22,11 @@ from sandbox.gen_conversations import (
     BASE_ESCALATION,
     DEFAULT_LINKED_SHARE,
     ENTERPRISE_AFTER_RELEASE,
+    SHAPES,
     Simulator,
     Truth,
 )
-from sandbox.gen_crm import account_count, generate_crm
+from sandbox.gen_crm import CRM_FIELDS, account_count, generate_crm
 from sandbox.gen_journey import JourneyFacts, generate_journey
 from sandbox.gen_org import (
     CAMPAIGNS,
@@ -82,11 +83,17 @@ def generate(
     start: date = date(2026, 10, 1),
     scale: str | int = "demo",
     linked_share: float = DEFAULT_LINKED_SHARE,
+    crm_fields: str = "custom",
 ) -> dict[str, Any]:
     """Write a tenant into ``out_dir`` and return its manifest (also written to ``manifest.json``).
 
     ``linked_share`` is the probability that a conversation carries CRM participant attributes.
+    ``crm_fields``: ``custom`` (Account_Tier__c / Customer_LTV_USD__c), ``renamed`` (the same
+    data as Tier__c / Lifetime_Value__c) or ``absent`` (an org without tier / LTV fields; the
+    ground truth then counts every linked conversation under tier ``Unknown``).
     """
+    if crm_fields not in CRM_FIELDS:
+        raise ValueError(f"crm_fields: expected one of {', '.join(CRM_FIELDS)}, got {crm_fields!r}")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"seed: expected an integer, got {seed!r}")
     if isinstance(start, datetime) or not isinstance(start, date):
@@ -107,8 +114,11 @@ def generate(
     configured = configured_ms(period_start)
     out = TenantWriter(out_dir)
 
-    crm = generate_crm(out, _rng(seed, "crm"), seed, account_count(scale_factor), period_start, period_end)
-    staff = generate_users(out, _rng(seed, "users"), n_target, period_start, days, iso_z(configured))
+    crm = generate_crm(
+        out, _rng(seed, "crm"), seed, account_count(scale_factor), period_start, period_end, crm_fields
+    )
+    tier_field, ltv_field = CRM_FIELDS[crm_fields]
+    staff = generate_users(out, _rng(seed, "users"), n_target, period_start, days)
     members, joined = queue_member_counts(staff)
     group_sizes = {name: len(agents) for name, agents in staff.members.items()}
     org = build_org_records(configured, group_sizes, members, joined)
@@ -149,6 +159,7 @@ def generate(
         timelines=timelines,
         outbound=book,
         conversations=out.writer("genesys", "conversations"),
+        tier_visible=tier_field is not None,
     )
     truth = simulator.run()
     end_status = {agent.user_id: timelines.status_at_end(agent) for agent in staff.agents}
@@ -171,10 +182,15 @@ def generate(
             "scale": scale if isinstance(scale, str) else str(scale),
             "conversations_target": n_target,
             "linked_share": linked_share,
+            "crm_fields": crm_fields,
         },
         "period": {"start": iso_z(period_start), "end": iso_z(period_end)},
         "data_availability_date": iso_z(period_end),
-        "org": {"home_time_zone": HOME_TIME_ZONE},
+        "org": {
+            "home_time_zone": HOME_TIME_ZONE,
+            "salesforce_tier_field": tier_field,
+            "salesforce_ltv_field": ltv_field,
+        },
         "counts": {
             **{source: counts.get(source, {}) for source in SOURCES},
             "salesforce_deleted": crm.deleted,
@@ -189,6 +205,7 @@ def generate(
                 "abandoned_in_queue": truth.abandoned,
                 "bot_contained": truth.bot_contained,
                 "transferred_to_tier2": truth.transferred,
+                **{name: truth.shapes.get(name, 0) for name in SHAPES},
             },
             "salesforce": {"account_tier_changes": crm.tier_changes},
         },
@@ -306,6 +323,7 @@ def _planted(
             "connect_rate_excluding_voicemail": _rate(tally.connected, tally.contacted - tally.voicemail),
             "right_party_contacts": tally.right_party,
             "sales": tally.sales,
+            "skipped_previews": tally.skipped_previews,
         }
     voicemail = next(t for t in book.tallies.values() if t.campaign.name == VOICEMAIL_CAMPAIGN)
     others = [t for t in book.tallies.values() if t.campaign.name != VOICEMAIL_CAMPAIGN]
@@ -352,7 +370,7 @@ def _planted(
             "description": (
                 "One campaign dials at hours when answering machines pick up: its connect rate "
                 "(connected / contacted, connected = dispositionName callable.person, voicemail = "
-                "callable.machine, contacted = outbound conversations) is far below the others', "
+                "callable.machine, contacted = dial attempts) is far below the others', "
                 "while excluding voicemail from the denominator brings it close to them."
             ),
             "campaign_id": voicemail.campaign.id,
@@ -413,8 +431,10 @@ def _planted(
         },
         "connect_rate_by_campaign": {
             "description": (
-                "Per outbound campaign: contacted = conversations with outboundCampaignId, connected = "
-                "callable.person, voicemail = callable.machine, over every conversation in the files."
+                "Per outbound campaign: contacted = dial attempts (conversations with outboundCampaignId "
+                "and a dialing segment; a preview the agent skipped, wrap-up ININ-OUTBOUND-PREVIEW-SKIPPED, "
+                "is not one), connected = callable.person, voicemail = callable.machine, over every "
+                "conversation in the files."
             ),
             "campaigns": campaigns,
         },

@@ -41,7 +41,8 @@ CORRELATION_PREFIX = "5b0d0a5e-0000-4000-8000-"
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
+    """A route regex; a trailing slash is accepted as the real APIs do (``.../query/?q=``)."""
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "/?$")
 
 
 class SimulatorApp:

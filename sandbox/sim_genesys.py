@@ -36,6 +36,18 @@ JOB_PAGE_DEFAULT = 1000
 JOB_PAGE_MAX = 10000
 LIST_PAGE_MAX = 500
 USER_STATES = ("active", "inactive", "deleted", "any")
+# The skill group listing's entity model is slimmer than a single skill group
+# (no ``status``, no ``skillConditions``: those come from GET .../skillgroups/{id}).
+SKILL_GROUP_LISTED = (
+    "id",
+    "name",
+    "division",
+    "description",
+    "memberCount",
+    "dateModified",
+    "dateCreated",
+    "selfUri",
+)
 
 
 def _shrunk_page(ctx: SimContext, request: Request, size: int, number: int) -> tuple[int, int]:
@@ -56,25 +68,50 @@ def list_page(
     entities: Sequence[Any],
     extra_query: dict[str, str] | None = None,
     max_size: int = LIST_PAGE_MAX,
+    omit: Sequence[str] = (),
 ) -> Response:
-    """Answer a page-number paged Genesys list."""
+    """Answer a page-number paged Genesys list.
+
+    ``omit``: page keys that this listing's real response model does not have
+    (e.g. queue members carry no ``total``/``pageCount``/``lastUri``).
+    """
     size = request.int_arg("pageSize", 25, 1, max_size)
     number = request.int_arg("pageNumber", 1, 1)
     size, number = _shrunk_page(ctx, request, size, number)
     page = paged_list(request, entities, size, number, extra_query)
     page["entities"] = [ctx.tenant.served(entity) for entity in page["entities"]]
+    for name in omit:
+        page.pop(name, None)
     return json_response(page)
 
 
-def cursor_page(ctx: SimContext, request: Request, entities: Sequence[Any], max_size: int = 100) -> Response:
-    """Answer a cursor (``after``) paged Genesys list: ``{entities, nextUri?, selfUri}``."""
+def unpaged_list(ctx: SimContext, request: Request, entities: Sequence[Any]) -> Response:
+    """A list the real API answers whole (``{entities, total, selfUri}``, no paging parameters)."""
+    served = [ctx.tenant.served(entity) for entity in entities]
+    return json_response({"entities": served, "total": len(served), "selfUri": request.path})
+
+
+def cursor_page(
+    ctx: SimContext,
+    request: Request,
+    entities: Sequence[Any],
+    max_size: int = 100,
+    fields: Sequence[str] | None = None,
+) -> Response:
+    """Answer a cursor (``after``) paged Genesys list: ``{entities, nextUri?, selfUri}``.
+
+    ``fields``: the keys of the listing's (slimmer) entity model, when it differs
+    from the stored record (skill groups list without ``status``/``skillConditions``).
+    """
     asked = request.int_arg("pageSize", 25, 1, max_size)
     size = ctx.served_size(request, asked)
     after = request.arg("after")
     offset = decode_cursor(after, "after") if after else 0
-    chosen = entities[offset : offset + size]
+    chosen = [ctx.tenant.served(entity) for entity in entities[offset : offset + size]]
+    if fields is not None:
+        chosen = [{name: value for name, value in entity.items() if name in fields} for entity in chosen]
     page: dict[str, Any] = {
-        "entities": [ctx.tenant.served(entity) for entity in chosen],
+        "entities": chosen,
         "selfUri": request.path,
     }
     if offset + size < len(entities):
@@ -221,6 +258,13 @@ class GenesysApi:
             Route("GET", "/api/v2/routing/skillgroups", self.skill_groups, "genesys", "routing:readonly"),
             Route(
                 "GET",
+                "/api/v2/routing/skillgroups/{skillGroupId}",
+                self.skill_group,
+                "genesys",
+                "routing:readonly",
+            ),
+            Route(
+                "GET",
                 "/api/v2/routing/skillgroups/{skillGroupId}/members",
                 self.skill_group_members,
                 "genesys",
@@ -236,7 +280,7 @@ class GenesysApi:
             Route(
                 "GET",
                 "/api/v2/presence/definitions",
-                self._list("presence_definitions"),
+                self.presence_definitions,
                 "genesys",
                 "presence:readonly",
             ),
@@ -344,10 +388,19 @@ class GenesysApi:
             for member in self.tenant.records("genesys", "queue_members")
             if member.get("queueId") == queue_id
         ]
-        return list_page(self.ctx, request, members)
+        return list_page(self.ctx, request, members, omit=("total", "pageCount", "lastUri"))
+
+    def presence_definitions(self, request: Request) -> Response:
+        return unpaged_list(self.ctx, request, self.tenant.records("genesys", "presence_definitions"))
 
     def skill_groups(self, request: Request) -> Response:
-        return cursor_page(self.ctx, request, self.tenant.records("genesys", "skill_groups"))
+        return cursor_page(
+            self.ctx, request, self.tenant.records("genesys", "skill_groups"), fields=SKILL_GROUP_LISTED
+        )
+
+    def skill_group(self, request: Request) -> Response:
+        group_id = request.params["skillGroupId"]
+        return json_response(self.tenant.served(self._require("skill_groups", "id", group_id, "Skill group")))
 
     def skill_group_members(self, request: Request) -> Response:
         group_id = request.params["skillGroupId"]

@@ -76,7 +76,28 @@ def customer_attributes(conversation: dict[str, Any]) -> dict[str, str] | None:
 
 
 def metrics_of(session: dict[str, Any]) -> dict[str, int]:
-    return {metric["name"]: metric["value"] for metric in session["metrics"]}
+    """Metric values by name; repeated metrics (several tTalk / tHeld parts) are summed."""
+    values: dict[str, int] = {}
+    for metric in session["metrics"]:
+        values[metric["name"]] = values.get(metric["name"], 0) + metric["value"]
+    return values
+
+
+def answered(participant: dict[str, Any]) -> bool:
+    """An agent participant that answered: an interact segment or a tAnswered metric."""
+    return participant["purpose"] == "agent" and any(
+        any(segment["segmentType"] == "interact" for segment in session["segments"])
+        or any(metric["name"] == "tAnswered" for metric in session["metrics"])
+        for session in participant["sessions"]
+    )
+
+
+def _segments(participant: dict[str, Any]) -> list[dict[str, Any]]:
+    return [segment for session in participant["sessions"] for segment in session["segments"]]
+
+
+def answering_agents(conversation: dict[str, Any]) -> set[str]:
+    return {p["userId"] for p in conversation["participants"] if answered(p)}
 
 
 # ------------------------------------------------------------------------------ determinism
@@ -222,7 +243,7 @@ def test_metrics_non_negative_and_handle_rule(conversations: list[dict[str, Any]
                     handled += 1
                     expected = values["tTalk"] + values.get("tHeld", 0) + values["tAcw"]
                     assert values["tHandle"] == expected, conversation["conversationId"]
-                if participant["purpose"] == "agent" and "conversationEnd" in conversation:
+                if answered(participant) and "conversationEnd" in conversation:
                     assert "tHandle" in values, (
                         f"answered leg without tHandle: {conversation['conversationId']}"
                     )
@@ -335,7 +356,7 @@ def test_abandons_follow_the_convention(conversations: list[dict[str, Any]]) -> 
         acd = [p for p in conversation["participants"] if p["purpose"] == "acd"]
         if len(acd) == 1 and "tAbandon" in metrics_of(acd[0]["sessions"][0]):
             abandoned += 1
-            assert not any(p["purpose"] == "agent" for p in conversation["participants"])
+            assert not answering_agents(conversation)  # at most missed alerts before the hang-up
             customer = conversation["participants"][0]
             assert customer["sessions"][0]["segments"][-1]["disconnectType"] == "client"
     assert abandoned > 50
@@ -354,7 +375,12 @@ def test_outbound_sessions_carry_campaign_ids(conversations: list[dict[str, Any]
         assert len(ids) == 1, conversation["conversationId"]
         campaign_id, _, list_id = ids.pop()
         assert campaigns[campaign_id]["contactList"]["id"] == list_id
-        dialer = next(p for p in conversation["participants"] if p["purpose"] == "outbound")
+        dialer = next((p for p in conversation["participants"] if p["purpose"] == "outbound"), None)
+        if dialer is None:  # a preview the agent skipped: never dialled
+            assert campaigns[campaign_id]["dialingMode"] == "preview"
+            wrapups = [s.get("wrapUpCode") for p in conversation["participants"] for s in _segments(p)]
+            assert "ININ-OUTBOUND-PREVIEW-SKIPPED" in wrapups, conversation["conversationId"]
+            continue
         segments = dialer["sessions"][0]["segments"]
         assert [s["segmentType"] for s in segments] == ["dialing", "contacting"]
         assert segments[-1]["wrapUpCode"].startswith("ININ-OUTBOUND-")
@@ -370,7 +396,8 @@ def test_campaign_progress_and_stats_match_the_calls(
     contacts: dict[str, set[str]] = defaultdict(set)
     for conversation in conversations:
         session = conversation["participants"][0]["sessions"][0]
-        if "outboundCampaignId" in session:
+        dialled = any(p["purpose"] == "outbound" for p in conversation["participants"])
+        if "outboundCampaignId" in session and dialled:  # skipped previews were never called
             contacts[session["outboundCampaignId"]].add(session["outboundContactId"])
     statuses = {c["id"]: c["campaignStatus"] for c in records(tenant, "genesys", "campaigns")}
     for progress in records(tenant, "genesys", "campaign_progress"):
@@ -403,7 +430,7 @@ def test_attributes_only_on_linked_and_equal_to_structure(
             case = cases[attributes["sfCaseId"]]
             assert case["IsDeleted"] is False and case["AccountId"] == account["Id"]
         purposes = [p["purpose"] for p in conversation["participants"]]
-        agents = {p["userId"] for p in conversation["participants"] if p["purpose"] == "agent"}
+        agents = answering_agents(conversation)
         abandoned = any(
             "tAbandon" in metrics_of(s) for p in conversation["participants"] for s in p["sessions"]
         )
@@ -469,11 +496,16 @@ def test_routing_status_is_contiguous_and_covers_agent_legs(
                 continue
             segments = participant["sessions"][0]["segments"]
             leg_start = segments[0]["segmentStart"]
-            leg_end = segments[-1].get("segmentEnd", period["end"])
+            missed = not answered(participant)  # interacting while alerted, then Not Responding
+            leg_end = (segments[0] if missed else segments[-1]).get("segmentEnd", period["end"])
             leg_end = min(leg_end, period["end"])
-            covering = [i for i in routing[participant["userId"]] if i[0] <= leg_start < i[1]]
+            intervals = routing[participant["userId"]]
+            covering = [i for i in intervals if i[0] <= leg_start < i[1]]
             assert covering and covering[0][2] == "INTERACTING", conversation["conversationId"]
             assert covering[0][1] >= leg_end, conversation["conversationId"]
+            if missed and leg_end < period["end"]:
+                after = next(i for i in intervals if i[0] == covering[0][1])
+                assert after[2] == "NOT_RESPONDING", conversation["conversationId"]
             legs += 1
     assert legs > 1_000
 
@@ -782,3 +814,211 @@ def test_generation_accepts_other_start_and_days(tmp_path: Path) -> None:
     assert manifest["planted"]["enterprise_escalation_after_release"]["release_date"] == "2026-01-09"
     conversations = list(records(tmp_path, "genesys", "conversations"))
     assert all("2026-01-05" <= c["conversationStart"] < "2026-01-12" for c in conversations)
+
+
+# --- real-org shapes (missed alerts, voicemail, workflow, previews, callbacks, talk parts) ----------
+
+
+def _metric_names(participant: dict[str, Any]) -> list[str]:
+    return [metric["name"] for session in participant["sessions"] for metric in session["metrics"]]
+
+
+def test_missed_alerts_are_alert_only_legs_at_a_real_rate(
+    manifest: dict[str, Any], conversations: list[dict[str, Any]]
+) -> None:
+    totals = manifest["totals"]["genesys"]
+    missed = realerted = abandoned_after = wrapup_timeouts = legs = 0
+    for conversation in conversations:
+        agents = [p for p in conversation["participants"] if p["purpose"] == "agent"]
+        legs += len(agents)
+        # Timed out and never answered (an alert still ringing at the end of the period is not).
+        misses = [p for p in agents if not answered(p) and "tNotResponding" in _metric_names(p)]
+        for participant in misses:
+            missed += 1
+            kinds = [segment["segmentType"] for segment in _segments(participant)]
+            assert kinds in (["alert"], ["alert", "wrapup"]), conversation["conversationId"]
+            assert sorted(_metric_names(participant)) == ["tAlert", "tNotResponding"]
+            if kinds[-1] == "wrapup":
+                assert _segments(participant)[-1]["wrapUpCode"] == "ININ-WRAP-UP-TIMEOUT"
+                wrapup_timeouts += 1
+        if misses:
+            missed_users = {p["userId"] for p in misses}
+            realerted += bool(missed_users & answering_agents(conversation))
+            acd = [p for p in conversation["participants"] if p["purpose"] == "acd"]
+            abandoned_after += not answering_agents(conversation) and any(
+                "tAbandon" in metrics_of(s) for p in acd for s in p["sessions"]
+            )
+    assert missed == totals["missed_alerts"] and missed > 50
+    assert realerted == totals["same_agent_realerted"] and realerted > 0
+    assert abandoned_after == totals["abandoned_after_missed_alert"] and abandoned_after > 0
+    assert 0.1 < wrapup_timeouts / missed < 0.5
+    assert 0.02 < missed / legs < 0.1  # a few percent of alerts time out
+
+
+def test_missed_alerts_do_not_escalate(conversations: list[dict[str, Any]]) -> None:
+    """A missed alert then another agent answering: two agent legs, one handling agent, no escalation."""
+    found = 0
+    for conversation in conversations:
+        attributes = customer_attributes(conversation)
+        purposes = {p["purpose"] for p in conversation["participants"]}
+        agents = [p for p in conversation["participants"] if p["purpose"] == "agent"]
+        if attributes is None or "botflow" in purposes or "conversationEnd" not in conversation:
+            continue
+        if len({p["userId"] for p in agents}) >= 2 and len(answering_agents(conversation)) == 1:
+            found += 1
+            assert attributes["escalated"] == "false", conversation["conversationId"]
+    assert found > 10
+
+
+def test_voicemail_and_workflow_participants(
+    manifest: dict[str, Any], conversations: list[dict[str, Any]]
+) -> None:
+    totals = manifest["totals"]["genesys"]
+    voicemails = workflows = 0
+    for conversation in conversations:
+        participants = conversation["participants"]
+        purposes = [p["purpose"] for p in participants]
+        if "voicemail" in purposes:
+            voicemails += 1
+            voicemail = participants[purposes.index("voicemail")]
+            assert [s["segmentType"] for s in _segments(voicemail)] == ["voicemail"]
+            assert _metric_names(voicemail) == ["tVoicemail"]
+            acd = participants[purposes.index("acd")]
+            assert not {"tAbandon", "tAcd"} & set(metrics_of(acd["sessions"][0]))
+            assert not answering_agents(conversation)
+        media = participants[0]["sessions"][0]["mediaType"]
+        if media == "message":
+            assert purposes[1] == "workflow", conversation["conversationId"]
+            flow = participants[1]["sessions"][0]["flow"]
+            assert flow["flowType"] == "INBOUNDSHORTMESSAGE"
+            workflows += 1
+        else:
+            assert "workflow" not in purposes
+    assert voicemails == totals["voicemails"] > 20
+    assert workflows == totals["workflow_conversations"] > 20
+
+
+def test_skipped_previews_are_not_dial_attempts(
+    manifest: dict[str, Any], conversations: list[dict[str, Any]], tenant: Path
+) -> None:
+    modes = {c["id"]: c["dialingMode"] for c in records(tenant, "genesys", "campaigns")}
+    skipped: Counter[str] = Counter()
+    attempts: Counter[str] = Counter()
+    for conversation in conversations:
+        session = conversation["participants"][0]["sessions"][0]
+        campaign_id = session.get("outboundCampaignId")
+        if campaign_id is None:
+            continue
+        wrapups = {s.get("wrapUpCode") for p in conversation["participants"] for s in _segments(p)}
+        dialler = [p for p in conversation["participants"] if p["purpose"] == "outbound"]
+        if "ININ-OUTBOUND-PREVIEW-SKIPPED" in wrapups:
+            skipped[campaign_id] += 1
+            assert modes[campaign_id] == "preview" and not dialler
+            agent = next(p for p in conversation["participants"] if p["purpose"] == "agent")
+            agent_session = agent["sessions"][0]
+            assert agent_session["mediaType"] == "callback" and agent_session["skipEnabled"] is True
+            assert agent_session["callbackNumbers"] and agent_session["scriptId"]
+            assert not any(s["segmentType"] in ("dialing", "contacting") for s in _segments(agent))
+        else:
+            assert dialler, conversation["conversationId"]
+            attempts[campaign_id] += 1
+    campaigns = manifest["planted"]["connect_rate_by_campaign"]["campaigns"]
+    for campaign_id, values in campaigns.items():
+        assert values["skipped_previews"] == skipped[campaign_id]
+        assert values["contacted"] == attempts[campaign_id]
+    (preview,) = [c for c, mode in modes.items() if mode == "preview"]
+    assert sum(skipped.values()) == skipped[preview] == manifest["totals"]["genesys"]["skipped_previews"]
+    assert 0.04 < skipped[preview] / (skipped[preview] + attempts[preview]) < 0.2
+
+
+def test_callbacks_carry_numbers_and_some_a_scheduled_time(
+    manifest: dict[str, Any], conversations: list[dict[str, Any]]
+) -> None:
+    scheduled = callbacks = 0
+    for conversation in conversations:
+        customer = conversation["participants"][0]["sessions"][0]
+        if customer["mediaType"] != "callback" or customer["direction"] != "inbound":
+            continue
+        callbacks += 1
+        for participant in conversation["participants"]:
+            if participant["purpose"] in ("customer", "acd", "agent"):
+                assert participant["sessions"][0]["callbackNumbers"] == customer["callbackNumbers"]
+        if "callbackScheduledTime" in customer:
+            scheduled += 1
+            assert parse(customer["callbackScheduledTime"]) > parse(conversation["conversationStart"])
+            acd = next(p for p in conversation["participants"] if p["purpose"] == "acd")
+            assert acd["sessions"][0]["segments"][0]["segmentStart"] == customer["callbackScheduledTime"]
+    assert scheduled == manifest["totals"]["genesys"]["scheduled_callbacks"]
+    assert 0.2 < scheduled / callbacks < 0.5
+
+
+def test_talk_and_hold_parts_and_their_complete_totals(conversations: list[dict[str, Any]]) -> None:
+    repeated = complete = 0
+    for conversation in conversations:
+        if "conversationEnd" not in conversation:
+            continue
+        for participant in conversation["participants"]:
+            for session in participant["sessions"]:
+                names = [metric["name"] for metric in session["metrics"]]
+                values = metrics_of(session)  # parts summed
+                repeated += names.count("tTalk") > 1
+                for part, total in (("tTalk", "tTalkComplete"), ("tHeld", "tHeldComplete")):
+                    if total in values:
+                        complete += 1
+                        assert values[total] == values[part], conversation["conversationId"]
+                if "tHeld" in values:  # a held leg always carries both totals
+                    assert {"tTalkComplete", "tHeldComplete"} <= set(names)
+    assert repeated > 100 and complete > repeated
+
+
+def test_transfers_blind_and_consult(conversations: list[dict[str, Any]]) -> None:
+    kinds: Counter[str] = Counter()
+    for conversation in conversations:
+        for participant in conversation["participants"]:
+            if not answered(participant):
+                continue
+            names = set(_metric_names(participant))
+            if "nTransferred" not in names:
+                continue
+            kind = "blind" if "nBlindTransferred" in names else "consult"
+            assert kind == "blind" or "nConsultTransferred" in names
+            ending = [s for s in _segments(participant) if s["segmentType"] in ("interact", "hold")][-1]
+            if "segmentEnd" in ending:
+                assert ending["disconnectType"] == "transfer", conversation["conversationId"]
+            kinds[kind] += 1
+    assert kinds["blind"] > 20 and kinds["consult"] > 20
+
+
+@pytest.mark.parametrize(
+    ("mode", "tier_field", "ltv_field"),
+    [("renamed", "Tier__c", "Lifetime_Value__c"), ("absent", None, None)],
+)
+def test_crm_field_modes(
+    tmp_path: Path, tenant: Path, mode: str, tier_field: str | None, ltv_field: str | None
+) -> None:
+    manifest = generate(tmp_path, scale=300, days=7, crm_fields=mode)
+    assert manifest["generator"]["crm_fields"] == mode
+    assert (manifest["org"]["salesforce_tier_field"], manifest["org"]["salesforce_ltv_field"]) == (
+        tier_field,
+        ltv_field,
+    )
+    accounts = list(records(tmp_path, "salesforce", "accounts"))
+    standard = {"Id", "Name", "Type", "Industry", "OwnerId", "Owner", "AnnualRevenue", "SystemModstamp"}
+    for account in accounts:
+        assert standard <= set(account)
+        assert "Account_Tier__c" not in account and "Customer_LTV_USD__c" not in account
+        if tier_field is not None:
+            assert account[tier_field] in ("SMB", "Mid-Market", "Enterprise", "Strategic")
+            assert isinstance(account[ltv_field], float)
+    history = list(records(tmp_path, "salesforce", "account_history"))
+    if tier_field is None:
+        assert history == [] and manifest["counts"]["salesforce"].get("account_history", 0) == 0
+        tiers = manifest["planted"]["escalation_rate_by_tier"]["tiers"]
+        assert {tier for tier, values in tiers.items() if values["total"]} == {"Unknown"}
+    else:
+        assert history and {row["Field"] for row in history} == {tier_field}
+
+
+def test_crm_fields_option_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="crm_fields"):
+        generate(tmp_path, scale=300, days=2, crm_fields="guess")
