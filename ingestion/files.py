@@ -32,6 +32,7 @@ from ingestion.records import (
     Rejected,
     Split,
     quarantine_table,
+    record_key,
     validate_records,
 )
 from ingestion.tables import MAX_RECORD_BYTES, TableSpec, specs_of
@@ -230,7 +231,8 @@ class FileReader:
                 if replay and len(line) > MAX_RECORD_BYTES:
                     # too large for the bulk read: quarantined here, once
                     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
-                    bad.append(Rejected(text, _too_large(), source_file=name, line_number=number))
+                    key = record_key(spec, record)
+                    bad.append(Rejected(text, _too_large(), key=key, source_file=name, line_number=number))
                     continue
                 batch.append(record)
                 if len(batch) >= PYTHON_BATCH:

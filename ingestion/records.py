@@ -156,16 +156,28 @@ class RawTransformer:
         extract = (
             f"json_extract_string({small}, [{paths}]) AS _v" if record_columns else "NULL::VARCHAR[] AS _v"
         )
-        document = (
-            f", json_transform({small}, {_literal(nested_structure(spec.nested))}) AS _d"
-            if spec.nested
-            else ""
-        )
+        document, late = "", ""
+        if spec.nested:
+            # one parse of the record for both the columns and the nested checks when possible
+            column_paths = tuple(c.path for c in record_columns)
+            structure = nested_structure(spec.nested, column_paths)
+            if structure is None:
+                structure = nested_structure(spec.nested)
+            else:
+                values = ", ".join(
+                    "_d" + "".join(f'."{p}"' for p in path.split(".")) for path in column_paths
+                )
+                # an oversize record has no document: its key is read on its own
+                whole = f"json_extract_string(j, [{paths}])"
+                late = f", CASE WHEN _d IS NULL THEN {whole} ELSE [{values}]::VARCHAR[] END AS _v"
+                extract = ""
+            document = f", json_transform({small}, {_literal(structure)}) AS _d"
         carried = "".join(f", {name}" for name in passthrough)
         lists = "".join(f", {sql} AS {name}" for name, sql in nested_lists(spec.nested).items())
         return (
-            f"WITH src AS (SELECT j::VARCHAR AS j, {extract}{document}{carried} FROM {relation}), "
-            f"flat AS (SELECT *{lists} FROM src), "
+            f"WITH src AS (SELECT j::VARCHAR AS j{', ' + extract if extract else ''}{document}{carried} "
+            f"FROM {relation}), "
+            f"flat AS (SELECT *{late}{lists} FROM src), "
             f"checked AS (SELECT *, {conditions} FROM flat), "
             f"typed AS (SELECT {', '.join(selects)} FROM checked) SELECT * FROM typed"
         )
@@ -338,19 +350,31 @@ def _too_large_reason() -> str:
     return REASON_TOO_LARGE.format(limit=MAX_RECORD_BYTES // (1024 * 1024))
 
 
-def nested_structure(rules: tuple[Nested, ...]) -> str:
-    """``json_transform`` structure (JSON text) holding every field the rules read, as VARCHAR."""
+def nested_structure(rules: tuple[Nested, ...], column_paths: tuple[str, ...] = ()) -> str | None:
+    """``json_transform`` structure (JSON text) of every field the rules (and columns) read.
+
+    Leaves are VARCHAR (a number or an object comes back as its JSON text, as with
+    ``json_extract_string``). None when a column path and a rule path collide (a leaf
+    that is also an object), so the columns must be read on their own.
+    """
     tree: dict[str, Any] = {}
+    leaves = [path.split(".") for path in column_paths]
     for rule in rules:
         parts = rule.path.split(".")
-        leaves = [parts] + ([[*parts[:-1], rule.other]] if rule.other else [])
-        for leaf in leaves:
-            node = tree
-            for part in leaf[:-1]:
-                name = part.removesuffix("[]")
-                child = node.setdefault(name, [{}] if part.endswith("[]") else {})
-                node = child[0] if isinstance(child, list) else child
-            node[leaf[-1]] = "VARCHAR"
+        leaves.append(parts)
+        if rule.other:
+            leaves.append([*parts[:-1], rule.other])
+    for leaf in leaves:
+        node = tree
+        for part in leaf[:-1]:
+            name = part.removesuffix("[]")
+            child = node.setdefault(name, [{}] if part.endswith("[]") else {})
+            if isinstance(child, str) or isinstance(child, list) != part.endswith("[]"):
+                return None
+            node = child[0] if isinstance(child, list) else child
+        if isinstance(node.get(leaf[-1]), dict | list):
+            return None
+        node[leaf[-1]] = "VARCHAR"
     return orjson.dumps(tree).decode()
 
 
@@ -568,6 +592,18 @@ def quarantine_table(spec: TableSpec, rejected: list[Rejected], meta: LoadMeta) 
         },
         schema=QUARANTINE_SCHEMA,
     )
+
+
+def record_key(spec: TableSpec, record: Any) -> str | None:
+    """A parsed record's key as received (``a|b`` for composite keys), like ``_q_key``."""
+    parts = []
+    for column in spec.keys:
+        value: Any = record
+        for name in column.path.split("."):
+            value = value.get(name) if isinstance(value, dict) else None
+        if value is not None and not column.from_context:
+            parts.append(value if isinstance(value, str) else orjson.dumps(value).decode())
+    return "|".join(parts) or None
 
 
 def rejected_texts(spec: TableSpec, texts: list[str], reason: str, meta: LoadMeta) -> pa.Table:

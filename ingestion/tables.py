@@ -364,18 +364,18 @@ TABLES: dict[tuple[str, str], TableSpec] = {
         ),
         _salesforce(
             "accounts",
-            _ts("system_modstamp", "SystemModstamp", required=True),
+            _ts("system_modstamp", "SystemModstamp"),
             nested=(*_times("CreatedDate", "LastModifiedDate"), Nested("AnnualRevenue", "number")),
         ),
-        _salesforce("account_history", _ts("created_date", "CreatedDate", required=True)),
+        _salesforce("account_history", _ts("created_date", "CreatedDate")),
         _salesforce(
             "cases",
-            _ts("system_modstamp", "SystemModstamp", required=True),
+            _ts("system_modstamp", "SystemModstamp"),
             nested=(*_times("CreatedDate", "ClosedDate"), Nested("IsClosed", "boolean")),
         ),
         _salesforce(
             "opportunities",
-            _ts("system_modstamp", "SystemModstamp", required=True),
+            _ts("system_modstamp", "SystemModstamp"),
             nested=(*_times("CreatedDate"), Nested("Amount", "number")),
         ),
     )
