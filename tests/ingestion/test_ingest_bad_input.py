@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pytest
 from ingest_helpers import query
@@ -251,3 +252,39 @@ def test_uncastable_and_duplicate_nested_values_are_quarantined_and_the_build_pa
         f"WHERE conversation_id = '{old_style['conversationId']}'",
     )
     assert in_flight == [(True, None)]
+
+
+def test_queue_level_observation_groups_load(tmp_path: Path) -> None:
+    folder = tmp_path / "export" / "genesys" / "queue_observations"
+    folder.mkdir(parents=True)
+    queue_level = {
+        "group": {"queueId": "q1"},
+        "data": [
+            {"metric": "oActiveUsers", "stats": {"count": 3}},
+            {"metric": "oMemberUsers", "stats": {"count": 5}},
+        ],
+    }
+    media_level = {
+        "group": {"queueId": "q1", "mediaType": "voice"},
+        "data": [{"metric": "oWaiting", "stats": {"count": 2}}],
+    }
+    (folder / "observations.json").write_bytes(orjson.dumps({"results": [queue_level, media_level]}))
+    warehouse = tmp_path / "observations.duckdb"
+    # a table created NOT NULL on media_type by an earlier version is relaxed, not failed
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA raw_genesys")
+        con.execute(
+            "CREATE TABLE raw_genesys.queue_observations (queue_id VARCHAR NOT NULL, "
+            "media_type VARCHAR NOT NULL, payload VARCHAR, _extracted_at TIMESTAMPTZ, "
+            "_load_id VARCHAR, _extract_method VARCHAR, "
+            "observed_at TIMESTAMPTZ NOT NULL)"
+        )
+    summary = run_ingest(warehouse, ["genesys"], from_files=tmp_path / "export", progress=False)
+    assert summary.ok, format_summary(summary)
+    rows = query(
+        warehouse,
+        "SELECT queue_id, media_type, json_extract_string(payload, '$.data[0].metric') "
+        "FROM raw_genesys.queue_observations ORDER BY media_type NULLS FIRST",
+    )
+    assert rows == [("q1", None, "oActiveUsers"), ("q1", "voice", "oWaiting")]
+    assert query(warehouse, "SELECT count(*) FROM raw_genesys.quarantine")[0][0] == 0
