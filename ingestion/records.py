@@ -153,9 +153,7 @@ class RawTransformer:
         selects.append(f"{self._key_text(spec, record_columns, context)} AS _q_key")
         selects.extend(passthrough)
         small = f"CASE WHEN strlen(j) <= {MAX_RECORD_BYTES} THEN j END"
-        extract = (
-            f"json_extract_string({small}, [{paths}]) AS _v" if record_columns else "NULL::VARCHAR[] AS _v"
-        )
+        extract = f"json_extract_string(j, [{paths}]) AS _v" if record_columns else "NULL::VARCHAR[] AS _v"
         document, late = "", ""
         if spec.nested:
             # one parse of the record for both the columns and the nested checks when possible
