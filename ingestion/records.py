@@ -125,7 +125,8 @@ class RawTransformer:
             checks.extend(self._checks(column, raw))
         if spec.steps_check:
             checks.extend(self._step_checks())
-        checks.extend(nested_checks(spec.nested))
+        rules = resolved_rules(spec)
+        checks.extend(nested_checks(rules))
         # before every other check: they would read a NULL / an oversize text
         checks.insert(0, (f"(strlen(j) > {MAX_RECORD_BYTES})", "NULL", _too_large_reason()))
         checks.insert(0, ("(j IS NULL)", "NULL", REASON_NOT_JSON))
@@ -158,9 +159,9 @@ class RawTransformer:
         if spec.nested:
             # one parse of the record for both the columns and the nested checks when possible
             column_paths = tuple(c.path for c in record_columns)
-            structure = nested_structure(spec.nested, column_paths)
+            structure = nested_structure(rules, column_paths)
             if structure is None:
-                structure = nested_structure(spec.nested)
+                structure = nested_structure(rules)
             else:
                 values = ", ".join(
                     "_d" + "".join(f'."{p}"' for p in path.split(".")) for path in column_paths
@@ -171,7 +172,7 @@ class RawTransformer:
                 extract = ""
             document = f", json_transform({small}, {_literal(structure)}) AS _d"
         carried = "".join(f", {name}" for name in passthrough)
-        lists = "".join(f", {sql} AS {name}" for name, sql in nested_lists(spec.nested).items())
+        lists = "".join(f", {sql} AS {name}" for name, sql in nested_lists(rules).items())
         return (
             f"WITH src AS (SELECT j::VARCHAR AS j{', ' + extract if extract else ''}{document}{carried} "
             f"FROM {relation}), "
@@ -342,6 +343,19 @@ class RawTransformer:
             return _split_batch(spec, cursor.sql(sql).to_arrow_table(), meta)
         finally:
             cursor.close()
+
+
+def resolved_rules(spec: TableSpec) -> tuple[Nested, ...]:
+    """The spec's nested rules with configured field names (``{salesforce_ltv_field}``) filled in."""
+    if not any("{" in rule.path for rule in spec.nested):
+        return spec.nested
+    from ingestion.settings import crm_field_mapping
+
+    mapping = crm_field_mapping()
+    return tuple(
+        Nested(rule.path.format(**mapping), rule.kind, rule.other) if "{" in rule.path else rule
+        for rule in spec.nested
+    )
 
 
 def _too_large_reason() -> str:

@@ -80,6 +80,8 @@ class Nested:
     path: str
     kind: CheckKind
     other: str = ""
+    """``path`` may name a configured field: ``{salesforce_ltv_field}`` (see
+    :func:`ingestion.settings.crm_field_mapping`)."""
 
 
 @dataclass(frozen=True)
@@ -365,7 +367,12 @@ TABLES: dict[tuple[str, str], TableSpec] = {
         _salesforce(
             "accounts",
             _ts("system_modstamp", "SystemModstamp"),
-            nested=(*_times("CreatedDate", "LastModifiedDate"), Nested("AnnualRevenue", "number")),
+            nested=(
+                *_times("CreatedDate", "LastModifiedDate"),
+                Nested("AnnualRevenue", "number"),
+                # the org's LTV field, named by SOURCES__SALESFORCE__LTV_FIELD
+                Nested("{salesforce_ltv_field}", "number"),
+            ),
         ),
         _salesforce("account_history", _ts("created_date", "CreatedDate")),
         _salesforce(

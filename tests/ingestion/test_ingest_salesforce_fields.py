@@ -198,3 +198,23 @@ def test_describe_leaves_out_the_fields_the_org_lacks(describe_server: tuple[str
     assert kept == ["Id", "Name", "Owner.Name", "BillingAddress", "SystemModstamp"]
     assert missing == list(CUSTOM)
     assert calls == [f"/services/data/{settings.api_version}/sobjects/Account/describe"]
+
+
+def test_uncastable_ltv_is_quarantined_under_the_configured_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCES__SALESFORCE__LTV_FIELD", "Lifetime_Value__c")
+    folder = tmp_path / "export" / "salesforce" / "accounts"
+    folder.mkdir(parents=True)
+    records = [
+        {"Id": "001A", "Name": "Acme", "Lifetime_Value__c": 1200.5, "Customer_LTV_USD__c": "n/a"},
+        {"Id": "001B", "Name": "Globex", "Lifetime_Value__c": "lots"},
+    ]
+    (folder / "a.ndjson").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    warehouse = tmp_path / "ltv.duckdb"
+    summary = run_ingest(warehouse, ["salesforce"], from_files=tmp_path / "export", progress=False)
+    assert summary.ok, format_summary(summary)
+    assert query(warehouse, "SELECT id FROM raw_salesforce.accounts") == [("001A",)]
+    assert query(warehouse, "SELECT record_key, field, reason FROM raw_salesforce.quarantine") == [
+        ("001B", "Lifetime_Value__c", "not a number")
+    ]
