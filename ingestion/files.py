@@ -138,54 +138,41 @@ class FileReader:
     def splits(self, spec: TableSpec, meta: LoadMeta) -> Iterator[Split]:
         lines, pages = list_files(self.root, spec)
         derived = self.derived.get(spec.name)
-        ordered = sorted([*lines, *pages], reverse=True)  # last file first: last file wins
-        run: list[Path] = []
-        for path in ordered:
+        for path in sorted([*lines, *pages], reverse=True):  # last file first: last file wins
             if path.suffix in LINE_SUFFIXES and not spec.explode_data:
-                run.append(path)
-                continue
-            if run:
-                yield from self._bulk_lines(spec, run, meta, derived)
-                run = []
-            if path.suffix in LINE_SUFFIXES:
+                yield from self._bulk_lines(spec, path, meta, derived)
+            elif path.suffix in LINE_SUFFIXES:
                 yield from self._python_lines(spec, path, meta, derived)
             else:
                 yield from self._page(spec, path, meta, derived)
-        if run:
-            yield from self._bulk_lines(spec, run, meta, derived)
 
     def _bulk_lines(
-        self, spec: TableSpec, paths: list[Path], meta: LoadMeta, derived: dict[str, str] | None
+        self, spec: TableSpec, path: Path, meta: LoadMeta, derived: dict[str, str] | None
     ) -> Iterator[Split]:
-        """Every line file of ``paths`` in one DuckDB scan.
+        """One line file in one DuckDB scan (parallel, streamed in Arrow batches).
 
         A line DuckDB cannot parse (not JSON, truncated, a byte order mark on line 1,
         larger than its object limit) comes back as NULL instead of failing the scan;
-        each file holding such a line is then re-read line by line, which quarantines
-        the bad lines with their line number and the parse error (rows already loaded
-        from that file are recognised by their key and not loaded twice).
+        a file holding such a line is then re-read line by line, which quarantines the
+        bad lines with their line number and the parse error (rows already loaded from
+        that file are recognised by their key and not loaded twice).
         """
-        listing = ", ".join(_literal(str(p)) for p in paths)
-        prefix = _literal(str(self.root).rstrip("/") + "/")
+        name = self.relative(path)
         relation = (
-            f"(SELECT json AS j, replace(filename, {prefix}, '') AS _file "
-            f"FROM read_ndjson_objects([{listing}], ignore_errors=true, filename=true))"
+            f"(SELECT json AS j, {_literal(name)} AS _file "
+            f"FROM read_ndjson_objects({_literal(str(path))}, ignore_errors=true))"
         )
-        broken: dict[str, int] = {}
+        broken = False
         for split in self.transformer.split(spec, relation, meta, derived=derived, passthrough=("_file",)):
             quarantine = split.quarantine
             if quarantine.num_rows:
                 unread = pc.is_null(quarantine["raw_record"])
                 if pc.any(unread).as_py():
-                    for name in quarantine.filter(unread)["source_file"].to_pylist():
-                        broken[name] = broken.get(name, 0) + 1
+                    broken = True
                     quarantine = quarantine.filter(pc.invert(unread))
             yield Split(split.rows, quarantine)
-        by_name = {self.relative(p): p for p in paths}
-        for name in sorted(broken, reverse=True):
-            yield from self._python_lines(
-                spec, by_name.get(name, self.root / name), meta, derived, replay=True
-            )
+        if broken:
+            yield from self._python_lines(spec, path, meta, derived, replay=True)
 
     def _python_lines(
         self,

@@ -130,7 +130,7 @@ def describe_fields(
     try:
         described = client.get(f"/services/data/{settings.api_version}/sobjects/{sobject}/describe")
     except ApiError as exc:
-        if exc.status in (400, 404, 405, 501):
+        if exc.status in (400, 403, 404, 405, 501):
             return fields, []
         raise
     entries = described.get("fields") if isinstance(described, dict) else None

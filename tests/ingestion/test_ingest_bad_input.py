@@ -128,7 +128,8 @@ def test_later_part_file_wins_and_repeats_are_reported(tmp_path: Path) -> None:
     (folder / "part-00000.ndjson").write_bytes(
         b'{"id": "u1", "name": "Ann (typo)"}\n{"id": "u2", "name": "Bob"}\n'
     )
-    (folder / "part-00001.ndjson").write_bytes(b'{"id": "u1", "name": "Ann"}\n')
+    # the correction sits on a BOM-prefixed first line (re-read line by line): it still wins
+    (folder / "part-00001.ndjson").write_bytes(BOM + b'{"id": "u1", "name": "Ann"}\n')
     warehouse = tmp_path / "parts.duckdb"
     summary = run_ingest(warehouse, ["genesys"], from_files=tmp_path / "export", progress=False)
     assert summary.ok, format_summary(summary)
