@@ -15,16 +15,17 @@ same raw tables and keys as HTTP mode.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.records import (
-    QUARANTINE_SCHEMA,
     REASON_NOT_JSON,
     REASON_TOO_LARGE,
     LoadMeta,
@@ -163,16 +164,26 @@ class FileReader:
             f"FROM read_ndjson_objects({_literal(str(path))}, ignore_errors=true))"
         )
         broken = False
-        for split in self.transformer.split(spec, relation, meta, derived=derived, passthrough=("_file",)):
-            quarantine = split.quarantine
-            if quarantine.num_rows:
-                unread = pc.is_null(quarantine["raw_record"])
-                if pc.any(unread).as_py():
-                    broken = True
-                    quarantine = quarantine.filter(pc.invert(unread))
-            yield Split(split.rows, quarantine)
+        quarantined: Counter[tuple[Any, ...]] = Counter()
+        try:
+            for split in self.transformer.split(
+                spec, relation, meta, derived=derived, passthrough=("_file",)
+            ):
+                quarantine = split.quarantine
+                if quarantine.num_rows:
+                    unread = pc.is_null(quarantine["raw_record"])
+                    if pc.any(unread).as_py():
+                        broken = True
+                        quarantine = quarantine.filter(pc.invert(unread))
+                    quarantined.update(_what(quarantine))
+                yield Split(split.rows, quarantine)
+        except (duckdb.Error, OSError):
+            # e.g. a line beyond the largest JSON object DuckDB's scan reads (about 32 MiB):
+            # the scan stops (surfacing through Arrow as OSError); a disk error would
+            # surface again from the line-by-line read
+            broken = True
         if broken:
-            yield from self._python_lines(spec, path, meta, derived, replay=True)
+            yield from self._python_lines(spec, path, meta, derived, replay=quarantined)
 
     def _python_lines(
         self,
@@ -180,27 +191,37 @@ class FileReader:
         path: Path,
         meta: LoadMeta,
         derived: dict[str, str] | None,
-        replay: bool = False,
+        replay: Counter[tuple[Any, ...]] | None = None,
     ) -> Iterator[Split]:
         """One line file parsed in Python: bad lines quarantined with line number and error.
 
-        ``replay``: the file was already read in bulk; only what the bulk read could not
-        load is new (its quarantine rows are not repeated).
+        ``replay``: the file was already read in bulk, which quarantined these
+        (record key, field, reason); they are not quarantined twice, and rows already
+        loaded are recognised by their key (``Split.replayed``).
         """
         name = self.relative(path)
         batch: list[Any] = []
         bad: list[Rejected] = []
 
+        def fresh(table: pa.Table) -> pa.Table:
+            if replay is None or not table.num_rows:
+                return table
+            keep = []
+            for what in _what(table):
+                seen = replay.get(what, 0) > 0
+                if seen:
+                    replay[what] -= 1
+                keep.append(not seen)
+            return table.filter(pa.array(keep, pa.bool_()))
+
         def flush() -> Iterator[Split]:
             if bad:
-                yield Split(pa.table({}), quarantine_table(spec, list(bad), meta))
+                yield Split(pa.table({}), fresh(quarantine_table(spec, list(bad), meta)))
                 bad.clear()
             for split in validate_records(
                 self.transformer, spec, batch, meta, derived=derived, source_file=name
             ):
-                if replay:
-                    split = Split(split.rows, QUARANTINE_SCHEMA.empty_table(), replayed=True)
-                yield split
+                yield Split(split.rows, fresh(split.quarantine), replayed=replay is not None)
             batch.clear()
 
         with path.open("rb") as handle:
@@ -215,8 +236,8 @@ class FileReader:
                     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
                     bad.append(Rejected(text, _parse_error(exc), source_file=name, line_number=number))
                     continue
-                if replay and len(line) > MAX_RECORD_BYTES:
-                    # too large for the bulk read: quarantined here, once
+                if len(line) > MAX_RECORD_BYTES:
+                    # quarantined here, with its line, without serialising it again
                     text = line.decode("utf-8", errors="replace").rstrip("\r\n")
                     key = record_key(spec, record)
                     bad.append(Rejected(text, _too_large(), key=key, source_file=name, line_number=number))
@@ -245,6 +266,19 @@ class FileReader:
             yield Split(pa.table({}), quarantine_table(spec, [rejected], meta))
             return
         yield from validate_records(self.transformer, spec, records, meta, derived=derived, source_file=name)
+
+
+def _what(quarantine: pa.Table) -> list[tuple[Any, ...]]:
+    """(record key, field, reason without its size note) of each quarantine row."""
+    return [
+        (key, field, reason.split(" (", 1)[0])
+        for key, field, reason in zip(
+            quarantine["record_key"].to_pylist(),
+            quarantine["field"].to_pylist(),
+            quarantine["reason"].to_pylist(),
+            strict=True,
+        )
+    ]
 
 
 def _too_large() -> str:

@@ -138,31 +138,53 @@ def test_later_part_file_wins_and_repeats_are_reported(tmp_path: Path) -> None:
     assert any("raw_genesys.users: 1 records repeat a key" in m for m in summary.messages), summary.messages
 
 
-def test_oversize_record_is_quarantined_with_its_size(small_tenant: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        # read by the bulk scan: quarantined there (no line number)
+        (1024, None),
+        # beyond the largest object DuckDB's scan reads (it stops): the file is re-read
+        # line by line, and the record quarantined with its line
+        (24 * 1024 * 1024, 11),
+    ],
+)
+def test_oversize_record_is_quarantined_with_its_size(
+    small_tenant: Path, tmp_path: Path, extra: int, line: int | None
+) -> None:
     root = tmp_path / "export"
     _copy(small_tenant, root, "genesys/conversations")
     part = root / "genesys" / "conversations" / "part-00000.ndjson"
     lines = _lines(part)[:50]
     huge = orjson.loads(lines[10])
-    huge["participants"][0]["participantName"] = "x" * (MAX_RECORD_BYTES + 1024)
+    huge["participants"][0]["participantName"] = "x" * (MAX_RECORD_BYTES + extra)
     lines[10] = orjson.dumps(huge)
+    bad_time = orjson.loads(lines[30])
+    bad_time["conversationStart"] = "not a time"  # after the oversize line: still quarantined, once
+    lines[30] = orjson.dumps(bad_time)
     part.write_bytes(b"\n".join(lines) + b"\n")
 
     warehouse = tmp_path / "huge.duckdb"
     summary = run_ingest(warehouse, ["genesys"], from_files=root, progress=False)
     assert summary.ok, format_summary(summary)
-    assert query(warehouse, "SELECT count(*) FROM raw_genesys.conversations")[0][0] == 49
+    assert query(warehouse, "SELECT count(*) FROM raw_genesys.conversations")[0][0] == 48
     rows = _quarantine(warehouse)
-    assert len(rows) == 1
-    resource, key, field, reason, source_file, line, raw = rows[0]
-    assert (resource, key, source_file, line) == (
+    assert [(r[1], r[2]) for r in rows if r[1] == bad_time["conversationId"]] == [
+        (bad_time["conversationId"], "conversationStart")
+    ]
+    (resource, key, field, reason, source_file, number, raw) = next(
+        r for r in rows if r[1] == huge["conversationId"]
+    )
+    assert len(rows) == 2
+    assert (resource, key, field, source_file, number) == (
         "conversations",
         huge["conversationId"],
+        None,
         "genesys/conversations/part-00000.ndjson",
-        None,  # line numbers are kept for lines that are not JSON
+        line,
     )
     assert reason.startswith("record larger than 16 MiB") and str(len(lines[10])) in reason
     assert len(raw) == RAW_TEXT_LIMIT
+    assert summary.quarantined == {"raw_genesys.conversations": 2}
 
 
 def _sessions(record: dict[str, Any]) -> list[dict[str, Any]]:
