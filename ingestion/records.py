@@ -218,6 +218,11 @@ class RawTransformer:
             bad = f"(NOT {pattern} OR TRY_CAST({value} AS TIMESTAMPTZ) IS NULL)"
             present = f"({raw} IS NOT NULL AND {raw} <> '' AND {bad})"
             checks.append((present, _literal(column.path), REASON_TIMESTAMP))
+        if column.kind == "interval_start":
+            # staging also casts the end of the ISO interval (`start/end`)
+            end = f"split_part({raw}, '/', 2)"
+            bad_end = f"({raw} IS NOT NULL AND {raw} <> '' AND TRY_CAST({end} AS TIMESTAMPTZ) IS NULL)"
+            checks.append((bad_end, _literal(column.path), REASON_TIMESTAMP))
         return checks
 
     @staticmethod

@@ -311,3 +311,45 @@ def test_queue_level_observation_groups_load(tmp_path: Path) -> None:
     )
     assert rows == [("q1", None, "oActiveUsers"), ("q1", "voice", "oWaiting")]
     assert query(warehouse, "SELECT count(*) FROM raw_genesys.quarantine")[0][0] == 0
+
+
+def test_uncastable_values_of_other_resources_are_quarantined(tmp_path: Path) -> None:
+    root = tmp_path / "export"
+    files = {
+        "genesys/queues/q.ndjson": [
+            {"id": "q1", "name": "Sales", "memberCount": 4},
+            {"id": "q2", "name": "Billing", "memberCount": "many"},
+        ],
+        "genesys/user_presences/p.ndjson": [
+            {"userId": "u1", "startTime": "2026-10-01T08:00:00Z", "endTime": "2026-10-01T09:00:00Z"},
+            {"userId": "u2", "startTime": "2026-10-01T08:00:00Z", "endTime": "2026-10-01T07:00:00Z"},
+        ],
+        "genesys/campaign_stats/s.ndjson": [{"campaignId": "k1", "contactRate": {"attempts": "x"}}],
+        "predictive_engagement/journey_aggregates/a.ndjson": [
+            {
+                "group": {"journeyActionMapId": "m1"},
+                "data": [
+                    {"interval": "2026-10-01T00:00:00Z/2026-10-02T00:00:00Z", "metrics": []},
+                    {"interval": "2026-10-02T00:00:00Z/later", "metrics": []},
+                ],
+            }
+        ],
+    }
+    for name, records in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    warehouse = tmp_path / "other.duckdb"
+    summary = run_ingest(warehouse, ["genesys", "predictive_engagement"], from_files=root, progress=False)
+    assert summary.ok, format_summary(summary)
+    genesys = query(
+        warehouse, "SELECT resource, record_key, field, reason FROM raw_genesys.quarantine ORDER BY 1"
+    )
+    assert genesys == [
+        ("campaign_stats", "k1", "contactRate.attempts", "not an integer"),
+        ("queues", "q2", "memberCount", "not an integer"),
+        ("user_presences", "u2|2026-10-01T08:00:00Z", "endTime", "endTime before startTime"),
+    ]
+    journeys = query(warehouse, "SELECT resource, field, reason FROM raw_predictive_engagement.quarantine")
+    assert journeys == [("journey_aggregates", "interval", "unparseable timestamp")]
+    assert query(warehouse, "SELECT id FROM raw_genesys.queues") == [("q1",)]
+    assert query(warehouse, "SELECT user_id FROM raw_genesys.user_presences") == [("u1",)]
