@@ -15,29 +15,48 @@ same raw tables and keys as HTTP mode.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.records import (
     REASON_NOT_JSON,
+    REASON_TOO_LARGE,
     LoadMeta,
     RawTransformer,
+    Rejected,
     Split,
-    Unparsed,
-    rejected_split,
+    quarantine_table,
+    record_key,
     validate_records,
 )
-from ingestion.tables import TableSpec
+from ingestion.tables import MAX_RECORD_BYTES, TableSpec, specs_of
 
 LINE_SUFFIXES = (".ndjson", ".jsonl")
 PAGE_SUFFIXES = (".json",)
 PAGE_WRAPPERS = ("conversations", "entities", "records", "userDetails", "results")
 USER_DETAIL_LISTS = {"user_presences": "primaryPresence", "user_routing_statuses": "routingStatus"}
 PYTHON_BATCH = 10_000
+
+
+def check_layout(root: Path, sources: list[str]) -> None:
+    """Refuse a ``--from-files`` folder holding no data file for any of ``sources``."""
+    found = [spec for source in sources for spec in specs_of(source) if any(list_files(root, spec))]
+    if found:
+        return
+    present = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    expected = ", ".join(f"{s}/<resource>/" for s in sources)
+    seen = f"; it holds: {', '.join(present)}" if present else " (it is empty)"
+    raise ValueError(
+        f"--from-files: {root} holds no export files for {', '.join(sources)}: expected "
+        f"*.ndjson / *.jsonl / *.json files under {expected}{seen}"
+    )
 
 
 def resource_dir(root: Path, spec: TableSpec) -> Path:
@@ -85,66 +104,197 @@ def explode_user_details(spec: TableSpec, details: list[Any]) -> list[Any]:
     return out
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def strip_bom(data: bytes) -> bytes:
+    """The bytes without a leading UTF-8 byte order mark (editors on Windows write one)."""
+    return data[len(BOM) :] if data.startswith(BOM) else data
+
+
+def _parse_error(exc: orjson.JSONDecodeError) -> str:
+    return f"{REASON_NOT_JSON}: {exc.msg}"
+
+
 class FileReader:
-    """Reads one resource folder into validated batches."""
+    """Reads one resource folder into validated batches.
+
+    Files are read in reverse name order and the first occurrence of a key wins
+    within a run, so a record repeated in a later part file (``part-0002`` after
+    ``part-0001``) replaces the earlier one: last file wins. Within one file the
+    first line of a repeated key wins; every repeat is counted in the run summary.
+    """
 
     def __init__(self, transformer: RawTransformer, root: Path, derived: dict[str, dict[str, str]]):
         self.transformer = transformer
         self.root = root
         self.derived = derived
 
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
     def splits(self, spec: TableSpec, meta: LoadMeta) -> Iterator[Split]:
         lines, pages = list_files(self.root, spec)
         derived = self.derived.get(spec.name)
-        if lines and not spec.explode_data:
-            yield from self._bulk_lines(spec, lines, meta, derived)
-        else:
-            for path in lines:
+        for path in sorted([*lines, *pages], reverse=True):  # last file first: last file wins
+            if path.suffix in LINE_SUFFIXES and not spec.explode_data:
+                yield from self._bulk_lines(spec, path, meta, derived)
+            elif path.suffix in LINE_SUFFIXES:
                 yield from self._python_lines(spec, path, meta, derived)
-        for path in pages:
-            yield from self._page(spec, path, meta, derived)
+            else:
+                yield from self._page(spec, path, meta, derived)
 
     def _bulk_lines(
-        self, spec: TableSpec, paths: list[Path], meta: LoadMeta, derived: dict[str, str] | None
-    ) -> Iterator[Split]:
-        listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths)
-        relation = f"(SELECT json AS j FROM read_ndjson_objects([{listing}]))"
-        try:
-            yield from self.transformer.split(spec, relation, meta, derived=derived)
-        except duckdb.InvalidInputException:
-            # A line that is not JSON: fall back to line-by-line so that it is quarantined.
-            for path in paths:
-                yield from self._python_lines(spec, path, meta, derived)
-
-    def _python_lines(
         self, spec: TableSpec, path: Path, meta: LoadMeta, derived: dict[str, str] | None
     ) -> Iterator[Split]:
+        """One line file in one DuckDB scan (parallel, streamed in Arrow batches).
+
+        A line DuckDB cannot parse (not JSON, truncated, a byte order mark on line 1,
+        larger than its object limit) comes back as NULL instead of failing the scan;
+        a file holding such a line is then re-read line by line, which quarantines the
+        bad lines with their line number and the parse error (rows already loaded from
+        that file are recognised by their key and not loaded twice).
+        """
+        name = self.relative(path)
+        relation = (
+            f"(SELECT json AS j, {_literal(name)} AS _file "
+            f"FROM read_ndjson_objects({_literal(str(path))}, ignore_errors=true))"
+        )
+        broken = False
+        quarantined: Counter[tuple[Any, ...]] = Counter()
+        try:
+            for split in self.transformer.split(
+                spec, relation, meta, derived=derived, passthrough=("_file",)
+            ):
+                quarantine = split.quarantine
+                if quarantine.num_rows:
+                    unread = pc.is_null(quarantine["raw_record"])
+                    if pc.any(unread).as_py():
+                        broken = True
+                        quarantine = quarantine.filter(pc.invert(unread))
+                    quarantined.update(_what(quarantine))
+                yield Split(split.rows, quarantine)
+        except (duckdb.Error, OSError):
+            # e.g. a line beyond the largest JSON object DuckDB's scan reads (about 32 MiB):
+            # the scan stops (surfacing through Arrow as OSError); a disk error would
+            # surface again from the line-by-line read
+            broken = True
+        if broken:
+            yield from self._python_lines(spec, path, meta, derived, replay=quarantined)
+
+    def _python_lines(
+        self,
+        spec: TableSpec,
+        path: Path,
+        meta: LoadMeta,
+        derived: dict[str, str] | None,
+        replay: Counter[tuple[Any, ...]] | None = None,
+    ) -> Iterator[Split]:
+        """One line file parsed in Python: bad lines quarantined with line number and error.
+
+        ``replay``: the file was already read in bulk, which quarantined these
+        (record key, field, reason); they are not quarantined twice, and rows already
+        loaded are recognised by their key (``Split.replayed``).
+        """
+        name = self.relative(path)
         batch: list[Any] = []
+        bad: list[Rejected] = []
+
+        def fresh(table: pa.Table) -> pa.Table:
+            if replay is None or not table.num_rows:
+                return table
+            keep = []
+            for what in _what(table):
+                seen = replay.get(what, 0) > 0
+                if seen:
+                    replay[what] -= 1
+                keep.append(not seen)
+            return table.filter(pa.array(keep, pa.bool_()))
+
+        def flush() -> Iterator[Split]:
+            if bad:
+                yield Split(pa.table({}), fresh(quarantine_table(spec, list(bad), meta)))
+                bad.clear()
+            for split in validate_records(
+                self.transformer, spec, batch, meta, derived=derived, source_file=name
+            ):
+                yield Split(split.rows, fresh(split.quarantine), replayed=replay is not None)
+            batch.clear()
+
         with path.open("rb") as handle:
-            for line in handle:
+            for number, line in enumerate(handle, start=1):
+                if number == 1:
+                    line = strip_bom(line)
                 if not line.strip():
                     continue
                 try:
-                    batch.append(orjson.loads(line))
-                except orjson.JSONDecodeError:
-                    batch.append(Unparsed(line.decode("utf-8", errors="replace").rstrip("\n")))
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+                    bad.append(Rejected(text, _parse_error(exc), source_file=name, line_number=number))
+                    continue
+                if len(line) > MAX_RECORD_BYTES:
+                    # quarantined here, with its line, without serialising it again
+                    text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+                    key = record_key(spec, record)
+                    bad.append(Rejected(text, _too_large(), key=key, source_file=name, line_number=number))
+                    continue
+                batch.append(record)
                 if len(batch) >= PYTHON_BATCH:
-                    yield from validate_records(self.transformer, spec, batch, meta, derived=derived)
-                    batch = []
-        if batch:
-            yield from validate_records(self.transformer, spec, batch, meta, derived=derived)
+                    yield from flush()
+        yield from flush()
 
     def _page(
         self, spec: TableSpec, path: Path, meta: LoadMeta, derived: dict[str, str] | None
     ) -> Iterator[Split]:
-        raw = path.read_bytes()
+        name = self.relative(path)
+        raw = strip_bom(path.read_bytes())
         try:
             document = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            yield rejected_split(spec, [raw.decode("utf-8", errors="replace")], REASON_NOT_JSON, meta)
+        except orjson.JSONDecodeError as exc:
+            text = raw.decode("utf-8", errors="replace")
+            rejected = Rejected(text, _parse_error(exc), source_file=name, line_number=exc.lineno)
+            yield Split(pa.table({}), quarantine_table(spec, [rejected], meta))
             return
-        records = unwrap_page(spec, document)
-        yield from validate_records(self.transformer, spec, records, meta, derived=derived)
+        try:
+            records = unwrap_page(spec, document)
+        except ValueError as exc:
+            rejected = Rejected(raw.decode("utf-8", errors="replace"), str(exc), source_file=name)
+            yield Split(pa.table({}), quarantine_table(spec, [rejected], meta))
+            return
+        yield from validate_records(self.transformer, spec, records, meta, derived=derived, source_file=name)
+
+
+def _what(quarantine: pa.Table) -> list[tuple[Any, ...]]:
+    """(record key, field, reason without its size note) of each quarantine row."""
+    return [
+        (key, field, reason.split(" (", 1)[0])
+        for key, field, reason in zip(
+            quarantine["record_key"].to_pylist(),
+            quarantine["field"].to_pylist(),
+            quarantine["reason"].to_pylist(),
+            strict=True,
+        )
+    ]
+
+
+def _too_large() -> str:
+    return REASON_TOO_LARGE.format(limit=MAX_RECORD_BYTES // (1024 * 1024))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _loads(data: bytes) -> Any:
+    """Parsed JSON, or None when it is not JSON (the resource reader quarantines it)."""
+    try:
+        return orjson.loads(strip_bom(data))
+    except orjson.JSONDecodeError:
+        return None
 
 
 def small_resource_records(root: Path, spec: TableSpec) -> list[dict[str, Any]]:
@@ -152,9 +302,13 @@ def small_resource_records(root: Path, spec: TableSpec) -> list[dict[str, Any]]:
     lines, pages = list_files(root, spec)
     records: list[Any] = []
     for path in lines:
-        records.extend(orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip())
+        records.extend(_loads(line) for line in strip_bom(path.read_bytes()).splitlines() if line.strip())
     for path in pages:
-        records.extend(unwrap_page(spec, orjson.loads(path.read_bytes())))
+        document = _loads(path.read_bytes())
+        try:
+            records.extend(unwrap_page(spec, document) if document is not None else [])
+        except ValueError:
+            continue
     return [record for record in records if isinstance(record, dict)]
 
 

@@ -101,6 +101,8 @@ QUARANTINE_HINTS: list[TColumnSchema] = [
     {"name": "field", "data_type": "text"},
     {"name": "reason", "data_type": "text"},
     {"name": "raw_record", "data_type": "text"},
+    {"name": "source_file", "data_type": "text"},
+    {"name": "line_number", "data_type": "bigint"},
     {"name": "_load_id", "data_type": "text"},
     {"name": "_extracted_at", "data_type": "timestamp", "timezone": True},
 ]
@@ -129,13 +131,17 @@ def quarantine_resource(stats: RunStats) -> DltResource:
 
 
 class KeyFilter:
-    """Drops rows whose primary key was already yielded in this run (first one wins)."""
+    """Drops rows whose primary key was already yielded in this run (first one wins).
+
+    ``repeats`` counts the dropped rows (except those of a replayed read).
+    """
 
     def __init__(self, key_columns: list[str]) -> None:
         self.key_columns = key_columns
         self.seen: set[Any] = set()
+        self.repeats = 0
 
-    def __call__(self, rows: pa.Table) -> pa.Table:
+    def __call__(self, rows: pa.Table, count: bool = True) -> pa.Table:
         columns = [rows[name].to_pylist() for name in self.key_columns]
         keys = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
         keep = []
@@ -144,7 +150,11 @@ class KeyFilter:
             if fresh:
                 self.seen.add(key)
             keep.append(fresh)
-        return rows if all(keep) else rows.filter(pa.array(keep))
+        if all(keep):
+            return rows
+        if count:
+            self.repeats += keep.count(False)
+        return rows.filter(pa.array(keep))
 
 
 def make_resource(
@@ -172,7 +182,7 @@ def make_resource(
         total = quarantined = 0
         try:
             for split in produce(meta):
-                batch = unique(split.rows) if split.rows.num_rows else split.rows
+                batch = unique(split.rows, not split.replayed) if split.rows.num_rows else split.rows
                 if batch.num_rows:
                     total += batch.num_rows
                     yield batch
@@ -186,6 +196,11 @@ def make_resource(
             # so the next run reads the same window again.
             stats.errors.append(f"{spec.schema}.{spec.name}: {exc}")
             stats.say(f"  {spec.schema}.{spec.name}: FAILED: {exc}")
+        if unique.repeats and method == "file":
+            stats.note(
+                f"{spec.schema}.{spec.name}: {unique.repeats} records repeat a key read earlier in this "
+                "run; the one from the last file (by name) was kept"
+            )
         if total == 0:
             # An empty table still exists, so that models over it run (zero rows, right types).
             yield transformer.empty_rows(spec, meta)
@@ -195,11 +210,14 @@ def make_resource(
             + (f", {quarantined} quarantined" if quarantined else "")
         )
 
+    optional = {c.name for c in spec.keys if not c.required}
     return dlt.resource(
         rows,
         name=spec.name,
         columns=column_hints(spec),
-        primary_key=spec.primary_key,
+        # a key part that may be absent is not a dlt primary key column (those are NOT NULL);
+        # the run's own deduplication (KeyFilter) still keys on it
+        primary_key=[name for name in spec.primary_key if name not in optional],
         write_disposition="append" if merge and first_load else spec.write_disposition,
     )
 
@@ -227,6 +245,30 @@ def populated_tables(warehouse: Path, schema: str) -> set[str]:
         return {
             name for name in names if con.execute(f'SELECT 1 FROM "{schema}"."{name}" LIMIT 1').fetchone()
         }
+
+
+def relax_optional_keys(warehouse: Path, specs: list[TableSpec]) -> None:
+    """Drop NOT NULL from key columns that may be absent, in tables created before they could be.
+
+    ``queue_observations.media_type`` was created NOT NULL by earlier versions; a
+    queue-level observation group (no ``mediaType``) would fail the load there.
+    """
+    if not warehouse.exists():
+        return
+    wanted = [(spec, c.name) for spec in specs for c in spec.keys if not c.required and not c.from_context]
+    if not wanted:
+        return
+    with duckdb.connect(str(warehouse)) as con:
+        for spec, column in wanted:
+            row = con.execute(
+                "SELECT is_nullable FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? AND column_name = ?",
+                [spec.schema, spec.name, column],
+            ).fetchone()
+            if row is not None and row[0] == "NO":
+                con.execute(
+                    f'ALTER TABLE "{spec.schema}"."{spec.name}" ALTER COLUMN "{column}" DROP NOT NULL'
+                )
 
 
 def finish_pending(pipeline: dlt.Pipeline, stats: RunStats) -> None:

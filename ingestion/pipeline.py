@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ingestion.files import FileReader, campaign_model_versions
+from ingestion.files import FileReader, campaign_model_versions, check_layout
 from ingestion.http_client import HttpCounters
 from ingestion.loader import (
     RunStats,
@@ -19,6 +19,7 @@ from ingestion.loader import (
     make_resource,
     populated_tables,
     quarantine_resource,
+    relax_optional_keys,
     utc_now,
 )
 from ingestion.records import RawTransformer, model_version_case
@@ -65,6 +66,8 @@ def run_ingest(
         raise ValueError(f"--start {start} must be before --end {end} (--end is exclusive)")
     if from_files is not None and not Path(from_files).is_dir():
         raise FileNotFoundError(f"--from-files: {from_files} is not a directory")
+    if from_files is not None:
+        check_layout(Path(from_files), sources)
     began = time.monotonic()
     stats = RunStats(progress=progress)
     mode = "files" if from_files is not None else "http"
@@ -110,6 +113,7 @@ def _run_source(
     finish_pending(pipeline, stats)
     stats.pending_quarantine.clear()  # never carry a failed source's rejects into another schema
     try:
+        relax_optional_keys(warehouse, specs_of(source))
         populated = populated_tables(warehouse, SCHEMAS[source])
         resources = [*build(source, populated), quarantine_resource(stats)]
         info = pipeline.run(resources, loader_file_format="parquet")

@@ -21,13 +21,26 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.tables import Column, TableSpec
+from ingestion.tables import MAX_RECORD_BYTES, Column, Nested, TableSpec
 
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})"
 REASON_MISSING = "missing {field}"
 REASON_TIMESTAMP = "unparseable timestamp"
 REASON_NOT_JSON = "record is not valid JSON"
 REASON_NOT_OBJECT = "record is not a JSON object"
+REASON_TOO_LARGE = "record larger than {limit} MiB"
+REASON_CAST = {
+    "timestamp": REASON_TIMESTAMP,
+    "integer": "not an integer",
+    "number": "not a number",
+    "boolean": "not a boolean",
+}
+REASON_DUPLICATE = "duplicate {field} within the record"
+REASON_NEGATIVE = "negative {field}"
+REASON_BEFORE = "{field} before {other}"
+CAST_TYPES = {"timestamp": "TIMESTAMPTZ", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN"}
+RAW_TEXT_LIMIT = 1024 * 1024
+"""Quarantined raw text longer than this (an oversize record, a broken page) is cut here."""
 BATCH_ROWS = 50_000
 DERIVED_TYPES = {"model_version": "VARCHAR", "pending_backfill": "BOOLEAN"}
 QUARANTINE_TABLE = "quarantine"
@@ -48,6 +61,8 @@ class Split:
 
     rows: pa.Table
     quarantine: pa.Table
+    replayed: bool = False
+    """Rows read a second time (a file re-read line by line): not counted as duplicates."""
 
 
 def _literal(value: Any) -> str:
@@ -82,11 +97,13 @@ class RawTransformer:
         meta: LoadMeta,
         context: Mapping[str, Any] | None = None,
         derived: Mapping[str, str] | None = None,
+        passthrough: tuple[str, ...] = (),
     ) -> str:
         """SQL over ``relation`` (column ``j``) giving table columns + ``_q_field``/``_q_reason``.
 
         Each check is (condition, field SQL expression, reason); the first failing
-        check of a record names its field and reason.
+        check of a record names its field and reason. ``passthrough`` columns of
+        ``relation`` (e.g. ``_file``) are carried to the output.
         """
         context = context or {}
         record_columns = [c for c in spec.columns if not c.from_context]
@@ -108,6 +125,11 @@ class RawTransformer:
             checks.extend(self._checks(column, raw))
         if spec.steps_check:
             checks.extend(self._step_checks())
+        rules = resolved_rules(spec)
+        checks.extend(nested_checks(rules))
+        # before every other check: they would read a NULL / an oversize text
+        checks.insert(0, (f"(strlen(j) > {MAX_RECORD_BYTES})", "NULL", _too_large_reason()))
+        checks.insert(0, ("(j IS NULL)", "NULL", REASON_NOT_JSON))
         selects.append("j AS payload")
         selects.extend(
             [
@@ -123,13 +145,40 @@ class RawTransformer:
         for name in spec.derived:
             expression = (derived or {}).get(name, "NULL")
             selects.append(f"CAST({expression} AS {DERIVED_TYPES[name]}) AS {name}")
-        selects.append(_case([(cond, fld) for cond, fld, _ in checks]) + " AS _q_field")
-        selects.append(_case([(cond, _literal(reason)) for cond, _, reason in checks]) + " AS _q_reason")
+        # each condition is evaluated once (column _c<n>), then named by the first that holds
+        conditions = ", ".join(f"{cond} AS _c{n}" for n, (cond, _, _) in enumerate(checks))
+        selects.append(_case([(f"_c{n}", fld) for n, (_, fld, _) in enumerate(checks)]) + " AS _q_field")
+        selects.append(
+            _case([(f"_c{n}", _literal(reason)) for n, (_, _, reason) in enumerate(checks)]) + " AS _q_reason"
+        )
         selects.append(f"{self._key_text(spec, record_columns, context)} AS _q_key")
+        selects.extend(passthrough)
+        small = f"CASE WHEN strlen(j) <= {MAX_RECORD_BYTES} THEN j END"
         extract = f"json_extract_string(j, [{paths}]) AS _v" if record_columns else "NULL::VARCHAR[] AS _v"
+        document, late = "", ""
+        if spec.nested:
+            # one parse of the record for both the columns and the nested checks when possible
+            column_paths = tuple(c.path for c in record_columns)
+            structure = nested_structure(rules, column_paths)
+            if structure is None:
+                structure = nested_structure(rules)
+            else:
+                values = ", ".join(
+                    "_d" + "".join(f'."{p}"' for p in path.split(".")) for path in column_paths
+                )
+                # an oversize record has no document: its key is read on its own
+                whole = f"json_extract_string(j, [{paths}])"
+                late = f", CASE WHEN _d IS NULL THEN {whole} ELSE [{values}]::VARCHAR[] END AS _v"
+                extract = ""
+            document = f", json_transform({small}, {_literal(structure)}) AS _d"
+        carried = "".join(f", {name}" for name in passthrough)
+        lists = "".join(f", {sql} AS {name}" for name, sql in nested_lists(rules).items())
         return (
-            f"WITH src AS (SELECT j::VARCHAR AS j, {extract} FROM {relation}), "
-            f"typed AS (SELECT {', '.join(selects)} FROM src) SELECT * FROM typed"
+            f"WITH src AS (SELECT j::VARCHAR AS j{', ' + extract if extract else ''}{document}{carried} "
+            f"FROM {relation}), "
+            f"flat AS (SELECT *{late}{lists} FROM src), "
+            f"checked AS (SELECT *, {conditions} FROM flat), "
+            f"typed AS (SELECT {', '.join(selects)} FROM checked) SELECT * FROM typed"
         )
 
     @staticmethod
@@ -169,6 +218,11 @@ class RawTransformer:
             bad = f"(NOT {pattern} OR TRY_CAST({value} AS TIMESTAMPTZ) IS NULL)"
             present = f"({raw} IS NOT NULL AND {raw} <> '' AND {bad})"
             checks.append((present, _literal(column.path), REASON_TIMESTAMP))
+        if column.kind == "interval_start":
+            # staging also casts the end of the ISO interval (`start/end`)
+            end = f"split_part({raw}, '/', 2)"
+            bad_end = f"({raw} IS NOT NULL AND {raw} <> '' AND TRY_CAST({end} AS TIMESTAMPTZ) IS NULL)"
+            checks.append((bad_end, _literal(column.path), REASON_TIMESTAMP))
         return checks
 
     @staticmethod
@@ -195,9 +249,10 @@ class RawTransformer:
         context: Mapping[str, Any] | None = None,
         derived: Mapping[str, str] | None = None,
         batch_rows: int = BATCH_ROWS,
+        passthrough: tuple[str, ...] = (),
     ) -> Iterator[Split]:
         """Run the spec's SQL over ``relation`` and yield validated batches."""
-        sql = self.build_sql(spec, relation, meta, context, derived)
+        sql = self.build_sql(spec, relation, meta, context, derived, passthrough)
         cursor = self.con.cursor()
         try:
             for batch in cursor.sql(sql).to_arrow_reader(batch_rows):
@@ -263,12 +318,13 @@ class RawTransformer:
         meta: LoadMeta,
         context: Mapping[str, Any] | None = None,
         derived: Mapping[str, str] | None = None,
+        source_file: str | None = None,
     ) -> Split | None:
         """Validate in-memory records (already parsed JSON); None when there are none."""
         texts = [orjson.dumps(record).decode() for record in records]
         if not texts:
             return None
-        return self.split_texts(spec, texts, meta, context, derived)
+        return self.split_texts(spec, texts, meta, context, derived, source_file)
 
     def split_texts(
         self,
@@ -277,16 +333,167 @@ class RawTransformer:
         meta: LoadMeta,
         context: Mapping[str, Any] | None = None,
         derived: Mapping[str, str] | None = None,
+        source_file: str | None = None,
     ) -> Split:
-        """Validate records given as JSON texts (one batch)."""
-        arrow_input = pa.table({"j": pa.array(texts, pa.string())})
-        sql = self.build_sql(spec, "_records", meta, context, derived)
+        """Validate records given as JSON texts (one batch), read from ``source_file`` if any."""
+        columns = {"j": pa.array(texts, pa.string())}
+        if source_file is not None:
+            columns["_file"] = pa.array([source_file] * len(texts), pa.string())
+        arrow_input = pa.table(columns)
+        passthrough = ("_file",) if source_file is not None else ()
+        sql = self.build_sql(spec, "_records", meta, context, derived, passthrough)
         cursor = self.con.cursor()
         try:
             cursor.register("_records", arrow_input)
             return _split_batch(spec, cursor.sql(sql).to_arrow_table(), meta)
         finally:
             cursor.close()
+
+
+def resolved_rules(spec: TableSpec) -> tuple[Nested, ...]:
+    """The spec's nested rules with configured field names (``{salesforce_ltv_field}``) filled in."""
+    if not any("{" in rule.path for rule in spec.nested):
+        return spec.nested
+    from ingestion.settings import crm_field_mapping
+
+    mapping = crm_field_mapping()
+    return tuple(
+        Nested(rule.path.format(**mapping), rule.kind, rule.other) if "{" in rule.path else rule
+        for rule in spec.nested
+    )
+
+
+def _too_large_reason() -> str:
+    return REASON_TOO_LARGE.format(limit=MAX_RECORD_BYTES // (1024 * 1024))
+
+
+def nested_structure(rules: tuple[Nested, ...], column_paths: tuple[str, ...] = ()) -> str | None:
+    """``json_transform`` structure (JSON text) of every field the rules (and columns) read.
+
+    Leaves are VARCHAR (a number or an object comes back as its JSON text, as with
+    ``json_extract_string``). None when a column path and a rule path collide (a leaf
+    that is also an object), so the columns must be read on their own.
+    """
+    tree: dict[str, Any] = {}
+    leaves = [path.split(".") for path in column_paths]
+    for rule in rules:
+        parts = rule.path.split(".")
+        leaves.append(parts)
+        if rule.other:
+            leaves.append([*parts[:-1], rule.other])
+    for leaf in leaves:
+        node = tree
+        for part in leaf[:-1]:
+            name = part.removesuffix("[]")
+            child = node.setdefault(name, [{}] if part.endswith("[]") else {})
+            if isinstance(child, str) or isinstance(child, list) != part.endswith("[]"):
+                return None
+            node = child[0] if isinstance(child, list) else child
+        if isinstance(node.get(leaf[-1]), dict | list):
+            return None
+        node[leaf[-1]] = "VARCHAR"
+    return orjson.dumps(tree).decode()
+
+
+def _walk(base: str, parts: list[str], prefix: list[str], depth: int, leaf: Any) -> str:
+    """SQL list (flattened over every ``[]`` level) of ``leaf(parent, field, path_sql)``."""
+    part = parts[0]
+    if len(parts) == 1:
+        path_sql = (
+            " || ".join([*prefix, _literal(("." if prefix else "") + part)]) if prefix else _literal(part)
+        )
+        return f"[{leaf(base, part, path_sql)}]"
+    name = part.removesuffix("[]")
+    dot = "." if prefix else ""
+    if not part.endswith("[]"):
+        return _walk(f'{base}."{name}"', parts[1:], [*prefix, _literal(dot + name)], depth, leaf)
+    var, index = f"_x{depth}", f"_i{depth}"
+    element = [*prefix, _literal(f"{dot}{name}["), f"CAST({index} - 1 AS VARCHAR)", "']'"]
+    inner = _walk(var, parts[1:], element, depth + 1, leaf)
+    return f'flatten(list_transform({base}."{name}", lambda {var}, {index}: {inner}))'
+
+
+def _bad_value(kind: str, value: str, other: str) -> str:
+    if kind in CAST_TYPES:
+        return f"({value} IS NOT NULL AND TRY_CAST({value} AS {CAST_TYPES[kind]}) IS NULL)"
+    if kind == "required":
+        return f"({value} IS NULL OR {value} = '')"
+    if kind == "not_negative":
+        return f"coalesce(TRY_CAST({value} AS DOUBLE) < 0, false)"
+    if kind == "not_before":
+        return f"coalesce(TRY_CAST({value} AS TIMESTAMPTZ) < TRY_CAST({other} AS TIMESTAMPTZ), false)"
+    raise ValueError(f"unknown nested check {kind!r}")
+
+
+def _nested_reason(rule: Nested) -> str:
+    field = rule.path.rsplit(".", 1)[-1]
+    if rule.kind in REASON_CAST:
+        return REASON_CAST[rule.kind]
+    if rule.kind == "required":
+        return REASON_MISSING.format(field=field)
+    if rule.kind == "unique":
+        return REASON_DUPLICATE.format(field=field)
+    if rule.kind == "not_negative":
+        return REASON_NEGATIVE.format(field=field)
+    return REASON_BEFORE.format(field=field, other=rule.other)
+
+
+def _split_path(rule: Nested) -> tuple[list[str], list[str], str]:
+    """(array prefix up to its last ``[]`` part, path inside an element, field) of a rule."""
+    parts = rule.path.split(".")
+    last_array = max((n for n, part in enumerate(parts[:-1]) if part.endswith("[]")), default=-1)
+    return parts[: last_array + 1], parts[last_array + 1 : -1], parts[-1]
+
+
+def _elements_sql(prefix: list[str]) -> str:
+    """Flattened SQL list of the elements of the array ``prefix`` ends with, over ``_d``."""
+    current, is_list = "_d", False
+    for part in prefix:
+        name = part.removesuffix("[]")
+        if not is_list:
+            current = f'{current}."{name}"'
+            is_list = part.endswith("[]")
+        elif part.endswith("[]"):
+            current = f'flatten(list_transform({current}, lambda _e: _e."{name}"))'
+        else:
+            current = f'list_transform({current}, lambda _e: _e."{name}")'
+    return current
+
+
+def nested_lists(rules: tuple[Nested, ...]) -> dict[str, str]:
+    """Column name -> SQL of each flattened array the rules check (computed once per record)."""
+    prefixes = sorted({".".join(_split_path(rule)[0]) for rule in rules} - {""})
+    return {f"_l{n}": _elements_sql(prefix.split(".")) for n, prefix in enumerate(prefixes)}
+
+
+def nested_checks(rules: tuple[Nested, ...]) -> list[tuple[str, str, str]]:
+    """(condition, field = concrete JSON path, reason) of each nested rule.
+
+    Conditions read the flattened arrays of :func:`nested_lists` (one pass over the
+    elements per rule); the concrete path (``participants[1].sessions[0].sessionId``) is
+    only computed for the records that fail.
+    """
+    columns = {sql: name for name, sql in nested_lists(rules).items()}
+    checks = []
+    for rule in rules:
+        prefix, inner, field = _split_path(rule)
+        inside = "".join(f'."{part}"' for part in inner)
+        if not prefix:
+            value, other = f'_d{inside}."{field}"', f'_d{inside}."{rule.other}"'
+            checks.append((_bad_value(rule.kind, value, other), _literal(rule.path), _nested_reason(rule)))
+            continue
+        elements = columns[_elements_sql(prefix)]
+        if rule.kind == "unique":
+            values = f'list_transform({elements}, lambda _x: _x{inside}."{field}")'
+            repeat = f"_u IS NOT NULL AND list_position({values}, _u) < _n"
+            bad = f"list_transform({values}, lambda _u, _n: {repeat})"
+        else:
+            check = _bad_value(rule.kind, f'_x{inside}."{field}"', f'_x{inside}."{rule.other}"')
+            bad = f"list_transform({elements}, lambda _x: {check})"
+        position = f"list_position({bad}, true)"
+        paths = _walk("_d", rule.path.split("."), [], 0, lambda parent, field, path_sql: path_sql)
+        checks.append((f"({position} IS NOT NULL)", f"({paths})[{position}]", _nested_reason(rule)))
+    return checks
 
 
 def model_version_case(versions: Mapping[str, str]) -> str:
@@ -302,14 +509,19 @@ def _case(branches: list[tuple[str, str]]) -> str:
 
 def _split_batch(spec: TableSpec, table: pa.Table, meta: LoadMeta) -> Split:
     bad = pc.is_valid(table["_q_reason"])
-    good_rows = table.filter(pc.invert(bad)).drop_columns(["_q_field", "_q_reason", "_q_key"])
+    internal = [name for name in table.column_names if name.startswith("_q_") or name == "_file"]
+    good_rows = table.filter(pc.invert(bad)).drop_columns(internal)
     bad_rows = table.filter(bad)
     return Split(_keys_required(spec, good_rows), quarantine_rows(spec, bad_rows, meta))
 
 
 def _keys_required(spec: TableSpec, rows: pa.Table) -> pa.Table:
-    """Mark primary-key fields non-nullable (validated rows never have null keys)."""
-    keys = set(spec.primary_key)
+    """Mark required primary-key fields non-nullable (validated rows never have them null).
+
+    A key part that may be absent (``media_type`` of a queue-level observation group)
+    stays nullable."""
+    optional = {c.name for c in spec.keys if not c.required}
+    keys = set(spec.primary_key) - optional
     schema = pa.schema(
         [f.with_nullable(False) if f.name in keys else f for f in rows.schema], metadata=rows.schema.metadata
     )
@@ -324,6 +536,8 @@ QUARANTINE_SCHEMA = pa.schema(
         ("field", pa.string()),
         ("reason", pa.string()),
         ("raw_record", pa.string()),
+        ("source_file", pa.string()),
+        ("line_number", pa.int64()),
         ("_load_id", pa.string()),
         ("_extracted_at", pa.timestamp("us", tz="UTC")),
     ]
@@ -334,46 +548,92 @@ def quarantine_rows(spec: TableSpec, bad: pa.Table, meta: LoadMeta) -> pa.Table:
     """Quarantine rows for the invalid records of one batch."""
     if bad.num_rows == 0:
         return QUARANTINE_SCHEMA.empty_table()
-    record_keys = bad["_q_key"].to_pylist()
-    fields = bad["_q_field"].to_pylist()
     raws = bad["payload"].to_pylist()
-    ids = [_quarantine_id(spec.name, f, r) for f, r in zip(fields, raws, strict=True)]
-    n = bad.num_rows
+    files = bad["_file"].to_pylist() if "_file" in bad.column_names else [None] * bad.num_rows
+    return quarantine_table(
+        spec,
+        [
+            Rejected(raw, reason, field, key, source_file)
+            for raw, reason, field, key, source_file in zip(
+                raws,
+                bad["_q_reason"].to_pylist(),
+                bad["_q_field"].to_pylist(),
+                bad["_q_key"].to_pylist(),
+                files,
+                strict=True,
+            )
+        ],
+        meta,
+    )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One quarantined record (or line, or file) before it becomes a quarantine row."""
+
+    raw: str | None
+    reason: str
+    field: str | None = None
+    key: str | None = None
+    source_file: str | None = None
+    line_number: int | None = None
+
+
+def quarantine_table(spec: TableSpec, rejected: list[Rejected], meta: LoadMeta) -> pa.Table:
+    """Quarantine rows; raw text beyond :data:`RAW_TEXT_LIMIT` is cut (the reason says so)."""
+    n = len(rejected)
+    raws, reasons = [], []
+    for item in rejected:
+        raw, reason = item.raw, item.reason
+        if raw is not None and len(raw) > RAW_TEXT_LIMIT:
+            size = len(raw.encode())
+            reason = f"{reason} ({size} bytes; raw_record keeps the first {RAW_TEXT_LIMIT} characters)"
+            raw = raw[:RAW_TEXT_LIMIT]
+        raws.append(raw)
+        reasons.append(reason)
     return pa.table(
         {
-            "quarantine_id": ids,
+            "quarantine_id": [
+                _quarantine_id(spec.name, r.field, raw, r.source_file, r.line_number)
+                for r, raw in zip(rejected, raws, strict=True)
+            ],
             "resource": [spec.name] * n,
-            "record_key": record_keys,
-            "field": fields,
-            "reason": bad["_q_reason"].to_pylist(),
-            "raw_record": raws,
+            "record_key": pa.array([r.key for r in rejected], pa.string()),
+            "field": pa.array([r.field for r in rejected], pa.string()),
+            "reason": reasons,
+            "raw_record": pa.array(raws, pa.string()),
+            "source_file": pa.array([r.source_file for r in rejected], pa.string()),
+            "line_number": pa.array([r.line_number for r in rejected], pa.int64()),
             "_load_id": [meta.load_id] * n,
             "_extracted_at": pa.array([meta.extracted_at] * n, pa.timestamp("us", tz="UTC")),
         },
         schema=QUARANTINE_SCHEMA,
     )
+
+
+def record_key(spec: TableSpec, record: Any) -> str | None:
+    """A parsed record's key as received (``a|b`` for composite keys), like ``_q_key``."""
+    parts = []
+    for column in spec.keys:
+        value: Any = record
+        for name in column.path.split("."):
+            value = value.get(name) if isinstance(value, dict) else None
+        if value is not None and not column.from_context:
+            parts.append(value if isinstance(value, str) else orjson.dumps(value).decode())
+    return "|".join(parts) or None
 
 
 def rejected_texts(spec: TableSpec, texts: list[str], reason: str, meta: LoadMeta) -> pa.Table:
     """Quarantine rows for records that could not even be parsed (no key, no field)."""
-    n = len(texts)
-    return pa.table(
-        {
-            "quarantine_id": [_quarantine_id(spec.name, None, t) for t in texts],
-            "resource": [spec.name] * n,
-            "record_key": pa.nulls(n, pa.string()),
-            "field": pa.nulls(n, pa.string()),
-            "reason": [reason] * n,
-            "raw_record": texts,
-            "_load_id": [meta.load_id] * n,
-            "_extracted_at": pa.array([meta.extracted_at] * n, pa.timestamp("us", tz="UTC")),
-        },
-        schema=QUARANTINE_SCHEMA,
-    )
+    return quarantine_table(spec, [Rejected(text, reason) for text in texts], meta)
 
 
-def _quarantine_id(resource: str, field: str | None, raw: str) -> str:
-    digest = hashlib.blake2b(f"{resource}\x00{field}\x00{raw}".encode(), digest_size=16)
+def _quarantine_id(
+    resource: str, field: str | None, raw: str | None, source_file: str | None = None, line: int | None = None
+) -> str:
+    """Hash of what was rejected; a line or file rejected as a whole also hashes where it was."""
+    where = "" if line is None else f"\x00{source_file}\x00{line}"
+    digest = hashlib.blake2b(f"{resource}\x00{field}\x00{raw}{where}".encode(), digest_size=16)
     return digest.hexdigest()
 
 
@@ -415,6 +675,7 @@ def validate_records(
     meta: LoadMeta,
     context: Mapping[str, Any] | None = None,
     derived: Mapping[str, str] | None = None,
+    source_file: str | None = None,
 ) -> Iterator[Split]:
     """Validate parsed records: non-JSON and non-object records go straight to quarantine."""
     if spec.explode_data:
@@ -424,9 +685,15 @@ def validate_records(
     if unparsed:
         yield rejected_split(spec, unparsed, REASON_NOT_JSON, meta)
     if not_objects:
-        yield rejected_split(spec, not_objects, REASON_NOT_OBJECT, meta)
+        rejected = [Rejected(text, REASON_NOT_OBJECT, source_file=source_file) for text in not_objects]
+        yield Split(pa.table({}), quarantine_table(spec, rejected, meta))
     split = transformer.split_records(
-        spec, [r for r in records if isinstance(r, dict)], meta, context=context, derived=derived
+        spec,
+        [r for r in records if isinstance(r, dict)],
+        meta,
+        context=context,
+        derived=derived,
+        source_file=source_file,
     )
     if split is not None:
         yield split

@@ -147,12 +147,26 @@ def predictive_settings(base_url: str | None, sandbox: bool) -> PredictiveSettin
     )
 
 
+def crm_field_mapping() -> dict[str, str]:
+    """The org's Account tier and LTV field names, the one setting ingestion and dbt both read.
+
+    ``SOURCES__SALESFORCE__TIER_FIELD`` / ``SOURCES__SALESFORCE__LTV_FIELD`` (defaults
+    ``Account_Tier__c`` / ``Customer_LTV_USD__c``); keys are the dbt vars ``cxlake build``
+    passes them as.
+    """
+    return {
+        "salesforce_tier_field": str(_get("salesforce", "tier_field", "Account_Tier__c")),
+        "salesforce_ltv_field": str(_get("salesforce", "ltv_field", "Customer_LTV_USD__c")),
+    }
+
+
 def salesforce_settings(base_url: str | None, sandbox: bool) -> SalesforceSettings:
+    fields = crm_field_mapping()
     return SalesforceSettings(
         api=_api("salesforce", 600, base_url, sandbox),
         api_version=str(_get("salesforce", "api_version", "v62.0")),
-        tier_field=str(_get("salesforce", "tier_field", "Account_Tier__c")),
-        ltv_field=str(_get("salesforce", "ltv_field", "Customer_LTV_USD__c")),
+        tier_field=fields["salesforce_tier_field"],
+        ltv_field=fields["salesforce_ltv_field"],
         batch_size=int(_get("salesforce", "batch_size", 2000)),
     )
 

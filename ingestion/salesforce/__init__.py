@@ -11,18 +11,33 @@ data, not the CRM).
 Tier history: AccountHistory rows of the tier field are landed as they are; the
 tier in force at any time is rebuilt in dbt (history rows + a dbt snapshot of
 accounts), so no history is lost even if an account changes tier twice between runs.
-The tier and LTV field names are configurable (``tier_field``, ``ltv_field``).
+The tier and LTV field names are configurable (``tier_field``, ``ltv_field``, see
+:func:`ingestion.settings.crm_field_mapping`).
+
+Fields an org does not have: Salesforce answers ``400 INVALID_FIELD`` to a SELECT
+naming a field that does not exist (an org without the custom tier field, or one
+whose field has another name). Before querying, the object's fields are read from
+``GET sobjects/<Object>/describe`` and every optional field the org lacks is left
+out of the SELECT (``Owner.Name`` is kept when ``OwnerId``'s relationship ``Owner``
+exists); the run summary says which. Without a describe endpoint, an
+``INVALID_FIELD`` answer naming an optional field drops that field and the query is
+sent again. ``Id`` and the cursor field are never dropped. Relationship fields
+(``Owner: {Name}``) and compound fields (``BillingAddress: {street, city, ...}``)
+land in ``payload`` as the nested objects Salesforce returns.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
 
 from ingestion.extract import Extraction, RecordBatch, parse_time, resource_state
-from ingestion.http_client import ApiClient
+from ingestion.http_client import ApiClient, ApiError
 from ingestion.settings import SalesforceSettings
+
+_INVALID_FIELD = re.compile(r"No such column '([^']+)'")
 
 
 def _objects(settings: SalesforceSettings) -> list[tuple[str, str, list[str], str]]:
@@ -41,6 +56,7 @@ def _objects(settings: SalesforceSettings) -> list[tuple[str, str, list[str], st
                 "Owner.Name",
                 "AnnualRevenue",
                 settings.ltv_field,
+                "BillingAddress",
                 "CreatedDate",
                 "LastModifiedDate",
                 "SystemModstamp",
@@ -103,6 +119,40 @@ def resources(client: ApiClient, settings: SalesforceSettings, run: Extraction) 
     ]
 
 
+def describe_fields(
+    client: ApiClient, settings: SalesforceSettings, sobject: str, fields: list[str], cursor: str
+) -> tuple[list[str], list[str]]:
+    """(fields the org has, optional fields it lacks), from the object's describe.
+
+    When the describe cannot be read (an API without it), every field is kept and
+    :func:`_query` drops the ones the query is refused for.
+    """
+    try:
+        described = client.get(f"/services/data/{settings.api_version}/sobjects/{sobject}/describe")
+    except ApiError as exc:
+        if exc.status in (400, 403, 404, 405, 501):
+            return fields, []
+        raise
+    entries = described.get("fields") if isinstance(described, dict) else None
+    if not isinstance(entries, list):
+        return fields, []
+    names = {str(f.get("name")).lower() for f in entries if isinstance(f, dict)}
+    relations = {
+        str(f["relationshipName"]).lower()
+        for f in entries
+        if isinstance(f, dict) and f.get("relationshipName")
+    }
+    kept, missing = [], []
+    for name in fields:
+        head = name.split(".", 1)[0].lower()
+        present = name.lower() in names if "." not in name else head in relations
+        if present or name in ("Id", cursor):
+            kept.append(name)
+        else:
+            missing.append(name)
+    return kept, missing
+
+
 def soql(sobject: str, fields: list[str], cursor: str, since: str | None) -> str:
     """The incremental SOQL of one object (everything on the first run)."""
     where = f" WHERE {cursor} > {since}" if since else ""
@@ -123,7 +173,23 @@ def _query(
         since = state.get("cursor")
         path = f"/services/data/{settings.api_version}/queryAll"
         options = {"Sforce-Query-Options": f"batchSize={settings.batch_size}"}
-        page = client.get(path, {"q": soql(sobject, fields, cursor, since)}, options)
+        selected, missing = describe_fields(client, settings, sobject, fields, cursor)
+        while True:
+            try:
+                page = client.get(path, {"q": soql(sobject, selected, cursor, since)}, options)
+                break
+            except ApiError as exc:
+                found = _INVALID_FIELD.search(str(exc)) if exc.status == 400 else None
+                field = _field_named(selected, found.group(1)) if found else None
+                if field is None or field in ("Id", cursor):
+                    raise
+                selected = [f for f in selected if f != field]
+                missing.append(field)
+        if missing:
+            run.stats.note(
+                f"salesforce {name}: the org has no {', '.join(missing)} on {sobject}; "
+                "read without (null in staging)"
+            )
         total = 0
         newest = since
         while isinstance(page, dict):
@@ -139,6 +205,12 @@ def _query(
         run.stats.say(f"  salesforce {name}: {total}")
 
     return batches
+
+
+def _field_named(selected: list[str], name: str) -> str | None:
+    """The selected field an INVALID_FIELD message names (case-insensitive), None if none."""
+    lowered = name.lower()
+    return next((f for f in selected if f.lower() == lowered), None)
 
 
 def _newest(records: list[Any], cursor: str, newest: str | None) -> str | None:

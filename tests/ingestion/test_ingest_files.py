@@ -96,7 +96,12 @@ def test_saved_pages_bad_records_and_missing_folders(small_tenant: Path, tmp_pat
         "SELECT resource, record_key, field, reason FROM raw_genesys.quarantine ORDER BY field NULLS FIRST",
     )
     assert quarantined == [
-        ("conversations", None, None, "record is not valid JSON"),
+        (
+            "conversations",
+            None,
+            None,
+            "record is not valid JSON: unexpected character, expected a string key",
+        ),
         ("conversations", "c2", "conversationStart", "unparseable timestamp"),
         ("users", None, "id", "missing id"),
     ]
@@ -148,8 +153,10 @@ def test_in_flight_conversation_is_replaced_by_a_later_load(tmp_path: Path) -> N
 
 
 def test_every_raw_table_is_created(tmp_path: Path) -> None:
-    empty = tmp_path / "empty"
-    empty.mkdir()
+    # one record of one resource: every other folder is missing ("no data")
+    empty = tmp_path / "almost-empty"
+    (empty / "genesys" / "divisions").mkdir(parents=True)
+    (empty / "genesys" / "divisions" / "d.ndjson").write_bytes(b'{"id": "d1", "name": "Home"}\n')
     warehouse = tmp_path / "empty.duckdb"
     summary = run_ingest(warehouse, list(SOURCES), from_files=empty, progress=False)
     assert summary.ok, format_summary(summary)
