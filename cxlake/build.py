@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from cxlake import config
+from cxlake.dbt_vars import crm_vars, with_vars
 from cxlake.origin import check_salt, with_salt
 from cxlake.quality.stamp import write_build_stamp
 
@@ -99,6 +100,8 @@ def run_build(dbt_args: list[str]) -> int:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ["CXLAKE_WAREHOUSE"] = str(warehouse)
     args, salt = with_salt(dbt_command(dbt_args, warehouse))
+    # the CRM field names ingestion asked Salesforce for are the ones staging reads
+    args = with_vars(args, crm_vars())
     with warehouse_lock(warehouse, f"cxlake build ({args[0]})"):
         if args[0] not in READ_ONLY_COMMANDS:
             check_salt(warehouse, salt)

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from cxlake import config
+from cxlake.dbt_vars import given_vars, with_vars
 
 PUBLIC_SALT_FALLBACK = "cxlake"
 SALT_VAR = "pii_hash_salt"
@@ -100,28 +101,13 @@ def project_salt() -> str:
 def with_salt(dbt_args: list[str]) -> tuple[list[str], str]:
     """(dbt args, the salt dbt will use): ``--vars`` wins, else ``CXLAKE_PII_HASH_SALT`` is added
     to the vars, else the project default applies."""
-    args = list(dbt_args)
-    index, raw = _vars_arg(args)
-    given: dict[str, Any] = {}
-    if raw is not None:
-        try:
-            parsed = yaml.safe_load(raw) or {}
-        except yaml.YAMLError as exc:
-            raise ValueError(f"--vars {raw!r} is not YAML: {exc}") from None
-        given = parsed if isinstance(parsed, dict) else {}
+    given = given_vars(dbt_args)
     if SALT_VAR in given:
-        return args, str(given[SALT_VAR])
+        return list(dbt_args), str(given[SALT_VAR])
     env_salt = os.environ.get(SALT_ENV)
     if not env_salt:
-        return args, project_salt()
-    merged = json.dumps({**given, SALT_VAR: env_salt})
-    if index is None:
-        args += ["--vars", merged]
-    elif args[index].startswith("--vars="):
-        args[index] = f"--vars={merged}"
-    else:
-        args[index + 1] = merged
-    return args, env_salt
+        return list(dbt_args), project_salt()
+    return with_vars(dbt_args, {SALT_VAR: env_salt}), env_salt
 
 
 def check_salt(warehouse: Path, salt: str) -> None:
@@ -138,12 +124,3 @@ def check_salt(warehouse: Path, salt: str) -> None:
         f"default {salt!r}: the BPO agent hashes could be rebuilt from user ids. Set a private salt "
         f"({SALT_ENV}=... or --vars '{{{SALT_VAR}: ...}}'), or {SANDBOX_ENV}=1 if this is sandbox data"
     )
-
-
-def _vars_arg(args: list[str]) -> tuple[int | None, str | None]:
-    for index, arg in enumerate(args):
-        if arg == "--vars" and index + 1 < len(args):
-            return index, args[index + 1]
-        if arg.startswith("--vars="):
-            return index, arg.split("=", 1)[1]
-    return None, None

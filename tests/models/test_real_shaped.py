@@ -10,7 +10,7 @@ and Salesforce accounts with and without the custom tier field.
 
 One ``cxlake ingest --from-files`` and one full ``cxlake build``; then two CRM variants built
 on copies of that warehouse (the org without the custom fields, and the org that names them
-differently, set once through the dbt vars ``cxlake build`` passes). Every expected value is a
+differently, set once in the Salesforce source settings that ``cxlake build`` passes to dbt). Every expected value is a
 literal, derived in the comment next to it from the fixture's records.
 """
 
@@ -88,9 +88,8 @@ def without_custom_fields(
     real_shaped: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory
 ) -> BuiltWarehouse:
     """The org without the custom tier / LTV fields: its Account payloads lack them and its
-    AccountHistory has no rows for them. Also lands, as raw rows of the warehouse contract, an
-    Account page holding only ``Id`` and ``Name`` and the queue-level observation group (only
-    ``group.queueId``, null media type)."""
+    AccountHistory has no rows for them. Also lands, as a raw row of the warehouse contract, an
+    Account holding only ``Id`` and ``Name``."""
     warehouse = _copy(real_shaped, tmp_path_factory.mktemp("crm") / "without_custom_fields")
     with duckdb.connect(str(warehouse)) as connection:
 
@@ -122,16 +121,6 @@ def without_custom_fields(
                 ),
             ],
         )
-        queue_level = json.loads(
-            (FIXTURE / "genesys" / "queue_observations" / "queues-observations-query.json").read_text()
-        )["results"][0]
-        assert "mediaType" not in queue_level["group"]
-        connection.execute("alter table raw_genesys.queue_observations alter column media_type drop not null")
-        connection.execute(
-            "insert into raw_genesys.queue_observations (queue_id, media_type, payload, _extracted_at, _load_id, _extract_method, observed_at) "
-            "values (?, null, ?, now(), 'test', 'file', timestamptz '2024-05-02 12:30:00+00')",
-            [queue_level["group"]["queueId"], json.dumps(queue_level)],
-        )
     code = build_into(warehouse, CRM_SELECTION)
     return BuiltWarehouse(warehouse, {}, [code], [])
 
@@ -141,7 +130,7 @@ def renamed_custom_fields(
     real_shaped: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory
 ) -> BuiltWarehouse:
     """The org whose tier / LTV fields are named Service_Tier__c / Lifetime_Value__c (its
-    AccountHistory tracks Service_Tier__c), configured once through the dbt vars."""
+    AccountHistory tracks Service_Tier__c), configured once in the Salesforce source settings."""
     warehouse = _copy(real_shaped, tmp_path_factory.mktemp("crm") / "renamed_custom_fields")
     with duckdb.connect(str(warehouse)) as connection:
 
@@ -159,10 +148,11 @@ def renamed_custom_fields(
 
         _rewrite_payloads(connection, "raw_salesforce.accounts", rename)
         _rewrite_payloads(connection, "raw_salesforce.account_history", rename_history)
-    variables = json.dumps(
-        {"salesforce_tier_field": "Service_Tier__c", "salesforce_ltv_field": "Lifetime_Value__c"}
-    )
-    code = build_into(warehouse, (*CRM_SELECTION, "--vars", variables))
+    # set once, where ingestion reads it too: cxlake build passes it to dbt as vars
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCES__SALESFORCE__TIER_FIELD", "Service_Tier__c")
+        patch.setenv("SOURCES__SALESFORCE__LTV_FIELD", "Lifetime_Value__c")
+        code = build_into(warehouse, CRM_SELECTION)
     return BuiltWarehouse(warehouse, {}, [code], [])
 
 
@@ -522,8 +512,9 @@ def test_org_without_custom_fields_builds_with_unknown_tier(without_custom_field
     ) == [("Banking", 3), ("Healthcare", 2), ("Retail", 3), ("Technology", 1)]
 
 
-def test_queue_level_observation_group_is_data(without_custom_fields: BuiltWarehouse) -> None:
-    rows = without_custom_fields.query(
+def test_queue_level_observation_group_is_data(real_shaped: BuiltWarehouse) -> None:
+    # loaded by `cxlake ingest --from-files` like every other result group, not quarantined
+    rows = real_shaped.query(
         "select media_type, is_queue_level, metric_name, qualifier, observed_count "
         "from staging.stg_genesys__queue_observations where is_queue_level order by observation_index"
     )
