@@ -99,6 +99,25 @@ _OWNERS = (
     "Maya Cohen",
     "Lucas Martin",
 )
+# (city, state, postal code prefix, country) of billing addresses; about one account in
+# twelve has no billing address at all (``BillingAddress: null``).
+_CITIES = (
+    ("San Francisco", "CA", "941", "United States"),
+    ("Austin", "TX", "787", "United States"),
+    ("Chicago", "IL", "606", "United States"),
+    ("New York", "NY", "100", "United States"),
+    ("Atlanta", "GA", "303", "United States"),
+    ("Denver", "CO", "802", "United States"),
+    ("Seattle", "WA", "981", "United States"),
+    ("Boston", "MA", "021", "United States"),
+    ("Toronto", "ON", "M5V", "Canada"),
+    ("London", None, "EC1", "United Kingdom"),
+    ("Dublin", None, "D02", "Ireland"),
+    ("Munich", "BY", "803", "Germany"),
+    ("Sydney", "NSW", "200", "Australia"),
+)
+_STREETS = ("Market St", "Main St", "Congress Ave", "Harbor Blvd", "Park Ave", "Elm St", "King St W")
+_NO_ADDRESS_SHARE = 0.08
 _CASE_SUBJECTS = (
     "Cannot log in",
     "Invoice discrepancy",
@@ -208,6 +227,8 @@ def generate_crm(
     tier still drives the accounts' behaviour when the org has no field to show it.
     """
     tier_field, ltv_field = CRM_FIELDS[crm_fields]
+    # Addresses draw from their own stream, so adding them changed no other generated value.
+    address_rng = random.Random(f"cxlake:{seed}:billing-address")
     ids = _Ids(seed)
     owners = [(ids.next("005"), name) for name in _OWNERS]
     n_deleted_accounts = max(3, n_accounts // 200)
@@ -262,6 +283,7 @@ def generate_crm(
             "Owner": {"attributes": _attributes("User", owner_id), "Name": owner_name},
             "AnnualRevenue": float(round(rng.uniform(low, high), -3)),
             "Customer_LTV_USD__c": round(rng.uniform(ltv_low, ltv_high), 2),
+            "BillingAddress": billing_address(address_rng),
             "CreatedDate": iso_sf(created),
             "LastModifiedDate": iso_sf(modified),
             "SystemModstamp": iso_sf(modified + 1_000),
@@ -299,6 +321,24 @@ def _with_field_names(
         elif names[name] is not None:
             renamed[names[name]] = value
     return renamed
+
+
+def billing_address(rng: random.Random) -> dict[str, Any] | None:
+    """A compound ``BillingAddress`` value as Salesforce returns it (keys in its order), or None."""
+    if rng.random() < _NO_ADDRESS_SHARE:
+        return None
+    city, state, postal, country = rng.choice(_CITIES)
+    suffix = f"{rng.randrange(100):02d}" if postal.isdigit() else f" {rng.randrange(1, 9)}AB"
+    return {
+        "city": city,
+        "country": country,
+        "geocodeAccuracy": None,
+        "latitude": None,
+        "longitude": None,
+        "postalCode": postal + suffix,
+        "state": state,
+        "street": f"{rng.randrange(1, 2_000)} {rng.choice(_STREETS)}",
+    }
 
 
 def _plan_tier_changes(rng: random.Random, account: CrmAccount, period_start_ms: int, period_ms: int) -> int:

@@ -50,6 +50,10 @@ SKILL_GROUP_LISTED = (
 )
 
 
+# The link keys of a page-number list, for listings whose real model has none.
+PAGE_LINKS = ("firstUri", "selfUri", "lastUri", "nextUri", "previousUri")
+
+
 def _shrunk_page(ctx: SimContext, request: Request, size: int, number: int) -> tuple[int, int]:
     """(pageSize, pageNumber) actually served, keeping the same first record.
 
@@ -245,7 +249,7 @@ class GenesysApi:
                 "authorization:readonly",
             ),
             Route("GET", "/api/v2/users", self.users, "genesys", "users:readonly"),
-            Route("GET", "/api/v2/license/users", self._list("user_licenses"), "genesys", "license:readonly"),
+            Route("GET", "/api/v2/license/users", self.license_users, "genesys", "license:readonly"),
             Route("GET", "/api/v2/routing/queues", self.queues, "genesys", "routing:readonly"),
             Route(
                 "GET",
@@ -355,6 +359,15 @@ class GenesysApi:
             return list_page(self.ctx, request, self.tenant.records("genesys", resource), max_size=max_size)
 
         return handler
+
+    def license_users(self, request: Request) -> Response:
+        """Licences per user; the listing's model has no paging links (page by ``pageNumber``)."""
+        return list_page(
+            self.ctx,
+            request,
+            self.tenant.records("genesys", "user_licenses"),
+            omit=PAGE_LINKS,
+        )
 
     def users(self, request: Request) -> Response:
         state = request.arg("state", "active") or "active"

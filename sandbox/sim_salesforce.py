@@ -1,9 +1,13 @@
-"""Salesforce REST endpoints of the simulator (FACTS section 10).
+"""Salesforce REST endpoints of the simulator.
 
 ``query`` / ``queryAll`` with ``nextRecordsUrl`` paging and the SOQL subset of
-``sandbox/soql.py``; ``PATCH sobjects/<Object>/<Id>`` moves ``SystemModstamp``
-and ``LastModifiedDate`` to the server clock (after the period end) and appends
-an ``AccountHistory`` row when ``Account_Tier__c`` changes.
+``sandbox/soql.py``; ``sobjects/<Object>/describe`` with the tenant's fields
+(:mod:`sandbox.sf_describe`: the custom tier / LTV fields under the org's names,
+or not at all for an org without them); the parts of the compound
+``BillingAddress`` (``BillingCity``, ...) can be selected on their own;
+``PATCH sobjects/<Object>/<Id>`` moves ``SystemModstamp`` and ``LastModifiedDate``
+to the server clock (after the period end) and appends an ``AccountHistory`` row
+when ``Account_Tier__c`` changes.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox import soql
+from sandbox import sf_describe, soql
 from sandbox.sim_context import SimContext
 from sandbox.sim_http import ApiError, Request, Response, Route, json_response, salesforce_time
 
@@ -52,6 +56,7 @@ class SalesforceApi:
             Route("GET", f"{base}/queryAll", self.query_all, "salesforce"),
             Route("GET", f"{base}/query/{{locator}}", self.query_more, "salesforce"),
             Route("GET", f"{base}/queryAll/{{locator}}", self.query_more, "salesforce"),
+            Route("GET", f"{base}/sobjects/{{sobject}}/describe", self.describe, "salesforce"),
             Route("PATCH", f"{base}/sobjects/{{sobject}}/{{recordId}}", self.update, "salesforce"),
         ]
 
@@ -75,8 +80,20 @@ class SalesforceApi:
             )
         return self.ctx.tenant.records("salesforce", resource)
 
+    def _custom_fields(self) -> tuple[str | None, str | None]:
+        """The org's (tier, LTV) field names, None where it has no such field."""
+        org = self.ctx.tenant.manifest.get("org") or {}
+        if "salesforce_tier_field" not in org:  # a tenant written before the option existed
+            return "Account_Tier__c", "Customer_LTV_USD__c"
+        return org.get("salesforce_tier_field"), org.get("salesforce_ltv_field")
+
+    def _described(self, sobject: str, version: str) -> dict[str, Any] | None:
+        return sf_describe.describe(sobject, version, *self._custom_fields())
+
     def _resolver(self, sobject: str, records: list[dict[str, Any]]) -> Any:
         canonical: dict[str, str] = {}
+        for entry in (self._described(sobject, "v62.0") or {}).get("fields", []):
+            canonical[entry["name"].lower()] = entry["name"]
         sample = records[0] if records else {}
         for name, value in sample.items():
             if name == "attributes":
@@ -118,6 +135,9 @@ class SalesforceApi:
                     continue
                 target = out.setdefault(relation, {"attributes": related.get("attributes")})
                 target[sub] = related.get(sub)
+            elif name in sf_describe.ADDRESS_KEYS and name not in served:
+                address = served.get("BillingAddress")
+                out[name] = address.get(sf_describe.ADDRESS_KEYS[name]) if address else None
             else:
                 out[name] = served.get(name)
         return out
@@ -168,6 +188,14 @@ class SalesforceApi:
             locator = f"01gSB{len(self.results) + 1:013d}"
             self.results[locator] = result
         return self._page(request, locator, result, 0)
+
+    def describe(self, request: Request) -> Response:
+        version = self._version(request)
+        sobject = request.params["sobject"]
+        described = self._described(sobject, version)
+        if described is None:
+            raise ApiError(404, "NOT_FOUND", f"The requested resource does not exist (sObject {sobject!r})")
+        return json_response(described)
 
     def query_more(self, request: Request) -> Response:
         self._version(request)

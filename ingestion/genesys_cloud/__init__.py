@@ -7,6 +7,10 @@ Resources (table = resource name in ``raw_genesys``):
   then the details query (``POST .../details/query``, UTC day slices, pageSize 100) for
   the tail; deduplicated on ``conversationId``; incremental with a trailing re-read
   window; merge on ``conversation_id`` (in-flight rows are replaced later).
+- entity lists are read page by page: through ``nextUri`` where the page has one, else
+  (``/api/v2/license/users``, whose listing carries no paging links) by asking the
+  next ``pageNumber`` while ``pageCount`` (or ``total``) says more pages exist; see
+  :func:`entity_pages`.
 - entities (merge on ``id``): ``divisions`` (``/api/v2/authorization/divisions``),
   ``users`` (``/api/v2/users?state=any``), ``user_licenses`` (``/api/v2/license/users``),
   ``queues`` + ``queue_members``, ``skills``, ``skill_groups`` + ``skill_group_members``,
@@ -97,6 +101,54 @@ def resources(client: ApiClient, settings: GenesysSettings, run: Extraction) -> 
     ]
 
 
+def entity_pages(client: ApiClient, path: str, params: dict[str, Any]) -> Iterator[list[Any]]:
+    """The ``entities`` of every page of a Genesys list.
+
+    A page's ``nextUri`` is followed when present. A page without one is the last,
+    unless it says which page it is (``pageNumber``) and how many there are
+    (``pageCount``, else ``total`` with ``pageSize``): then the next page number is
+    asked with the page size the server actually served (it may serve fewer than
+    asked; the numbering then continues from its size). An empty page ends the list.
+    """
+    page = client.get(path, params)
+    while True:
+        body = page if isinstance(page, dict) else {}
+        items = body.get("entities") or []
+        yield items
+        if not items:
+            return
+        next_uri = body.get("nextUri")
+        if next_uri:
+            page = client.get(next_uri)
+            continue
+        following = _next_page_query(body, params)
+        if following is None:
+            return
+        params = following
+        page = client.get(path, params)
+
+
+def _next_page_query(body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any] | None:
+    """The query of the page after ``body`` by page number, None when it was the last."""
+
+    def whole(value: Any) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+    number = whole(body.get("pageNumber"))
+    size = whole(body.get("pageSize")) or whole(params.get("pageSize"))
+    if number is None or size is None:
+        return None
+    count = whole(body.get("pageCount"))
+    total = body.get("total")
+    if count is not None:
+        more = number < count
+    elif isinstance(total, int) and not isinstance(total, bool):
+        more = number * size < total
+    else:
+        return None
+    return {**params, "pageSize": size, "pageNumber": number + 1} if more else None
+
+
 class _GenesysSource:
     def __init__(self, client: ApiClient, settings: GenesysSettings, run: Extraction) -> None:
         self.client = client
@@ -111,7 +163,7 @@ class _GenesysSource:
         def batches() -> Iterator[RecordBatch]:
             query = {"pageSize": self.settings.entity_page_size, **(params or {})}
             ids: list[str] = []
-            for page in self.client.paginate(path, query):
+            for page in entity_pages(self.client, path, query):
                 ids.extend(str(item.get("id")) for item in page if isinstance(item, dict) and item.get("id"))
                 yield RecordBatch(page)
             self.ids[name] = ids
@@ -123,7 +175,7 @@ class _GenesysSource:
         def batches() -> Iterator[RecordBatch]:
             for parent_id in self.ids.get(parent, []):
                 query = {"pageSize": self.settings.entity_page_size}
-                for page in self.client.paginate(path.format(parent_id), query):
+                for page in entity_pages(self.client, path.format(parent_id), query):
                     yield RecordBatch(
                         [{parent_key: parent_id, **m} if isinstance(m, dict) else m for m in page]
                     )

@@ -107,3 +107,50 @@ def test_query_all_filtered_history(sf: Any, small_tenant: Path) -> None:
     assert [r["Id"] for r in answer["records"]] == [
         h["Id"] for h in sorted(written, key=lambda h: h["CreatedDate"]) if h["Field"] == "Account_Tier__c"
     ]
+
+
+def test_describe_account_and_compound_address(sf: Any, small_tenant: Path) -> None:
+    described = sf.Account.describe()
+    assert described["name"] == "Account" and described["keyPrefix"] == "001"
+    fields = {f["name"]: f for f in described["fields"]}
+    assert {"Id", "Name", "Industry", "OwnerId", "AnnualRevenue", "BillingAddress", "SystemModstamp"} <= set(
+        fields
+    )
+    assert fields["OwnerId"]["relationshipName"] == "Owner"
+    assert fields["OwnerId"]["referenceTo"] == ["User"] and fields["OwnerId"]["type"] == "reference"
+    assert fields["Name"]["relationshipName"] is None and fields["Name"]["referenceTo"] == []
+    assert fields["BillingAddress"]["type"] == "address"
+    assert fields["BillingCity"]["compoundFieldName"] == "BillingAddress"
+    assert fields["Account_Tier__c"]["custom"] is True and fields["Industry"]["custom"] is False
+    assert {"SMB", "Strategic"} <= {p["value"] for p in fields["Account_Tier__c"]["picklistValues"]}
+    # every field the describe names can be selected, and nothing else is needed for the data
+    selectable = [n for n, f in fields.items() if f["type"] != "address"] + ["BillingAddress", "Owner.Name"]
+    answer = sf.query_all(f"SELECT {', '.join(selectable)} FROM Account", headers=SMALL_BATCH)
+    written = {a["Id"]: a for a in records(small_tenant, "accounts") if not a["IsDeleted"]}
+    assert answer["totalSize"] == len(written)
+    with_address = 0
+    for record in answer["records"]:
+        address = written[record["Id"]]["BillingAddress"]
+        assert record["BillingAddress"] == address
+        assert record["BillingCity"] == (address or {}).get("city")
+        assert record["BillingPostalCode"] == (address or {}).get("postalCode")
+        with_address += address is not None
+    assert 0.8 * len(written) < with_address < len(written)  # most accounts, not all
+    assert described == sf.Account.describe()  # the same answer each time
+
+
+@pytest.mark.parametrize("sobject", ["AccountHistory", "Case", "Opportunity"])
+def test_describe_other_objects_name_every_written_field(sf: Any, small_tenant: Path, sobject: str) -> None:
+    resource = {"AccountHistory": "account_history", "Case": "cases", "Opportunity": "opportunities"}[sobject]
+    described = getattr(sf, sobject).describe()
+    assert described["name"] == sobject
+    names = {f["name"] for f in described["fields"]}
+    written = set().union(*(r.keys() for r in records(small_tenant, resource))) - {"attributes"}
+    assert written <= names
+    account = next(f for f in described["fields"] if f["name"] == "AccountId")
+    assert account["relationshipName"] == "Account" and account["referenceTo"] == ["Account"]
+
+
+def test_describe_of_an_unknown_object_is_not_found(sf: Any) -> None:
+    with pytest.raises(simple_salesforce.exceptions.SalesforceResourceNotFound):
+        sf.Contract.describe()

@@ -29,7 +29,10 @@ from ingestion.http_client import (
 from ingestion.pipeline import format_summary, run_ingest
 from ingestion.salesforce import describe_fields
 from ingestion.settings import SalesforceSettings, crm_field_mapping, salesforce_settings
+from sandbox.generate import generate
 from sandbox.server import SandboxServer
+from sandbox.sim_http import ApiError, Request, Response
+from sandbox.sim_salesforce import SalesforceApi
 
 CUSTOM = ("Account_Tier__c", "Customer_LTV_USD__c")
 
@@ -46,8 +49,25 @@ def _rewrite_accounts(tenant: Path, change: Any) -> int:
     return count
 
 
-def _ingest_salesforce(tenant: Path, warehouse: Path) -> Any:
+def _declare_fields(tenant: Path, tier: str | None, ltv: str | None) -> None:
+    """Make the tenant's manifest (which the simulator's describe follows) name these fields."""
+    manifest = orjson.loads((tenant / "manifest.json").read_bytes())
+    manifest["org"] |= {"salesforce_tier_field": tier, "salesforce_ltv_field": ltv}
+    (tenant / "manifest.json").write_bytes(orjson.dumps(manifest))
+
+
+def _ingest_salesforce(tenant: Path, warehouse: Path, answers: list[tuple[str, int]] | None = None) -> Any:
+    """Ingest Salesforce from the simulator; ``answers`` collects (path, status) of each request."""
     with SandboxServer(tenant, faults="none", rate_limit_per_minute=0) as server:
+        if answers is not None:
+            handle = server.app.handle
+
+            def recorded(request: Any) -> Any:
+                response = handle(request)
+                answers.append((request.path, response.status))
+                return response
+
+            server.app.handle = recorded  # type: ignore[method-assign]
         return run_ingest(
             warehouse,
             ["salesforce"],
@@ -58,20 +78,25 @@ def _ingest_salesforce(tenant: Path, warehouse: Path) -> Any:
         )
 
 
-def test_org_without_the_custom_fields_loads_every_account(small_tenant: Path, tmp_path: Path) -> None:
+def test_org_without_the_custom_fields_loads_every_account(
+    small_tenant: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tenant = tmp_path / "tenant"
     shutil.copytree(small_tenant, tenant)
+    # an API without describe: the refused fields are found from the INVALID_FIELD answers
+    monkeypatch.setattr(SalesforceApi, "describe", _no_describe)
 
     def strip(record: dict[str, Any]) -> None:
         for name in CUSTOM:
             record.pop(name, None)
 
     accounts = _rewrite_accounts(tenant, strip)
+    _declare_fields(tenant, None, None)
     warehouse = tmp_path / "plain.duckdb"
     summary = _ingest_salesforce(tenant, warehouse)
     assert summary.ok, format_summary(summary)
     assert query(warehouse, "SELECT count(*) FROM raw_salesforce.accounts")[0][0] == accounts
-    # the simulator has no describe: each refused field is dropped and the query sent again
+    # without describe, each refused field is dropped and the query sent again
     notes = [m for m in summary.messages if m.startswith("salesforce accounts: the org has no")]
     assert len(notes) == 1 and all(name in notes[0] for name in CUSTOM), summary.messages
     assert not query(
@@ -88,6 +113,50 @@ def test_org_without_the_custom_fields_loads_every_account(small_tenant: Path, t
     assert query(warehouse, "SELECT count(*) FROM raw_salesforce.cases")[0][0] > 0
 
 
+def _no_describe(self: SalesforceApi, request: Request) -> Response:
+    raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+@pytest.mark.parametrize("mode", ["absent", "renamed"])
+def test_describe_spares_refused_queries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    tenant = tmp_path / "tenant"
+    manifest = generate(tenant, scale=300, days=3, crm_fields=mode)
+    org = manifest["org"]
+    if mode == "renamed":
+        monkeypatch.setenv("SOURCES__SALESFORCE__TIER_FIELD", org["salesforce_tier_field"])
+        monkeypatch.setenv("SOURCES__SALESFORCE__LTV_FIELD", org["salesforce_ltv_field"])
+    answers: list[tuple[str, int]] = []
+    warehouse = tmp_path / "crm.duckdb"
+    summary = _ingest_salesforce(tenant, warehouse, answers)
+    assert summary.ok, format_summary(summary)
+    refused = [(path, status) for path, status in answers if status >= 400]
+    assert not refused, refused
+    objects = ("Account", "AccountHistory", "Case", "Opportunity")
+    described = [path.rsplit("/", 2)[-2] for path, _ in answers if path.endswith("/describe")]
+    assert sorted(described) == sorted(objects)
+    queries = [path for path, _ in answers if "/queryAll" in path]
+    assert len(queries) >= len(objects)
+    notes = [m for m in summary.messages if "the org has no" in m]
+    accounts = manifest["counts"]["salesforce"]["accounts"]
+    assert query(warehouse, "SELECT count(*) FROM raw_salesforce.accounts")[0][0] == accounts
+    with_address = query(
+        warehouse,
+        "SELECT count(*) FROM raw_salesforce.accounts "
+        "WHERE json_extract_string(payload, '$.BillingAddress.city') <> ''",
+    )[0][0]
+    assert 0.8 * accounts < with_address < accounts
+    if mode == "absent":
+        assert len(notes) == 1 and all(name in notes[0] for name in CUSTOM), summary.messages
+    else:
+        assert not notes, notes
+        tiers = query(
+            warehouse,
+            "SELECT count(*) FROM raw_salesforce.accounts "
+            f"WHERE json_extract_string(payload, '$.{org['salesforce_tier_field']}') <> ''",
+        )[0][0]
+        assert tiers == accounts
+
+
 def test_differently_named_tier_field_is_read_from_the_one_setting(
     small_tenant: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -99,6 +168,7 @@ def test_differently_named_tier_field_is_read_from_the_one_setting(
         record["Lifetime_Value__c"] = record.pop("Customer_LTV_USD__c", None)
 
     _rewrite_accounts(tenant, rename)
+    _declare_fields(tenant, "Tier__c", "Lifetime_Value__c")
     monkeypatch.setenv("SOURCES__SALESFORCE__TIER_FIELD", "Tier__c")
     monkeypatch.setenv("SOURCES__SALESFORCE__LTV_FIELD", "Lifetime_Value__c")
     assert crm_field_mapping() == {
@@ -189,7 +259,7 @@ def describe_server() -> Iterator[tuple[str, list[str]]]:
 def test_describe_leaves_out_the_fields_the_org_lacks(describe_server: tuple[str, list[str]]) -> None:
     base, calls = describe_server
     session = new_session()
-    oauth = OAuth(ClientCredentials(f"{base}/oauth/token", "id", "secret"), session, 5.0)
+    oauth = OAuth(ClientCredentials(f"{base}/oauth/token", "id", "secret", basic_auth=False), session, 5.0)
     policy = RetryPolicy(budget=1, throttle_budget=1, backoff_base_s=0.01, backoff_cap_s=0.05)
     client = ApiClient(base, oauth, TokenBucket(0), HttpCounters(), policy, 5.0)
     settings: SalesforceSettings = salesforce_settings(base, sandbox=True)

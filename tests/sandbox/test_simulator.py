@@ -104,15 +104,21 @@ class Client:
         return self.call("POST", path, json=body, **kwargs)
 
     def follow(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Pages of a Genesys entity list, following ``nextUri``."""
-        response = self.get(path, params=params)
+        """Pages of a Genesys entity list, following ``nextUri``, else the next ``pageNumber``
+        while ``pageCount`` says there are more (a listing without paging links)."""
+        query = dict(params or {})
+        response = self.get(path, params=query)
         while True:
             assert response.status_code == 200, response.text
             page = response.json()
             yield page
-            if not page.get("nextUri"):
+            if page.get("nextUri"):
+                response = self.get(page["nextUri"])
+            elif "pageCount" in page and page["pageNumber"] < page["pageCount"]:
+                query |= {"pageSize": page["pageSize"], "pageNumber": page["pageNumber"] + 1}
+                response = self.get(path, params=query)
+            else:
                 return
-            response = self.get(page["nextUri"])
 
     def job_conversations(self, interval: str, page_size: int = 1000) -> list[dict[str, Any]]:
         job_id = self.post(f"{DETAILS}/jobs", {"interval": interval}).json()["jobId"]
@@ -402,6 +408,16 @@ def test_entity_lists_page_to_the_end(client: Client, small_tenant: Path) -> Non
         assert all(page["total"] == len(expected) for page in pages)
     default = client.get("/api/v2/users").json()
     assert default["pageSize"] == 25 and all(u["state"] == "active" for u in default["entities"])
+
+
+def test_license_users_page_by_number_without_links(client: Client, small_tenant: Path) -> None:
+    licences = read_records(small_tenant, "genesys", "user_licenses")
+    pages = list(client.follow("/api/v2/license/users", {"pageSize": 7}))
+    assert len(pages) == -(-len(licences) // 7) > 1
+    assert [e["id"] for page in pages for e in page["entities"]] == [r["id"] for r in licences]
+    for page in pages:  # the keys of the SDK's UserLicensesEntityListing, no paging links
+        assert set(page) == {"entities", "pageSize", "pageNumber", "total", "pageCount"}
+    assert [page["pageNumber"] for page in pages] == list(range(1, len(pages) + 1))
     assert client.get("/api/v2/users", params={"state": "gone"}).status_code == 400
 
     groups = read_records(small_tenant, "genesys", "skill_groups")
