@@ -1,5 +1,5 @@
 {#
-    Seed 000 edge case: a campaign whose calls reach answering machines looks broken on
+    Campaign KPI edge case: a campaign whose calls reach answering machines looks broken on
     connect rate. Connect rate per campaign as built (var voicemail_counts_as_connect) next
     to the rate with voicemail removed from the denominator, and the share of contacts that
     reached a machine.

@@ -1,5 +1,5 @@
 {#
-    Seed 002 question: did a product release move escalations, and for which tier?
+    Unified CX question: did a product release move escalations, and for which tier?
     Escalation rate per customer tier in the 14 days before and after each release of the
     product_releases seed (tier = the account tier at the time of the conversation).
     Run: cxlake build compile --select escalation_before_after_release, then the compiled SQL

@@ -1,5 +1,5 @@
 {#
-    Seed 002 audit: where do conversations without a CRM link come from? The queues and
+    Unified CX audit: where do conversations without a CRM link come from? The queues and
     media types with the most unlinked conversations (the detail behind crm_join_audit),
     to point the CTI / screen-pop fix at the right flow.
 #}

@@ -7,7 +7,7 @@ Layout (docs/contracts.md §2): ``DIR/<source>/<resource>/`` holding
 - ``*.json``: one saved API response page (``{"conversations": [...]}``,
   ``{"entities": [...]}``, ``{"records": [...]}``, ``{"userDetails": [...]}``,
   ``{"results": [...]}``), a JSON array of records, or a single record such as a
-  seed-003 analytics response ``{"campaignId": ..., "steps": [...]}``.
+  Predictive Engagement analytics response ``{"campaignId": ..., "steps": [...]}``.
 
 A missing folder means "no data". Records go through the same validation and the
 same raw tables and keys as HTTP mode.

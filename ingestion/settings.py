@@ -12,8 +12,8 @@ SANDBOX_CLIENT_ID = "cxlake-sandbox"
 SANDBOX_CLIENT_SECRET = "cxlake-sandbox-secret"
 RATE_LIMIT_PRESETS = {
     "default": 240.0,  # below Genesys' 300 requests/min per token
-    "journey_analytics": 80.0,  # seed 003
-    "partner": 600.0,  # seed 004: 10 requests/s for partner traffic
+    "journey_analytics": 80.0,  # Predictive Engagement
+    "partner": 600.0,  # BPO partners: 10 requests/s for partner traffic
     "off": 0.0,
 }
 

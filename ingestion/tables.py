@@ -99,7 +99,7 @@ class TableSpec:
     """Immutable extraction: adds ``extracted_at`` and keys on (keys, extracted_at)."""
     extra: tuple[Column, ...] = ()
     steps_check: bool = False
-    """Seed-003 analytics response: every step needs ``stepId`` and ``contactCount``."""
+    """Predictive Engagement analytics response (invented API): steps need ``stepId``, ``contactCount``."""
     derived: tuple[str, ...] = field(default=())
     """Columns computed by ingestion (not from the record), e.g. ``pending_backfill``."""
     explode_data: bool = False

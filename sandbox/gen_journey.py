@@ -1,4 +1,4 @@
-"""Predictive Engagement: seed-003 campaigns/analytics/scorecards and the real Journey entities."""
+"""Predictive Engagement: the invented campaigns/analytics/scorecards API and the real Journey entities."""
 
 from __future__ import annotations
 

@@ -251,7 +251,7 @@ INBOUND_WRAPUPS: tuple[tuple[str, float], ...] = (
     ("Technical Issue", 0.15),
     ("Follow-up Required", 0.15),
 )
-# Disposition -> campaign goal (seed 000): planted ground truth shipped as a dbt seed.
+# Disposition -> campaign goal: planted ground truth shipped as a dbt seed.
 GOALS: tuple[tuple[str, str, str], ...] = (
     ("Sale", "goal_purchase_001", "Purchase Completed"),
     ("Callback Requested", "goal_qualified_lead_001", "Qualified Lead"),

@@ -1,4 +1,4 @@
-"""Outbound bookkeeping: contact lists, conversion events (seed 000), progress and stats snapshots."""
+"""Outbound bookkeeping: contact lists, conversion events, progress and stats snapshots."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ class OutboundBook:
         )
 
     def write_orphans(self, period_start_ms: int) -> None:
-        """A few events whose contactId matches no dialled contact (seed 000's orphaned events)."""
+        """A few events whose contactId matches no dialled contact (orphaned events)."""
         count = max(3, self.goal_events // 50)
         for number in range(count):
             campaign = CAMPAIGNS[number % len(CAMPAIGNS)]

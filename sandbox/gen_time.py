@@ -47,7 +47,7 @@ def iso_z(ms: int) -> str:
 
 
 def iso_z_seconds(ms: int) -> str:
-    """Predictive Engagement (seed 003) format ``2026-10-01T00:00:00Z``."""
+    """Predictive Engagement format ``2026-10-01T00:00:00Z``."""
     prefix, clock, _ = _split(ms)
     return f"{prefix}T{clock}Z"
 

@@ -447,12 +447,12 @@ def _planted(
             "groups": utilization,
         },
         "journey_funnel_example": {
-            "description": "Steps of one seed-003 campaign on one UTC day, as written in campaign_analytics.",
+            "description": "Steps of one Predictive Engagement campaign on one UTC day (campaign_analytics).",
             **journey.funnel_example,
         },
         "disposition_goal_map": {
             "description": (
-                "Outbound wrap-up code -> campaign goal (seed 000). Conversion events for goal "
+                "Outbound wrap-up code -> campaign goal. Conversion events for goal "
                 "goal_purchase_001 are keyed by the outboundContactId of the live-voice Sale call; "
                 "a few are orphaned (unknown contactId) and a few are re-sent duplicates sharing "
                 "data.metadata.transactionId."

@@ -6,11 +6,12 @@ Usage::
     with SandboxServer(Path("sandbox_data/demo"), faults="flaky") as server:
         requests.post(server.url + "/oauth/token", ...)
 
-Behaviour follows ``../shared/reference/genesys-salesforce-api-facts.md`` and
-docs/contracts.md; the fault profiles are described in ``sandbox/faults.py``.
+Behaviour follows the real APIs' documented shapes (the official Genesys SDK models and
+Salesforce's REST docs, checked by tests/conformance) and docs/contracts.md; the fault profiles are described
+in ``sandbox/faults.py``.
 Sandbox extensions (not in the real APIs): ``GET /api/v2/contacts/events`` reads
-back conversion events, and the seed-003 ``/api/v2/predictive-engagement/*``
-paths (invented by the seed guide).
+back conversion events, and the Predictive Engagement ``/api/v2/predictive-engagement/*``
+paths (invented, served as a documented sandbox option).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Genesys Cloud endpoints of the simulator (FACTS sections 2-7).
+"""Genesys Cloud endpoints of the simulator (shapes as in the official SDK models, see docs/contracts.md).
 
 Entity lists, the conversation details query and async jobs, users details,
-queue observations, outbound campaigns and the seed-000 conversion-event intake
+queue observations, outbound campaigns and the invented conversion-event intake
 (plus its read-back listing, a sandbox extension).
 """
 
@@ -644,7 +644,7 @@ class GenesysApi:
             results.append({"group": group, "data": data})
         return json_response({"results": results})
 
-    # --- conversion events (seed 000) -------------------------------------------------------
+    # --- conversion events -------------------------------------------------------
 
     def list_events(self, request: Request) -> Response:
         events = self.tenant.records("genesys", "conversion_events") + self.posted_events

@@ -2,12 +2,12 @@
 
 Two shapes, as in docs/contracts.md section 2:
 
-- the seed-003 paths (``/api/v2/predictive-engagement/...``, invented by the seed
-  guide and kept as a sandbox extension): campaigns, per-day step funnels paged
+- the invented Predictive Engagement API paths (``/api/v2/predictive-engagement/...``, invented, served as a
+  documented sandbox option and kept as a sandbox extension): campaigns, per-day step funnels paged
   only through ``nextPageUri`` (``null`` on the last page), scorecards whose
   analytics serve the *active* model version, and a retrain (write scope) that
   makes the next version in the data active;
-- the real Journey endpoints (FACTS section 8): outcomes, segments, action maps
+- the real Journey endpoints (what Genesys really offers for journeys): outcomes, segments, action maps
   and ``POST /api/v2/analytics/journeys/aggregates/query``.
 """
 

@@ -1,6 +1,6 @@
 """Static, self-contained HTML dashboards over the published marts (``cxlake dashboard``).
 
-Five dashboards, one HTML file each, plus ``index.html``: campaign KPIs (seed 000),
+Five dashboards, one HTML file each, plus ``index.html``: campaign KPIs,
 supervisor (001), unified CX (002), journeys (003), BPO partner (004). They read the
 publication only (``<publish_dir>/current/marts.duckdb``, read-only), and each
 audience reads only the columns and rows ``cxlake.dashboard.audience`` allows.

@@ -1,4 +1,4 @@
-"""Dashboard 5, BPO partner (seed 004): AHT and occupancy per 5-minute interval, daily roll-up.
+"""Dashboard 5, BPO partner: AHT and occupancy per 5-minute interval, daily roll-up.
 
 For a ``bpo:<division>`` audience the reader has already restricted every row to that
 partner's division in SQL; internal audiences see one block per partner. Metric names
@@ -111,7 +111,7 @@ def build(reader: MartReader) -> Page:
     daily = reader.read("bpo_daily_metrics", order_by=("division_id", "local_date"))
     labels = _labels(reader)
     title = "BPO partners" if reader.partner is None else f"BPO partner: {reader.partner.partner_name}"
-    page = Page(BPO_PARTNER, title, "AHT and occupancy per 5-minute interval, daily roll-up (seed 004)")
+    page = Page(BPO_PARTNER, title, "AHT and occupancy per 5-minute interval, daily roll-up")
     partners = (
         pd.concat([intervals, daily])[["division_id", "partner_name", "time_zone"]]
         .drop_duplicates(subset=["division_id"])

@@ -1,4 +1,4 @@
-"""Dashboard 1, campaign KPIs (seed 000): connect rate and conversions per campaign."""
+"""Dashboard 1, campaign KPIs: connect rate and conversions per campaign."""
 
 from __future__ import annotations
 
@@ -215,7 +215,7 @@ def _voicemail_note(kpis: pd.DataFrame) -> str:
 
 def build(reader: MartReader) -> Page:
     kpis = reader.read("campaign_kpis", order_by=("campaign_id", "interval_start_at"))
-    page = Page(CAMPAIGNS, "Campaign KPIs", "connect rate and conversions per outbound campaign (seed 000)")
+    page = Page(CAMPAIGNS, "Campaign KPIs", "connect rate and conversions per outbound campaign")
     if kpis.empty:
         page.sections.append(Section("Campaign KPIs", notes=[LATENCY_NOTE]))
         return page

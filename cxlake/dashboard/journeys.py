@@ -1,4 +1,4 @@
-"""Dashboard 4, journeys (seed 003): funnel per campaign, scorecard metrics by model version."""
+"""Dashboard 4, journeys: funnel per campaign, scorecard metrics by model version."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def build(reader: MartReader) -> Page:
     page = Page(
         JOURNEYS,
         "Predictive Engagement journeys",
-        "journey funnels per campaign and scorecard model performance (seed 003)",
+        "journey funnels per campaign and scorecard model performance",
     )
     if journey.empty:
         page.sections.append(Section("Journey funnel per campaign"))

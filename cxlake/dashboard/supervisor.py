@@ -1,4 +1,4 @@
-"""Dashboard 2, supervisor (seed 001): agent counts (bars) and utilization % (line, second axis)."""
+"""Dashboard 2, supervisor: agent counts (bars) and utilization % (line, second axis)."""
 
 from __future__ import annotations
 
@@ -205,7 +205,7 @@ def _warning_badges(intervals: pd.DataFrame) -> list[Badge]:
 
 
 def _misalignment_badges(capacity: pd.DataFrame) -> list[Badge]:
-    """Groups answering a campaign's calls without being mapped to it (seed 001's misalignment trap)."""
+    """Groups answering a campaign's calls without being mapped to it (the skill-group misalignment trap)."""
     unmapped = capacity[
         (capacity["group_type"] == SKILL_GROUP)
         & capacity["has_handled_campaign_calls"].astype(bool)
@@ -225,7 +225,7 @@ def _misalignment_badges(capacity: pd.DataFrame) -> list[Badge]:
 def _idle_group_badges(groups: pd.DataFrame) -> list[Badge]:
     """Skill groups whose agents sat on queue all period without a single interaction.
 
-    Seed 001's trap: a team outside every queue's member groups looks available but never
+    The skill-group trap: a team outside every queue's member groups looks available but never
     receives contacts.
     """
     totals = groups.groupby("group_name")[["agents_on_queue", "utilization_numerator_ms"]].sum()
@@ -285,7 +285,7 @@ def build(reader: MartReader) -> Page:
     page = Page(
         SUPERVISOR_VIEW,
         "Supervisor: campaigns and agent utilization",
-        "dialer activity against agent capacity, UTC (seed 001)",
+        "dialer activity against agent capacity, UTC",
     )
     page.sections.append(_capacity_section(capacity))
     page.sections.append(_utilization_section(utilization))

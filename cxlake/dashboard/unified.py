@@ -1,4 +1,4 @@
-"""Dashboard 3, unified CX (seed 002): escalation by tier, weekly trend with releases, bot containment."""
+"""Dashboard 3, unified CX: escalation by tier, weekly trend with releases, bot containment."""
 
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ def build(reader: MartReader) -> Page:
     page = Page(
         UNIFIED_CX,
         "Unified CX: Genesys x Salesforce",
-        "escalation by customer tier, releases, bot containment, CRM join quality (seed 002)",
+        "escalation by customer tier, releases, bot containment, CRM join quality",
     )
     badge = join_badge(audit)
     join_note = (

@@ -173,7 +173,7 @@ def _interaction_checks() -> list[Expectation]:
 
 
 def cx_mart_suites() -> list[TableSuite]:
-    """Seed 002 marts: unified interactions, its role views, escalation, containment, CRM join audit."""
+    """Unified CX marts: unified interactions, its role views, escalation, containment, CRM join audit."""
     unified = [
         *_interaction_checks(),
         *accepted("current_customer_tier", CUSTOMER_TIERS),
@@ -249,7 +249,7 @@ def cx_mart_suites() -> list[TableSuite]:
 
 
 def campaign_mart_suites() -> list[TableSuite]:
-    """Seed 000 marts: campaign KPIs per 15-minute interval, rolling windows, orphaned events."""
+    """Campaign KPI marts: campaign KPIs per 15-minute interval, rolling windows, orphaned events."""
     counts = ("contacted", "connected", "live_voice", "voicemail_count", "goal_completions")
     rolling = (
         "rolling_contacted",
@@ -297,7 +297,7 @@ def campaign_mart_suites() -> list[TableSuite]:
 
 
 def workforce_mart_suites() -> list[TableSuite]:
-    """Seed 001 marts: utilization per group and 15-minute interval, supervisor capacity."""
+    """Supervisor marts: utilization per group and 15-minute interval, supervisor capacity."""
     durations = ("on_queue_ms", "interacting_ms", "idle_ms", "not_responding_ms", "acw_ms")
     return [
         TableSuite(
@@ -329,7 +329,7 @@ def workforce_mart_suites() -> list[TableSuite]:
 
 
 def journey_mart_suites() -> list[TableSuite]:
-    """Seed 003 marts: the journey funnel fact (history by model version) and its campaigns."""
+    """Predictive Engagement marts: the journey funnel fact (history by model version) and its campaigns."""
     return [
         TableSuite(
             "marts.fact_predictive_journey",
@@ -365,7 +365,7 @@ def journey_mart_suites() -> list[TableSuite]:
 
 
 def bpo_mart_suites() -> list[TableSuite]:
-    """Seed 004 marts: partner metrics per 5-minute interval and per partner-local day, labels."""
+    """BPO partner marts: partner metrics per 5-minute interval and per partner-local day, labels."""
     counts = ("offered_count", "handled_count", "abandoned_count", "answered_within_target_count")
     durations = ("handle_time_ms", "interacting_ms", "on_queue_status_ms")
 

@@ -1,6 +1,6 @@
 """Predictive Engagement source (HTTP), into ``raw_predictive_engagement``.
 
-Seed-003 path (sandbox extension of ``/api/v2/predictive-engagement/...``):
+Invented Predictive Engagement path (sandbox extension of ``/api/v2/predictive-engagement/...``):
 
 - ``campaigns`` (merge on ``id``); before extracting a campaign its status is
   checked (``GET .../campaigns/{id}``): an archived campaign, or one that answers
@@ -90,7 +90,7 @@ class _PredictiveSource:
             items.extend(page)
         return items
 
-    # --- seed-003 path ------------------------------------------------------------------
+    # --- invented Predictive Engagement API path --------------------------------------------
 
     def scorecards(self) -> Iterator[RecordBatch]:
         try:

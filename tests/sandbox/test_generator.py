@@ -35,7 +35,7 @@ def records(tenant: Path, source: str, resource: str) -> Iterator[dict[str, Any]
 
 
 def parse(value: str) -> datetime:
-    """Genesys ``...Z``, Salesforce ``...+0000`` and seed-003 ``...Z`` timestamps."""
+    """Genesys ``...Z``, Salesforce ``...+0000`` and Predictive Engagement ``...Z`` timestamps."""
     return datetime.fromisoformat(value.replace("+0000", "+00:00").replace("Z", "+00:00"))
 
 

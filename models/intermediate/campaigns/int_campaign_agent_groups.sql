@@ -1,9 +1,9 @@
 {#
-    Agent groups behind each campaign (seed 001: map campaigns to agents through their queue
+    Agent groups behind each campaign (map campaigns to agents through their queue
     and its skill groups, never by timestamp alone). `is_mapped_to_campaign`: the group is
     the campaign's queue or one of that queue's member skill groups. `has_handled_campaign_calls`:
     members of the group answered the campaign's calls. A group that handles calls without
-    being mapped is the misalignment seed 001 warns about.
+    being mapped is the misalignment supervisors are warned about.
 #}
 
 with

@@ -1,5 +1,5 @@
 {#
-    Pushed goal-completion events, one per transactionId (seed 000: external systems retry
+    Pushed goal-completion events, one per transactionId (external systems retry
     and resend), matched to the campaign contact they name. Events whose contactId matches
     no campaign call of their campaign are orphaned (`is_orphaned`).
 #}

@@ -1,5 +1,5 @@
 {#
-    Seed 003 step funnels: the latest extraction of each campaign and UTC day (raw keeps
+    Predictive Engagement step funnels: the latest extraction of each campaign and UTC day (raw keeps
     every extraction; a later one supersedes an earlier one for the same day), with the
     number of extractions seen.
 #}

@@ -1,6 +1,6 @@
 {#
     Which agents make up each skill group and each queue, with the agent's licence state:
-    an agent whose licence list is empty is inactive (seed 001 edge case 2) and is flagged
+    an agent whose licence list is empty is inactive and is flagged
     rather than counted as zero utilization.
 #}
 

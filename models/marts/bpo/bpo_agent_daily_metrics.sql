@@ -1,5 +1,5 @@
 {#
-    Seed 004 per-agent view for partners, without identity: one row per partner division,
+    BPO partner per-agent view for partners, without identity: one row per partner division,
     partner-local day and agent, the agent known only by a salted hash of its user id
     (var `pii_hash_salt`). Handled contacts and AHT from the contacts the agent answered,
     occupancy from its routing-status time.

@@ -1,4 +1,4 @@
-{#- Seed 004 daily roll-up per partner division and partner-local day, ratios recomputed from the sums. -#}
+{#- BPO partner daily roll-up per partner division and partner-local day, ratios recomputed from the sums. -#}
 
 with
 

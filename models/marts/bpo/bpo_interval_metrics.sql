@@ -1,5 +1,5 @@
 {#
-    Seed 004 partner metrics per 5-minute interval and partner division: offered, handled,
+    BPO partner partner metrics per 5-minute interval and partner division: offered, handled,
     AHT, occupancy and service level, timestamps in UTC and in the partner's time zone.
     Aggregates only: no ANI/DNIS, no names, no agent or customer ids.
 #}

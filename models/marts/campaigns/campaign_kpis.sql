@@ -1,5 +1,5 @@
 {#
-    Campaign KPIs per 15-minute UTC interval (seed 000). connect_rate = connected /
+    Campaign KPIs per 15-minute UTC interval. connect_rate = connected /
     contacted; conversion_rate = converted connected calls / connected (0-1),
     goal_completions = completions dated when they happened. An interval without calls
     never divides by zero: its rates carry the last stable value forward and

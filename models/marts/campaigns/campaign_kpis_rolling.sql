@@ -1,6 +1,6 @@
 {#
     Campaign KPIs over a rolling window (var `campaign_rolling_window_minutes`, default 15)
-    ending at each 5-minute UTC mark: the stable view seed 000 recommends over
+    ending at each 5-minute UTC mark: the stable view recommended over
     "current minute" buckets. Windows without calls carry the last stable rate forward.
 #}
 

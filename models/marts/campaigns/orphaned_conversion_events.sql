@@ -1,4 +1,4 @@
-{#- Pushed conversion events whose contactId matches no call of their campaign (seed 000 "the trap"). -#}
+{#- Pushed conversion events whose contactId matches no call of their campaign. -#}
 
 with
 

@@ -1,5 +1,5 @@
 {#
-    Share of conversations carrying a CRM account id (seed 002 "the trap"): overall, per
+    Share of conversations carrying a CRM account id: overall, per
     conversation day and per queue. Tests on the overall row warn above var
     `crm_unlinked_warn_pct` and fail the build above `crm_unlinked_error_pct`.
 #}

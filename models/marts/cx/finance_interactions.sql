@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 
-{#- Finance: CRM value columns with the contact, no agent identity (seed 002 edge case 4). -#}
+{#- Finance: CRM value columns with the contact, no agent identity. -#}
 
 with
 

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 
-{#- Contact-centre supervisors: performance columns, no LTV, revenue or pipeline (seed 002 edge case 4). -#}
+{#- Contact-centre supervisors: performance columns, no LTV, revenue or pipeline. -#}
 
 with
 

@@ -10,7 +10,7 @@
     Incremental runs re-read the conversations of the last `lookback_days` days and any
     conversation re-extracted since the last build, plus every older conversation whose CRM
     account changed since it was stored (tier, owner, LTV,
-    industry, open opportunities): the retroactive re-enrichment of seed 002 edge case 1.
+    industry, open opportunities): the retroactive re-enrichment a tier change needs.
 #}
 
 with

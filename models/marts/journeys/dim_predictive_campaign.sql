@@ -1,5 +1,5 @@
 {#
-    Predictive campaigns of both shapes: seed 003 campaigns (with their scorecard) and real
+    Predictive campaigns of both shapes: Predictive Engagement campaigns (with their scorecard) and real
     Journey action maps, one row per campaign_id, `campaign_source` telling which.
 #}
 

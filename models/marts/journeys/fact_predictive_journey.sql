@@ -1,6 +1,6 @@
 {#
-    Journey funnels with model performance (seed 003 target schema). Grain: campaign x
-    extraction_date (the UTC day the analytics cover) x step x model_version. Seed 003 steps
+    Journey funnels with model performance. Grain: campaign x
+    extraction_date (the UTC day the analytics cover) x step x model_version. Predictive Engagement steps
     are joined to their campaign's scorecard performance of the same day for every model
     version on record, so a retrain adds rows and never rewrites older versions (no
     extraction timestamps here: re-reading identical values leaves rows byte-identical). Real Journey

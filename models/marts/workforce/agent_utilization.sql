@@ -1,9 +1,9 @@
 {#
-    Utilization per skill group and per queue per 15-minute UTC interval (seed 001):
+    Utilization per skill group and per queue per 15-minute UTC interval:
     utilization_pct = 100 * (INTERACTING + COMMUNICATING) / (IDLE + INTERACTING +
     COMMUNICATING + NOT_RESPONDING), numerator and denominator beside it, null when the
     denominator is zero. `is_mapped_to_queue` is false for a skill group that is in no queue's
-    member groups: its agents sit on queue but never get routed work (seed 001 "the trap").
+    member groups: its agents sit on queue but never get routed work.
     Agents with an inactive licence are counted in their own column and
     left out of the time sums, never shown as zero utilization.
 #}

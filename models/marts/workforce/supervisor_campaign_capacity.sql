@@ -1,5 +1,5 @@
 {#
-    Seed 001 supervisor view: each campaign's dialer activity beside the utilization of the
+    Supervisor supervisor view: each campaign's dialer activity beside the utilization of the
     agent groups behind it, on the same UTC 15-minute intervals. One row per campaign, agent
     group and interval of the campaign's dialing range. Dialer stats are the last snapshot
     observed inside the interval.
