@@ -38,8 +38,10 @@ def _cmd_sandbox_generate(args: argparse.Namespace) -> int:
 
 def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
     from sandbox.server import serve_forever
+    from sandbox.sim_live import LiveOptions
 
-    serve_forever(Path(args.data), host=args.host, port=args.port, faults=args.faults, seed=args.seed)
+    live = LiveOptions(speed=args.speed) if args.live else None
+    serve_forever(Path(args.data), host=args.host, port=args.port, faults=args.faults, seed=args.seed, live=live)
     return 0
 
 
@@ -145,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--faults", default="none", choices=["none", "flaky", "hostile"])
     serve.add_argument("--seed", type=int, default=42)
+    serve.add_argument("--live", action="store_true", help="keep the tenant running (Notifications WebSocket)")
+    serve.add_argument("--speed", type=float, default=1.0, help="live mode: simulated seconds per wall second")
     serve.set_defaults(func=_cmd_sandbox_serve)
 
     ingest = sub.add_parser("ingest", help="load the APIs (or export files) into the raw schemas")
