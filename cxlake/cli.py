@@ -41,7 +41,9 @@ def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
     from sandbox.sim_live import LiveOptions
 
     live = LiveOptions(speed=args.speed) if args.live else None
-    serve_forever(Path(args.data), host=args.host, port=args.port, faults=args.faults, seed=args.seed, live=live)
+    serve_forever(
+        Path(args.data), host=args.host, port=args.port, faults=args.faults, seed=args.seed, live=live
+    )
     return 0
 
 
@@ -147,8 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--faults", default="none", choices=["none", "flaky", "hostile"])
     serve.add_argument("--seed", type=int, default=42)
-    serve.add_argument("--live", action="store_true", help="keep the tenant running (Notifications WebSocket)")
-    serve.add_argument("--speed", type=float, default=1.0, help="live mode: simulated seconds per wall second")
+    serve.add_argument("--live", action="store_true", help="keep the tenant running (WebSocket)")
+    serve.add_argument("--speed", type=float, default=1.0, help="live: simulated s per wall s")
     serve.set_defaults(func=_cmd_sandbox_serve)
 
     ingest = sub.add_parser("ingest", help="load the APIs (or export files) into the raw schemas")

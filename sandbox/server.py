@@ -433,10 +433,13 @@ def serve_forever(
     **options: Any,
 ) -> None:
     """Serve until interrupted (Ctrl-C); print the URL and the sandbox credentials."""
-    server = SandboxServer(data_dir, host=host, port=port, faults=faults, seed=seed, live=live, **options).start()
+    server = SandboxServer(
+        data_dir, host=host, port=port, faults=faults, seed=seed, live=live, **options
+    ).start()
     print(f"cxlake sandbox serving {data_dir} at {server.url} (faults={faults}, seed={seed})", flush=True)
     if live is not None:
-        print(f"  live mode: speed x{live.speed:g}, notifications WebSocket on port {server.app.live.hub.ws_port}")
+        ws_port = server.app.live.hub.ws_port
+        print(f"  live mode: speed x{live.speed:g}, notifications WebSocket on port {ws_port}", flush=True)
     print(f"  Genesys token:    POST {server.url}/oauth/token  Basic {READ_CLIENT[0]}:{READ_CLIENT[1]}")
     print(
         f"  Salesforce token: POST {server.url}/services/oauth2/token  client_id={READ_CLIENT[0]} "

@@ -36,7 +36,12 @@ from sandbox.gen_org import CAMPAIGNS as GENERATED_CAMPAIGNS
 from sandbox.sim_http import from_ms
 
 DISPOSITIONS = ("person", "machine", "busy", "noanswer")
-ANALYZERS = {"person": "speech.person", "machine": "speech.machine", "busy": "sit.busy", "noanswer": "noanswer"}
+ANALYZERS = {
+    "person": "speech.person",
+    "machine": "speech.machine",
+    "busy": "sit.busy",
+    "noanswer": "noanswer",
+}
 SYSTEM_WRAPUPS = {
     "person": "ININ-OUTBOUND-LIVE-VOICE",
     "machine": "ININ-OUTBOUND-MACHINE",
@@ -126,7 +131,11 @@ class LiveCall:
             if self.ended and self.wrapup_code:
                 agent["wrapup"] = {"code": self.wrapup_code}
             participants.append(agent)
-        return {"id": self.conversation_id, "maxParticipants": len(participants), "participants": participants}
+        return {
+            "id": self.conversation_id,
+            "maxParticipants": len(participants),
+            "participants": participants,
+        }
 
     def details_record(self) -> dict[str, Any]:
         """The call as a conversation details record (the generated tenant's outbound shape)."""
@@ -187,7 +196,10 @@ class LiveCall:
             outbound_session["dispositionAnalyzer"] = ANALYZERS[self.disposition]
             outbound_session["dispositionName"] = f"disposition.classification.callable.{self.disposition}"
         if self.agent_id and self.connected_ms:
-            agent_segment: dict[str, Any] = {"segmentStart": iso(self.connected_ms), "segmentType": "interact"}
+            agent_segment: dict[str, Any] = {
+                "segmentStart": iso(self.connected_ms),
+                "segmentType": "interact",
+            }
             segments = [agent_segment]
             if self.ended:
                 agent_segment["segmentEnd"] = end
@@ -454,14 +466,19 @@ class LiveWorld:
             count = sum(1 for a in members if a.routing == status)
             metrics.append({"metric": "oUserRoutingStatuses", "qualifier": status, "stats": {"count": count}})
         interval = f"{iso(self.sim_ms)}/{iso(self.sim_ms + 1000)}"
-        return {"group": {"queueId": queue_id, "mediaType": "voice"}, "data": [{"interval": interval, "metrics": metrics}]}
+        return {
+            "group": {"queueId": queue_id, "mediaType": "voice"},
+            "data": [{"interval": interval, "metrics": metrics}],
+        }
 
     def campaign_stats(self, campaign_id: str) -> dict[str, Any]:
         stats = self.stats[campaign_id]
         attempts, connects = stats["attempts"], stats["connects"]
         queue_id = next((c["queue"]["id"] for c in self.campaigns if c["id"] == campaign_id), "")
         idle = sum(
-            1 for u in self.queue_members.get(queue_id, []) if u in self.agents and self.agents[u].routing == "IDLE"
+            1
+            for u in self.queue_members.get(queue_id, [])
+            if u in self.agents and self.agents[u].routing == "IDLE"
         )
         return {
             "campaignId": campaign_id,
@@ -512,5 +529,7 @@ class LiveWorld:
         with self.lock:
             calls = [c for c in self.finished if c.started_ms < end_ms and c.ends_ms >= start_ms]
             calls += [c for c in self.calls.values() if c.started_ms < end_ms]
-            records = [c.details_record() for c in sorted(calls, key=lambda c: (c.started_ms, c.conversation_id))]
+            records = [
+                c.details_record() for c in sorted(calls, key=lambda c: (c.started_ms, c.conversation_id))
+            ]
         return records

@@ -91,7 +91,9 @@ class NotificationHub:
     # --- WebSocket server (own thread, own event loop) ----------------------------------------
 
     def start(self, host: str = "127.0.0.1") -> NotificationHub:
-        self._thread = threading.Thread(target=self._serve, args=(host,), name="cxlake-sandbox-ws", daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve, args=(host,), name="cxlake-sandbox-ws", daemon=True
+        )
         self._thread.start()
         if not self._ready.wait(10):
             raise RuntimeError("the notifications WebSocket server did not start")
@@ -261,7 +263,9 @@ class NotificationHub:
         client = self._client(request)
         now = time.time()
         with self.lock:
-            mine = sorted((c for c in self.channels.values() if c.client_id == client), key=lambda c: c.created)
+            mine = sorted(
+                (c for c in self.channels.values() if c.client_id == client), key=lambda c: c.created
+            )
             if len(mine) >= self.options.max_channels:
                 idle = [c for c in mine if c.socket is None] or mine
                 del self.channels[idle[0].id]
@@ -295,7 +299,9 @@ class NotificationHub:
             body = orjson.loads(request.body or b"[]")
         except orjson.JSONDecodeError as exc:
             raise ApiError(400, "bad.request", f"body is not JSON: {exc}") from exc
-        if not isinstance(body, list) or not all(isinstance(t, dict) and isinstance(t.get("id"), str) for t in body):
+        if not isinstance(body, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("id"), str) for t in body
+        ):
             raise ApiError(400, "bad.request", 'body must be a list of {"id": "<topic>"}')
         topics = [t["id"] for t in body]
         for topic in topics:
@@ -305,7 +311,9 @@ class NotificationHub:
 
     def _subscribe(self, request: Request, replace: bool) -> Response:
         channel = self._channel(request)
-        topics = [t for t in self._topics(request) if not t.startswith(tuple(self.refused_prefixes) or ("\0",))]
+        topics = [
+            t for t in self._topics(request) if not t.startswith(tuple(self.refused_prefixes) or ("\0",))
+        ]
         with self.lock:
             wanted = set(topics) if replace else channel.topics | set(topics)
             if len(wanted) > self.options.max_topics:
@@ -341,7 +349,9 @@ class NotificationHub:
     def state(self, request: Request) -> Response:
         since = float(request.arg("since", "0") or 0)
         emitted = [
-            {"kind": kind, "key": key, "emittedAt": at} for kind, key, at in list(self.world.emitted) if at > since
+            {"kind": kind, "key": key, "emittedAt": at}
+            for kind, key, at in list(self.world.emitted)
+            if at > since
         ]
         return json_response(
             {
@@ -447,7 +457,9 @@ class LiveRestApi:
         number = max(1, int(paging.get("pageNumber") or 1))
         records = self.world.conversations_between(max(start_ms, self.world.start_ms), end_ms)
         page = records[(number - 1) * size : number * size]
-        return json_response({"conversations": page, "totalHits": len(records)} if page else {"totalHits": len(records)})
+        return json_response(
+            {"conversations": page, "totalHits": len(records)} if page else {"totalHits": len(records)}
+        )
 
 
 def _filter_values(query_filter: Any, dimension: str) -> set[str]:
@@ -455,7 +467,11 @@ def _filter_values(query_filter: Any, dimension: str) -> set[str]:
     found: set[str] = set()
     if isinstance(query_filter, dict):
         for predicate in query_filter.get("predicates") or []:
-            if isinstance(predicate, dict) and predicate.get("dimension") == dimension and predicate.get("value"):
+            if (
+                isinstance(predicate, dict)
+                and predicate.get("dimension") == dimension
+                and predicate.get("value")
+            ):
                 found.add(str(predicate["value"]))
         for clause in query_filter.get("clauses") or []:
             found |= _filter_values(clause, dimension)
