@@ -1,7 +1,7 @@
 """Simulator live mode: the tenant keeps running after its generated period.
 
 ``cxlake sandbox serve --live [--speed N]`` starts a :class:`LiveWorld` beside the
-batch simulator. Its clock starts at the tenant's period end and advances with the
+batch simulator. Its clock starts at the current time (the tenant's period end if later) and advances with the
 wall clock, ``speed`` times faster. Every simulated second it may start dialer calls
 for the campaigns that are ``on``, end calls with a call-analysis disposition (live
 voice, answering machine, busy, no answer) and an agent wrap-up code, and change
@@ -250,7 +250,9 @@ class LiveWorld:
         self.options = options
         self.rng = random.Random(f"live/{seed}")
         self.lock = threading.RLock()
-        self.start_ms = int(tenant.period_end_ms)
+        # The live clock starts now (or at the tenant's period end if that is later): at speed 1 the live
+        # tenant's timestamps are the wall clock's, like a real org's.
+        self.start_ms = max(int(tenant.period_end_ms), int(time.time()) * 1000)
         self.sim_ms = self.start_ms
         self.wall0 = time.monotonic()
         self.listeners: list[Listener] = []
