@@ -181,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--out", help="output folder (default: dashboards/<audience>, one per audience)")
     dashboard.add_argument("--published", help="publication folder to read (default: the latest)")
     dashboard.set_defaults(func=_cmd_dashboard)
+
+    from cxlake.live.cli import add_parser as add_live_parser
+
+    add_live_parser(sub)
     return parser
 
 

@@ -280,6 +280,9 @@ class Collector:
                 memberships += [
                     {"group_type": "skill_group", "group_id": group["id"], "user_id": m["id"]} for m in page
                 ]
+        divisions = [
+            d for page in client.paginate("/api/v2/authorization/divisions", {"pageSize": 100}) for d in page
+        ]
         licence_count = {u["id"]: len(u.get("licenses") or []) for u in licences}
         self.reference = {
             "campaigns": [
@@ -311,6 +314,7 @@ class Collector:
                 for g in groups
             ],
             "memberships": memberships,
+            "divisions": [{"id": d["id"], "name": d.get("name")} for d in divisions],
             "users": [
                 {
                     "user_id": u["id"],
