@@ -235,7 +235,8 @@ function render(data) {
       const rate = cell(data.feed_delayed ? "feed delayed" : pct(r.connect_rate));
       if (r.is_carried_forward && r.connect_rate !== null) {
         const flag = document.createElement("span"); flag.className = "flag";
-        flag.textContent = " last stable (" + r.carried_from_minutes_ago + " min ago)"; rate.appendChild(flag);
+        flag.textContent = " last stable (" + r.carried_from_minutes_ago + " min ago)";
+        rate.appendChild(flag);
       }
       tr.append(rate, cell(r.goal_completions));
     } else {
