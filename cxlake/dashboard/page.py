@@ -164,11 +164,12 @@ def index_html(pages: list[Page], audience_label: str, footer: str) -> str:
         f'<span class="note">{html.escape(p.subtitle)}</span></li>'
         for p in pages
     )
-    live = os.environ.get("CXLAKE_LIVE_URL", "http://127.0.0.1:8770/")  # cxlake live serve
+    # The live views are served by `cxlake live serve`; named as text, since these pages never
+    # link outside their folder (they work offline).
+    live = os.environ.get("CXLAKE_LIVE_URL", "http://127.0.0.1:8770/")
     links += (
-        f'<li><a href="{html.escape(live)}">Live views</a> '
-        '<span class="note">campaign and supervisor, sub-minute; '
-        "served by <code>cxlake live serve</code></span></li>"
+        f"<li>Live views (campaign and supervisor, sub-minute): <code>{html.escape(live)}</code> "
+        '<span class="note">while <code>cxlake live serve</code> runs</span></li>'
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>cxlake dashboards</title>'
