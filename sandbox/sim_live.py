@@ -279,6 +279,9 @@ class LiveWorld:
                     agent = AgentState(user_id, presence, routing, self.start_ms)
                     self.agents[user_id] = agent
                 agent.queues.append(queue_id)
+        for row in tenant.records("genesys", "skill_group_members"):  # members of a group but of no queue
+            if row["id"] not in self.agents:
+                self.agents[row["id"]] = AgentState(row["id"], "OFFLINE", "OFF_QUEUE", self.start_ms)
         self.wrapup_ids = {w.get("name"): w["id"] for w in tenant.records("genesys", "wrapup_codes")}
         self.calls: dict[str, LiveCall] = {}
         self.finished: list[LiveCall] = []  # every call ended, in end order (details query, reconciliation)

@@ -148,7 +148,8 @@ class NotificationHub:
                     body = orjson.loads(message)
                 except orjson.JSONDecodeError:
                     continue
-                if isinstance(body, dict) and body.get("message") == "ping":
+                silent = channel.silent_until > time.time()
+                if isinstance(body, dict) and body.get("message") == "ping" and not silent:
                     await socket.send(orjson.dumps(PONG).decode())
         except Exception:  # a dropped client is not a server error
             pass
