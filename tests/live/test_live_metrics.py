@@ -85,7 +85,7 @@ def test_defaults_are_the_dbt_project_vars(tmp_path: Path) -> None:
 
 
 def test_connect_rate_follows_the_voicemail_policy_and_leaves_calls_in_progress_out(tmp_path: Path) -> None:
-    # a call started 2 min ago is only "in progress" (no disposition yet); one 20 min ago is outside the window
+    # a call started 2 min ago is only "in progress" (no disposition yet); one 20 min ago is outside
     rows = [
         _call(1, 3, PERSON),
         _call(2, 4, MACHINE),
