@@ -63,7 +63,7 @@ class SimulatorApp:
         self.tokens = TokenStore(seed, lifetime, options.rate_limit_per_minute)
         genesys = GenesysApi(self.ctx)
         # Live mode (sandbox/sim_notifications.py): its routes come first, so they answer current state.
-        self.live = LiveMode(tenant, seed, live, genesys.details_query) if live is not None else None
+        self.live = LiveMode(tenant, seed, live, genesys) if live is not None else None
         routes = (
             [
                 Route("POST", "/oauth/token", self.genesys_token, "open"),

@@ -69,6 +69,7 @@ class LiveOptions:
     channel_lifetime_s: float = 86400.0
     max_channels: int = 20
     max_topics: int = 1000
+    start_ms: int | None = None  # where the live clock starts (default: now, or the period end if later)
 
 
 @dataclass
@@ -252,7 +253,8 @@ class LiveWorld:
         self.lock = threading.RLock()
         # The live clock starts now (or at the tenant's period end if that is later): at speed 1 the live
         # tenant's timestamps are the wall clock's, like a real org's.
-        self.start_ms = max(int(tenant.period_end_ms), int(time.time()) * 1000)
+        now_ms = int(time.time()) * 1000
+        self.start_ms = max(int(tenant.period_end_ms), options.start_ms if options.start_ms else now_ms)
         self.sim_ms = self.start_ms
         self.wall0 = time.monotonic()
         self.listeners: list[Listener] = []

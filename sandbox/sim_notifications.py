@@ -369,9 +369,11 @@ class NotificationHub:
 class LiveRestApi:
     """Real-time REST endpoints answering the live world's current state."""
 
-    def __init__(self, world: LiveWorld, details_fallback: Any) -> None:
+    def __init__(self, world: LiveWorld, batch: Any) -> None:
         self.world = world
-        self.details_fallback = details_fallback  # the batch details query handler
+        self.batch = (
+            batch  # the batch GenesysApi: answers what live mode does not (past intervals, idle campaigns)
+        )
 
     def routes(self) -> list[Route]:
         return [
@@ -412,19 +414,17 @@ class LiveRestApi:
             ),
         ]
 
-    def _campaign(self, request: Request) -> str:
-        campaign_id = request.params["campaignId"]
-        if campaign_id not in self.world.stats:
-            raise ApiError(404, "not.found", f"campaign {campaign_id} not found or not running")
-        return campaign_id
-
     def progress(self, request: Request) -> Response:
+        if request.params["campaignId"] not in self.world.stats:  # not dialling in live mode
+            return self.batch.campaign_progress(request)
         with self.world.lock:
-            return json_response(self.world.campaign_progress(self._campaign(request)))
+            return json_response(self.world.campaign_progress(request.params["campaignId"]))
 
     def stats(self, request: Request) -> Response:
+        if request.params["campaignId"] not in self.world.stats:
+            return self.batch.campaign_stats(request)
         with self.world.lock:
-            return json_response(self.world.campaign_stats(self._campaign(request)))
+            return json_response(self.world.campaign_stats(request.params["campaignId"]))
 
     def queue_observations(self, request: Request) -> Response:
         wanted = _filter_values(request.json().get("filter"), "queueId")
@@ -452,7 +452,7 @@ class LiveRestApi:
             raise ApiError(400, "bad.request", "interval must be <start>/<end>")
         start_ms, end_ms = time_ms(start_text, "interval start"), time_ms(end_text, "interval end")
         if end_ms <= self.world.start_ms:
-            return self.details_fallback(request)
+            return self.batch.details_query(request)
         paging = body.get("paging") or {}
         size = max(1, min(100, int(paging.get("pageSize") or 25)))
         number = max(1, int(paging.get("pageNumber") or 1))
@@ -493,11 +493,11 @@ async def _send_text(socket: ServerConnection, text: str) -> None:
 class LiveMode:
     """Everything live mode adds to the simulator: world, notifications hub, real-time routes."""
 
-    def __init__(self, tenant: Any, seed: int, options: LiveOptions, details_fallback: Any) -> None:
+    def __init__(self, tenant: Any, seed: int, options: LiveOptions, batch: Any) -> None:
         self.options = options
         self.world = LiveWorld(tenant, seed, options)
         self.hub = NotificationHub(self.world, options)
-        self.rest = LiveRestApi(self.world, details_fallback)
+        self.rest = LiveRestApi(self.world, batch)
 
     def routes(self) -> list[Route]:
         return self.hub.routes() + self.rest.routes()

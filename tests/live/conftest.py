@@ -60,9 +60,13 @@ def live_stack(small_tenant: Path, tmp_path: Path) -> Iterator[Callable[..., Liv
     started: list[LiveStack] = []
 
     def start(
-        speed: float = 60.0, faults: dict[str, Any] | None = None, start_collector: bool = True, **config: Any
+        speed: float = 60.0,
+        faults: dict[str, Any] | None = None,
+        start_collector: bool = True,
+        start_ms: int | None = None,
+        **config: Any,
     ) -> LiveStack:
-        live = LiveOptions(speed=speed, heartbeat_s=0.5, closing_grace_s=0.5)
+        live = LiveOptions(speed=speed, heartbeat_s=0.5, closing_grace_s=0.5, start_ms=start_ms)
         server = SandboxServer(small_tenant, live=live).start()
         store = tmp_path / f"store{len(started)}"
         counters = HttpCounters()
