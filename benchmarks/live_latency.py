@@ -122,7 +122,8 @@ def main() -> None:
         )
     print(f"Genesys documented real-time latency: {GENESYS_DOCUMENTED}")
     print(
-        f"bootstrap (names, memberships, licences) once per start: {results[0]['bootstrap_requests']} requests"
+        "bootstrap (names, memberships, licences) once per start: "
+        f"{results[0]['bootstrap_requests']} requests"
     )
 
 
