@@ -160,9 +160,15 @@ class NotificationHub:
 
     async def _heartbeats(self) -> None:
         while True:
-            await asyncio.sleep(self.options.heartbeat_s)
+            await asyncio.sleep(min(self.options.heartbeat_s, 1.0))
+            now = time.time()
+            beat = now - getattr(self, "_last_beat", 0.0) >= self.options.heartbeat_s
+            if beat:
+                self._last_beat = now
             for channel, socket in self._open_sockets():
-                if channel.silent_until <= time.time():
+                if channel.expires < now:  # an expired channel's socket is closed
+                    await socket.close(1000, "channel expired")
+                elif beat and channel.silent_until <= now:
                     await _send(socket, HEARTBEAT)
 
     def _open_sockets(self) -> list[tuple[Channel, ServerConnection]]:

@@ -63,6 +63,7 @@ class CollectorConfig:
     ping_s: float = 30.0
     backoff_s: tuple[float, ...] = BACKOFF_S
     renew_margin_s: float = 3600.0  # re-subscribe this long before the channel expires
+    channel_lifetime_s: float = 86400.0  # what a (re-)subscription extends a channel to
     max_topics_per_channel: int = 1000
     max_channels: int = 20
     notifications: bool = True  # False: poll only
@@ -449,6 +450,13 @@ class Collector:
             kinds = ", ".join(sorted(self.poll_kinds))
             self.status("partial", f"{len(refused)} topics refused (e.g. {refused[0]}): polling {kinds}")
 
+    def _renew(self, channel: dict[str, Any], topics: list[str]) -> None:
+        """Re-subscribe (which extends the channel's lifetime) ``renew_margin_s`` before it expires."""
+        expires = parse_ms(channel.get("expires"))
+        if expires is not None and expires / 1000 - time.time() < self.config.renew_margin_s:
+            self._subscribe(channel, topics)
+            channel["expires"] = iso_ms(int((time.time() + self.config.channel_lifetime_s) * 1000))
+
     def _listen(self, ws: Any, channel: dict[str, Any], topics: list[str]) -> dict[str, Any] | None:
         last_message = last_ping = time.monotonic()
         while not self._stop.is_set():
@@ -462,12 +470,10 @@ class Collector:
                 if now - last_ping > self.config.ping_s:
                     ws.send(orjson.dumps({"message": "ping"}).decode())
                     last_ping = now
-                expires = parse_ms(channel.get("expires"))
-                if expires is not None and expires / 1000 - time.time() < self.config.renew_margin_s:
-                    self._subscribe(channel, topics)  # re-subscribing extends the channel's 24 h
-                    channel["expires"] = iso_ms(int((time.time() + 86400) * 1000))
+                self._renew(channel, topics)
                 continue
             last_message = time.monotonic()
+            self._renew(channel, topics)
             message = orjson.loads(text)
             topic = message.get("topicName", "")
             body = message.get("eventBody") or {}

@@ -64,9 +64,11 @@ def live_stack(small_tenant: Path, tmp_path: Path) -> Iterator[Callable[..., Liv
         faults: dict[str, Any] | None = None,
         start_collector: bool = True,
         start_ms: int | None = None,
+        live_options: dict[str, Any] | None = None,
         **config: Any,
     ) -> LiveStack:
-        live = LiveOptions(speed=speed, heartbeat_s=0.5, closing_grace_s=0.5, start_ms=start_ms)
+        options = {"heartbeat_s": 0.5, "closing_grace_s": 0.5, **(live_options or {})}
+        live = LiveOptions(speed=speed, start_ms=start_ms, **options)
         server = SandboxServer(small_tenant, live=live).start()
         store = tmp_path / f"store{len(started)}"
         counters = HttpCounters()

@@ -120,3 +120,23 @@ def test_topics_are_sharded_across_channels(live_stack) -> None:
     channels = stack.server.app.live.hub.channels.values()
     assert max(len(c.topics) for c in channels) <= 60
     assert sum(len(c.topics) for c in channels) == topics
+
+
+def test_channel_is_renewed_before_it_expires(live_stack) -> None:
+    # channels live 4 s here; the collector re-subscribes (which extends them) 3 s before expiry
+    stack = live_stack(live_options={"channel_lifetime_s": 4.0}, renew_margin_s=3.0, channel_lifetime_s=4.0)
+    wait_for(lambda: stack.collector.counters.ws_messages > 0, what="push traffic")
+    time.sleep(5)  # past the first 4 s lifetime
+    seen = stack.collector.counters.ws_messages
+    wait_for(
+        lambda: stack.collector.counters.ws_messages > seen, what="push traffic after the first lifetime"
+    )
+    assert stack.collector.counters.channels_created == 1 and stack.collector.counters.reconnects == 0
+    (channel,) = stack.server.app.live.hub.channels.values()
+    assert channel.expires > time.time()
+
+
+def test_an_expired_channel_is_replaced(live_stack) -> None:
+    # with no renewal in time the server closes the socket; the collector opens a new channel
+    stack = live_stack(live_options={"channel_lifetime_s": 2.0}, renew_margin_s=0.0)
+    wait_for(lambda: stack.collector.counters.channels_created >= 2, timeout=15, what="a new channel")
