@@ -400,7 +400,11 @@ class Collector:
                 accepted = self._subscribe(channel, topics)
                 self._note_refused(topics, accepted)
                 with connect(
-                    channel["connectUri"], open_timeout=10, ping_interval=None, compression=None
+                    channel["connectUri"],
+                    open_timeout=10,
+                    close_timeout=1,
+                    ping_interval=None,
+                    compression=None,
                 ) as ws:
                     failures = 0
                     if connected_before:

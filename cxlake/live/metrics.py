@@ -205,7 +205,7 @@ class LiveMetrics:
             "generated_at_ms": wall_ms,
             "feed_delayed": feed_delayed,
             "seconds_since_last_row": delayed_s,
-            "rows": rows,
+            "events": rows,
             "collector": {"mode": modes[0][0], "message": modes[0][1]} if modes else None,
             "window_minutes": self.window_minutes,
             "voicemail_counts_as_connect": self.voicemail_counts_as_connect,

@@ -71,6 +71,7 @@ _HEADER = (
     "org_time_zone",
     "feed_delayed",
     "seconds_since_last_row",
+    "events",
     "window_minutes",
     "voicemail_counts_as_connect",
     "collector",

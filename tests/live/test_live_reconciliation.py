@@ -1,4 +1,5 @@
-"""A closed 15-minute interval: live numbers vs the batch mart campaign_kpis built by dbt.
+"""A closed 15-minute interval: live numbers vs the batch mart campaign_kpis built by dbt; and the
+live page keeps updating while that `cxlake build` holds the warehouse (lock and DuckDB file).
 
 The simulator's live clock starts 40 minutes in the past and runs at x300, so within
 seconds it has produced whole intervals whose calls have all ended. The collector
@@ -19,21 +20,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import requests
 from conftest import wait_for
 
 from cxlake.live.metrics import LiveMetrics
+from cxlake.live.web import LiveWebServer, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 INTERVAL_MS = 15 * 60_000
 
 
-def test_closed_interval_matches_batch_campaign_kpis(live_stack, tmp_path: Path) -> None:
+def test_closed_interval_matches_batch_and_the_build_never_blocks_the_live_page(
+    live_stack, tmp_path: Path
+) -> None:
     start_ms = int(time.time() * 1000) - 40 * 60_000
     stack = live_stack(speed=300, start_ms=start_ms)
+    web = LiveWebServer(create_app(stack.store, refresh_s=0.5)).start()
     # the simulated clock reaches the wall clock after 40 min / 299 = about 8 s
     wait_for(lambda: stack.world.now_ms() >= time.time() * 1000 - 5_000, timeout=30, what="live clock at now")
     time.sleep(1.5)  # last events flushed
-    stack.collector.stop()
     live = {
         (r["campaign_id"], r["interval_start_at"].replace(tzinfo=UTC)): r
         for r in LiveMetrics(stack.store).intervals()
@@ -74,8 +79,27 @@ def test_closed_interval_matches_batch_campaign_kpis(live_stack, tmp_path: Path)
         "--resource-type",
         "seed",
     ]
-    built = subprocess.run(build, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-2000:]
+    lock = warehouse.with_name(warehouse.name + ".lock")
+    running = subprocess.Popen(
+        build, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    samples = []
+    try:
+        while running.poll() is None:  # while dbt holds the warehouse: the live JSON keeps moving
+            if lock.exists() and "cxlake build" in lock.read_text():
+                samples.append(requests.get(web.url + "/api/campaign.json", timeout=10).json())
+            time.sleep(0.5)
+        output = running.stdout.read()
+    finally:
+        if running.poll() is None:
+            running.kill()
+        web.stop()
+    assert running.returncode == 0, output[-4000:]
+    assert len(samples) >= 3, f"only {len(samples)} live samples while the build held the warehouse"
+    stamps = [s["as_of_utc"] for s in samples]
+    assert stamps == sorted(stamps) and len(set(stamps)) >= 3 and not any(s["feed_delayed"] for s in samples)
+    events = [s["events"] for s in samples]
+    assert events == sorted(events) and events[-1] > events[0]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         batch = {
             (campaign, interval.replace(tzinfo=UTC)): (contacted, connected, voicemail)
