@@ -45,8 +45,12 @@ def _cmd_sandbox_generate(args: argparse.Namespace) -> int:
 
 def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
     from sandbox.server import serve_forever
+    from sandbox.sim_live import LiveOptions
 
-    serve_forever(Path(args.data), host=args.host, port=args.port, faults=args.faults, seed=args.seed)
+    live = LiveOptions(speed=args.speed) if args.live else None
+    serve_forever(
+        Path(args.data), host=args.host, port=args.port, faults=args.faults, seed=args.seed, live=live
+    )
     return 0
 
 
@@ -159,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--faults", default="none", choices=["none", "flaky", "hostile"])
     serve.add_argument("--seed", type=int, default=42)
+    serve.add_argument("--live", action="store_true", help="keep the tenant running (WebSocket)")
+    serve.add_argument("--speed", type=float, default=1.0, help="live: simulated s per wall s")
     serve.set_defaults(func=_cmd_sandbox_serve)
 
     ingest = sub.add_parser("ingest", help="load the APIs (or export files) into the raw schemas")
@@ -189,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--out", help="output folder (default: dashboards/<audience>, one per audience)")
     dashboard.add_argument("--published", help="publication folder to read (default: the latest)")
     dashboard.set_defaults(func=_cmd_dashboard)
+
+    from cxlake.live.cli import add_parser as add_live_parser
+
+    add_live_parser(sub)
     return parser
 
 

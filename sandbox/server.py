@@ -35,6 +35,8 @@ from sandbox.sim_context import SimContext, SimOptions
 from sandbox.sim_genesys import GenesysApi
 from sandbox.sim_http import ApiError, Clock, Request, Response, Route, json_response
 from sandbox.sim_journey import JourneyApi
+from sandbox.sim_live import LiveOptions
+from sandbox.sim_notifications import LiveMode
 from sandbox.sim_salesforce import SalesforceApi
 from sandbox.sim_store import load_tenant
 
@@ -49,7 +51,9 @@ def _compile(pattern: str) -> re.Pattern[str]:
 class SimulatorApp:
     """Routes requests to the API modules, enforcing auth, scopes, rate limits and faults."""
 
-    def __init__(self, data_dir: Path, faults: str, seed: int, options: SimOptions) -> None:
+    def __init__(
+        self, data_dir: Path, faults: str, seed: int, options: SimOptions, live: LiveOptions | None = None
+    ) -> None:
         tenant = load_tenant(data_dir)
         plan = FaultPlan(faults, seed)
         if faults == "hostile":
@@ -59,13 +63,17 @@ class SimulatorApp:
         )
         self.ctx = SimContext(tenant, options, plan, Clock(tenant.period_end_ms))
         self.tokens = TokenStore(seed, lifetime, options.rate_limit_per_minute)
+        genesys = GenesysApi(self.ctx)
+        # Live mode (sandbox/sim_notifications.py): its routes come first, so they answer current state.
+        self.live = LiveMode(tenant, seed, live, genesys) if live is not None else None
         routes = (
             [
                 Route("POST", "/oauth/token", self.genesys_token, "open"),
                 Route("POST", "/services/oauth2/token", self.salesforce_token, "open"),
                 Route("GET", "/api/v2/tokens/me", self.token_info, "genesys"),
             ]
-            + GenesysApi(self.ctx).routes()
+            + (self.live.routes() if self.live is not None else [])
+            + genesys.routes()
             + AggregatesApi(self.ctx).routes()
             + JourneyApi(self.ctx).routes()
             + SalesforceApi(self.ctx).routes()
@@ -368,9 +376,10 @@ class SandboxServer:
         port: int = 0,
         faults: str = "none",
         seed: int = 42,
+        live: LiveOptions | None = None,
         **options: Any,
     ) -> None:
-        self.app = SimulatorApp(Path(data_dir), faults, seed, SimOptions(**options))
+        self.app = SimulatorApp(Path(data_dir), faults, seed, SimOptions(**options), live)
         # The tenant lives as long as the server: keep its many objects out of every cyclic-GC
         # pass while it serves (in-process clients allocate a lot while paging); stop() unfreezes.
         gc.collect()
@@ -393,9 +402,13 @@ class SandboxServer:
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, name="cxlake-sandbox", daemon=True)
         self._thread.start()
+        if self.app.live is not None:
+            self.app.live.start()
         return self
 
     def stop(self) -> None:
+        if self.app.live is not None:
+            self.app.live.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -418,11 +431,17 @@ def serve_forever(
     port: int = 8765,
     faults: str = "none",
     seed: int = 42,
+    live: LiveOptions | None = None,
     **options: Any,
 ) -> None:
     """Serve until interrupted (Ctrl-C); print the URL and the sandbox credentials."""
-    server = SandboxServer(data_dir, host=host, port=port, faults=faults, seed=seed, **options).start()
+    server = SandboxServer(
+        data_dir, host=host, port=port, faults=faults, seed=seed, live=live, **options
+    ).start()
     print(f"cxlake sandbox serving {data_dir} at {server.url} (faults={faults}, seed={seed})", flush=True)
+    if live is not None:
+        ws_port = server.app.live.hub.ws_port
+        print(f"  live mode: speed x{live.speed:g}, notifications WebSocket on port {ws_port}", flush=True)
     print(f"  Genesys token:    POST {server.url}/oauth/token  Basic {READ_CLIENT[0]}:{READ_CLIENT[1]}")
     print(
         f"  Salesforce token: POST {server.url}/services/oauth2/token  client_id={READ_CLIENT[0]} "

@@ -7,6 +7,7 @@ figure), so the file works offline; no CDN, no external fonts or styles.
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -162,6 +163,13 @@ def index_html(pages: list[Page], audience_label: str, footer: str) -> str:
         f'<li><a href="{html.escape(p.slug)}.html">{html.escape(p.title)}</a> '
         f'<span class="note">{html.escape(p.subtitle)}</span></li>'
         for p in pages
+    )
+    # The live views are served by `cxlake live serve`; named as text, since these pages never
+    # link outside their folder (they work offline).
+    live = os.environ.get("CXLAKE_LIVE_URL", "http://127.0.0.1:8770/")
+    links += (
+        f"<li>Live views (campaign and supervisor, sub-minute): <code>{html.escape(live)}</code> "
+        '<span class="note">while <code>cxlake live serve</code> runs</span></li>'
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>cxlake dashboards</title>'
