@@ -174,8 +174,19 @@ class QualityBook:
         evaluation_id = uuid4_str(rng)
         entries = [
             _evaluation(
-                evaluation_id, form, rng.choice(EVALUATORS), agent["userId"], queue_id, created,
-                status, released, deleted, False, None, score, rng,
+                evaluation_id,
+                form,
+                rng.choice(EVALUATORS),
+                agent["userId"],
+                queue_id,
+                created,
+                status,
+                released,
+                deleted,
+                False,
+                None,
+                score,
+                rng,
             )
         ]
         if released and not deleted and rng.random() < RESCORED_SHARE:
@@ -184,16 +195,37 @@ class QualityBook:
                 new_score = round(min(100.0, max(20.0, score + rng.choice((-1, 1)) * rng.uniform(5, 15))), 2)
                 entries.append(
                     _evaluation(
-                        evaluation_id, form, entries[0]["evaluatorId"], agent["userId"], queue_id,
-                        rescored_at, "Finished", True, False, True, None, new_score, rng,
+                        evaluation_id,
+                        form,
+                        entries[0]["evaluatorId"],
+                        agent["userId"],
+                        queue_id,
+                        rescored_at,
+                        "Finished",
+                        True,
+                        False,
+                        True,
+                        None,
+                        new_score,
+                        rng,
                     )
                 )
         if rng.random() < CALIBRATION_SHARE:
             entries.append(
                 _evaluation(
-                    uuid4_str(rng), form, rng.choice(EVALUATORS), agent["userId"], queue_id,
-                    created + rng.randrange(HOUR_MS, DAY_MS), "Finished", False, False, False,
-                    uuid4_str(rng), round(min(100.0, max(20.0, rng.gauss(75, 12))), 2), rng,
+                    uuid4_str(rng),
+                    form,
+                    rng.choice(EVALUATORS),
+                    agent["userId"],
+                    queue_id,
+                    created + rng.randrange(HOUR_MS, DAY_MS),
+                    "Finished",
+                    False,
+                    False,
+                    False,
+                    uuid4_str(rng),
+                    round(min(100.0, max(20.0, rng.gauss(75, 12))), 2),
+                    rng,
                 )
             )
         return entries
@@ -269,7 +301,9 @@ class QualityBook:
         ]
         qa = sum(scores) / len(scores) if scores else None
         for survey in surveys:
-            truth.bump(truth.surveys, "partial" if survey.get("surveyPartialResponse") else survey["surveyStatus"])
+            truth.bump(
+                truth.surveys, "partial" if survey.get("surveyPartialResponse") else survey["surveyStatus"]
+            )
         completed = [s for s in surveys if _completed(s)]
         csat = sum(s["oSurveyTotalScore"] for s in completed) / len(completed) if completed else None
         for survey in completed:

@@ -84,6 +84,16 @@ class _Sum:
 
 
 @dataclass
+class _Day:
+    """One agent's adherence day (the shifts starting on one UTC day)."""
+
+    exceptions: list[tuple[int, int, tuple[str, str]]] = field(default_factory=list)
+    totals: _Sum = field(default_factory=_Sum)
+    schedule_length_s: int = 0
+    actual_length_s: int = 0
+
+
+@dataclass
 class WfmFacts:
     by_unit_day: dict[str, dict[str, _Sum]] = field(default_factory=dict)  # mu id -> day -> sums
     by_unit_week: dict[str, dict[int, _Sum]] = field(default_factory=dict)
@@ -146,10 +156,12 @@ def generate_wfm(
         group = groups[agent.group]
         division = group.division
         unit = management_unit_id(group.name)
+        counted_days: set[int] = set()
+        per_day: dict[int, _Day] = {}  # two shifts may start on one UTC day: one day result
         for blocks in _working_days(agent):
             if len(blocks) != 4 or blocks[0][0] <= period_start_ms:
                 continue  # the shift began before the period (clipped to its start)
-            day = (blocks[0][0] - period_start_ms) // DAY_MS
+            day = (blocks[0][0] - period_start_ms) // DAY_MS  # the planned day (late starts move no day)
             dropped = group.name == ADHERENCE_DROP_GROUP and day // 7 == ADHERENCE_DROP_WEEK
             late = [0] * len(blocks)
             early = 0
@@ -169,6 +181,9 @@ def generate_wfm(
                 for k, (start, end, _, gap) in enumerate(blocks)
             ]
             shift_start, shift_end = planned[0][0], planned[-1][1]
+            if shift_start < period_start_ms:
+                continue
+            day = (shift_start - period_start_ms) // DAY_MS  # adherence day = UTC day the shift starts
             activities = []
             for k, (start, end, gap) in enumerate(planned):
                 activities.append(_activity(division, "OnQueueWork", start, end))
@@ -189,9 +204,13 @@ def generate_wfm(
             )
             day_start = period_start_ms + day * DAY_MS
             exceptions = []
-            for k, (start, end, _, gap) in enumerate(blocks):
+            for k, (start, _end, _, _gap) in enumerate(blocks):
                 if late[k]:
-                    actual = _ACTUAL_BEFORE_FIRST if k == 0 else (blocks[k - 1][3], _GAP_CATEGORY.get(blocks[k - 1][3], "Break"))
+                    actual = (
+                        _ACTUAL_BEFORE_FIRST
+                        if k == 0
+                        else (blocks[k - 1][3], _GAP_CATEGORY.get(blocks[k - 1][3], "Break"))
+                    )
                     exceptions.append((start - late[k], start, actual))
             if early:
                 exceptions.append((blocks[-1][1], blocks[-1][1] + early, ("OFFLINE", "Unscheduled")))
@@ -201,14 +220,23 @@ def generate_wfm(
                 on_queue_scheduled_s=sum(end - start for start, end, _ in planned) // 1000,
                 on_queue_actual_s=sum(end - start for start, end, _, _ in blocks) // 1000,
             )
-            adherence.write(_adherence_record(unit, division, agent.user_id, day_start, blocks, exceptions, totals, shift_start, shift_end))
-            facts.agent_days += 1
+            pending = per_day.setdefault(day, _Day())
+            pending.exceptions.extend(exceptions)
+            pending.totals.add(totals)
+            pending.schedule_length_s += (shift_end - shift_start) // 1000
+            pending.actual_length_s += (blocks[-1][1] - blocks[0][0]) // 1000
+            facts.agent_days += day not in counted_days
+            counted_days.add(day)
             facts.exceptions += len(exceptions)
             day_key = iso_z(day_start)[:10]
             facts.by_unit_day.setdefault(unit, {}).setdefault(day_key, _Sum()).add(totals)
             facts.by_unit_week.setdefault(unit, {}).setdefault(day // 7, _Sum()).add(totals)
             if group.name == ADHERENCE_DROP_GROUP and day_start == example_day:
                 _add_intervals(example_intervals, shift_start, shift_end, exceptions)
+        for day, pending in sorted(per_day.items()):
+            adherence.write(
+                _adherence_record(unit, division, agent.user_id, period_start_ms + day * DAY_MS, pending)
+            )
     facts.interval_example = {
         "skill_group_id": groups[ADHERENCE_DROP_GROUP].id,
         "skill_group_name": ADHERENCE_DROP_GROUP,
@@ -245,17 +273,8 @@ def _activity(division: str, category: str, start: int, end: int) -> dict[str, A
     }
 
 
-def _adherence_record(
-    unit: str,
-    division: str,
-    user_id: str,
-    day_start: int,
-    blocks: list[tuple[int, int, bool, str]],
-    exceptions: list[tuple[int, int, tuple[str, str]]],
-    totals: _Sum,
-    shift_start: int,
-    shift_end: int,
-) -> dict[str, Any]:
+def _adherence_record(unit: str, division: str, user_id: str, day_start: int, day: _Day) -> dict[str, Any]:
+    totals, exceptions = day.totals, day.exceptions
     summary = totals.as_dict()
     exception_info = [
         {
@@ -288,8 +307,8 @@ def _adherence_record(
                 "exceptionCount": len(exceptions),
                 "exceptionDurationSeconds": totals.exception_s,
                 "impactSeconds": -totals.exception_s,
-                "scheduleLengthSeconds": (shift_end - shift_start) // 1000,
-                "actualLengthSeconds": (blocks[-1][1] - blocks[0][0]) // 1000,
+                "scheduleLengthSeconds": day.schedule_length_s,
+                "actualLengthSeconds": day.actual_length_s,
                 "adherencePercentage": summary["adherence_pct"],
                 "conformancePercentage": summary["conformance_pct"],
             }
@@ -301,7 +320,10 @@ def _add_intervals(
     intervals: dict[int, _Sum], shift_start: int, shift_end: int, exceptions: list[tuple[int, int, Any]]
 ) -> None:
     """Scheduled and exception seconds of one shift per 15-minute interval (UTC)."""
-    for start, end, into in ((shift_start, shift_end, "scheduled_s"), *((s, e, "exception_s") for s, e, _ in exceptions)):
+    for start, end, into in (
+        (shift_start, shift_end, "scheduled_s"),
+        *((s, e, "exception_s") for s, e, _ in exceptions),
+    ):
         bucket = start - start % INTERVAL_MS
         while bucket < end:
             overlap = min(end, bucket + INTERVAL_MS) - max(start, bucket)

@@ -43,10 +43,10 @@ from sandbox.gen_org import (
 from sandbox.gen_outbound import OutboundBook
 from sandbox.gen_output import TenantWriter
 from sandbox.gen_quality import QualityBook
-from sandbox.gen_wfm import generate_wfm
-from sandbox.gen_wfm import planted as wfm_planted
 from sandbox.gen_time import DAY_MS, date_to_ms, iso_z
 from sandbox.gen_users import Staff, generate_users, queue_member_counts
+from sandbox.gen_wfm import generate_wfm
+from sandbox.gen_wfm import planted as wfm_planted
 
 GENERATOR_VERSION = 1
 SCALES = {"demo": 20_000, "small": 4_000}

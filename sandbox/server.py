@@ -36,6 +36,7 @@ from sandbox.sim_http import ApiError, Clock, Request, Response, Route, json_res
 from sandbox.sim_journey import JourneyApi
 from sandbox.sim_salesforce import SalesforceApi
 from sandbox.sim_store import load_tenant
+from sandbox.sim_wfm import WfmApi
 
 CORRELATION_PREFIX = "5b0d0a5e-0000-4000-8000-"
 
@@ -65,6 +66,7 @@ class SimulatorApp:
                 Route("GET", "/api/v2/tokens/me", self.token_info, "genesys"),
             ]
             + GenesysApi(self.ctx).routes()
+            + WfmApi(self.ctx).routes()
             + AggregatesApi(self.ctx).routes()
             + JourneyApi(self.ctx).routes()
             + SalesforceApi(self.ctx).routes()
