@@ -335,7 +335,7 @@ def _add_intervals(
 
 def planted(facts: WfmFacts, period_start_ms: int) -> dict[str, Any]:
     unit = management_unit_id(ADHERENCE_DROP_GROUP)
-    weeks = facts.by_unit_week[unit]
+    weeks = facts.by_unit_week.get(unit, {})  # empty when the period is shorter
     week_start = period_start_ms + ADHERENCE_DROP_WEEK * 7 * DAY_MS
     others = _Sum()
     for week, sums in weeks.items():
@@ -357,7 +357,7 @@ def planted(facts: WfmFacts, period_start_ms: int) -> dict[str, Any]:
             "skill_group_name": ADHERENCE_DROP_GROUP,
             "week_start": iso_z(week_start)[:10],
             "week_end": iso_z(week_start + 7 * DAY_MS)[:10],
-            "during": weeks[ADHERENCE_DROP_WEEK].as_dict(),
+            "during": weeks.get(ADHERENCE_DROP_WEEK, _Sum()).as_dict(),
             "other_weeks": others.as_dict(),
             "other_teams_same_week": rest_of_org.as_dict(),
         },

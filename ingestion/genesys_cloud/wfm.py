@@ -158,9 +158,11 @@ class WfmSource:
             try:
                 return [self._download(url, f"adherence job {job_id}") for url in urls]
             except _Expired as expired:
+                again = attempt < EXPIRED_RESUBMITS
                 self.run.stats.say(
                     f"  genesys historical_adherence: job {job_id} results expired before they were read "
-                    f"({expired}); submitting it again ({attempt + 1}/{EXPIRED_RESUBMITS})"
+                    f"({expired})"
+                    + (f"; submitting it again ({attempt + 1}/{EXPIRED_RESUBMITS})" if again else "")
                 )
         raise ApiError(
             f"adherence bulk job results kept expiring before they could be read "
