@@ -110,6 +110,7 @@ def generate_wfm(
     days: int,
 ) -> WfmFacts:
     configured = iso_z(configured_ms(period_start_ms))
+    period_end_ms = period_start_ms + days * DAY_MS
     divisions = division_by_name()
     groups = {group.name: group for group in SKILL_GROUPS}
     units = []
@@ -181,8 +182,8 @@ def generate_wfm(
                 for k, (start, end, _, gap) in enumerate(blocks)
             ]
             shift_start, shift_end = planned[0][0], planned[-1][1]
-            if shift_start < period_start_ms:
-                continue
+            if shift_start < period_start_ms or shift_end > period_end_ms:
+                continue  # only shifts inside the period (nothing is dated after its end)
             day = (shift_start - period_start_ms) // DAY_MS  # adherence day = UTC day the shift starts
             activities = []
             for k, (start, end, gap) in enumerate(planned):

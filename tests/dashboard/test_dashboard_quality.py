@@ -73,3 +73,33 @@ def test_partner_page_with_quality_renders_in_chromium(
     rendered: dict[str, dict[str, Path]], tmp_path: Path
 ) -> None:
     check_in_browser(rendered["bpo:Acme BPO"]["bpo_partner"], tmp_path)
+
+
+def test_demo_summary_names_qa_csat_nps_and_adherence(tmp_path: Path) -> None:
+    import duckdb
+
+    from cxlake.demo import _facts
+
+    database = tmp_path / "marts.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "create table unified_interactions as select * from (values"
+            " ('c1', 'a1', 80.0, 90.0, 10.0), ('c2', 'a1', 60.0, 40.0, 3.0), ('c3', null, null, null, null))"
+            " as t(conversation_id, crm_account_id, qa_score, csat_score, nps_promoter_score)"
+        )
+        con.execute(
+            "create table agent_adherence_daily as select * from (values"
+            " ('Chat Agents MU', date '2026-10-08', 1000, 200),"
+            " ('Chat Agents MU', date '2026-10-09', 1000, 0),"
+            " ('Voice MU', date '2026-10-08', 2000, 20)) as t(management_unit_name, adherence_date,"
+            " scheduled_seconds, exception_seconds)"
+        )
+    lines = _facts(database)
+    assert (
+        "quality: QA score 70.0 over 2 evaluated contacts; CSAT 65.0 over 2 completed surveys, NPS +0"
+        in lines
+    )
+    assert (
+        "schedule adherence: 94.5% overall; lowest management unit day: Chat Agents MU on 2026-10-08 at 80.0%"
+        in lines
+    )
