@@ -123,7 +123,7 @@ def generate_wfm(
                 "businessUnit": {"id": business_unit_id(division.name)},
                 "startDayOfWeek": "Monday",
                 "timeZone": division.time_zone,
-                "division": {"id": division.id, "name": division.name},
+                "division": {"id": division.id, "selfUri": f"/api/v2/authorization/divisions/{division.id}"},
                 "version": 1,
                 "dateModified": configured,
                 "selfUri": f"/api/v2/workforcemanagement/managementunits/{management_unit_id(group.name)}",
