@@ -216,7 +216,7 @@ def summary(
 
 
 def _facts(database: Path) -> list[str]:
-    """Join rate, the tier escalating most, and the scorecard model versions in the journey fact."""
+    """Join rate, the tier escalating most, QA / CSAT / adherence, the scorecard model versions."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         tables = {
@@ -238,6 +238,7 @@ def _facts(database: Path) -> list[str]:
             ).fetchone()
             if top:
                 lines.append(f"highest escalation rate (trailing 30 days): {top[0]} at {top[1]:.1f}%")
+        lines += _quality_facts(con, tables)
         if "fact_predictive_journey" in tables:
             versions = con.execute(
                 "select model_version, count(*) from fact_predictive_journey group by 1 order by 1"
@@ -249,6 +250,53 @@ def _facts(database: Path) -> list[str]:
         return lines
     finally:
         con.close()
+
+
+def _quality_facts(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:
+    """QA score, CSAT and NPS over the scored contacts; schedule adherence and its lowest unit-day."""
+    lines = []
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_name = 'unified_interactions'"
+        ).fetchall()
+    }
+    if {"qa_score", "csat_score", "nps_promoter_score"} <= columns:
+        qa, qa_n, csat, csat_n, promoters, detractors = con.execute(
+            "select avg(qa_score), count(qa_score), avg(csat_score), count(csat_score),"
+            " count(*) filter (where nps_promoter_score >= 9),"
+            " count(*) filter (where nps_promoter_score <= 6)"
+            " from unified_interactions"
+        ).fetchone()
+        lines.append(
+            "quality: QA score "
+            + (f"{qa:.1f} over {qa_n:,} evaluated contacts" if qa_n else "n/a (no released evaluations)")
+            + "; CSAT "
+            + (
+                f"{csat:.1f} over {csat_n:,} completed surveys, "
+                f"NPS {100 * (promoters - detractors) / csat_n:+.0f}"
+                if csat_n
+                else "n/a (no completed surveys)"
+            )
+        )
+    if "agent_adherence_daily" in tables:
+        overall = con.execute(
+            "select 100.0 * (sum(scheduled_seconds) - sum(exception_seconds))"
+            " / nullif(sum(scheduled_seconds), 0)"
+            " from agent_adherence_daily"
+        ).fetchone()
+        lowest = con.execute(
+            "select management_unit_name, adherence_date,"
+            " 100.0 * (sum(scheduled_seconds) - sum(exception_seconds)) / sum(scheduled_seconds) as pct"
+            " from agent_adherence_daily group by all having sum(scheduled_seconds) > 0"
+            " order by pct, management_unit_name, adherence_date limit 1"
+        ).fetchone()
+        if overall and overall[0] is not None and lowest:
+            lines.append(
+                f"schedule adherence: {overall[0]:.1f}% overall; lowest management unit day: "
+                f"{lowest[0]} on {lowest[1]:%Y-%m-%d} at {lowest[2]:.1f}%"
+            )
+    return lines
 
 
 def _failed(step: str, result: PipelineResult) -> int:

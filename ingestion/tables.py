@@ -322,6 +322,26 @@ TABLES: dict[tuple[str, str], TableSpec] = {
                 ),
             ),
         ),
+        # Workforce management (WFM): management units, activity codes, scheduled shifts, adherence.
+        _entity("genesys", "management_units"),
+        _entity("genesys", "activity_codes"),
+        TableSpec(
+            "genesys",
+            "agent_schedules",
+            (_id(),),
+            (_ts("start_date", "startDate", required=True),),
+            extra=(Column("management_unit_id", "managementUnitId"), Column("user_id", "userId")),
+        ),
+        TableSpec(
+            "genesys",
+            "historical_adherence",
+            (
+                _id("managementUnitId", "management_unit_id"),
+                _id("userId", "user_id"),
+                _ts("start_date", "startDate", required=True),
+            ),
+            (_ts("end_date", "endDate"),),
+        ),
         _entity("predictive_engagement", "campaigns", nested=_times("createdDate", "modifiedDate")),
         TableSpec(
             "predictive_engagement",

@@ -34,6 +34,7 @@ from sandbox.gen_org import (
 )
 from sandbox.gen_outbound import ANALYZERS, DISPOSITION_NAMES, DISPOSITIONS, SYSTEM_WRAPUPS, OutboundBook
 from sandbox.gen_output import PartWriter
+from sandbox.gen_quality import QualityBook
 from sandbox.gen_time import DAY_MS, HOUR_MS, iso_z
 
 UNKNOWN_TIER = "Unknown"  # tier shown for accounts of an org without a tier field
@@ -228,8 +229,10 @@ class Simulator:
         outbound: OutboundBook,
         conversations: PartWriter,
         tier_visible: bool = True,
+        quality: QualityBook | None = None,
     ) -> None:
         self.rng = rng
+        self.quality = quality  # evaluations / surveys (own random stream)
         self.tier_visible = tier_visible  # False: the org has no tier field, truth counts tier "Unknown"
         self.n_target = n_target
         self.linked_share = linked_share
@@ -1147,6 +1150,11 @@ class Simulator:
             attributes["botHandled"] = "true" if facts.bot_handled else "false"
             customer["attributes"] = attributes
         self._count(record, ended, facts, attributes, tier, kind, start_ms)
+        if self.quality is not None:
+            shown = None
+            if attributes is not None and tier is not None:
+                shown = tier if self.tier_visible else UNKNOWN_TIER
+            self.quality.annotate(record, kind, ended, facts.escalated, tier, shown, start_ms)
         self.out.write(record)
 
     def _divisions(self, first: str, participants: list[dict[str, Any]]) -> list[str]:

@@ -42,8 +42,11 @@ from sandbox.gen_org import (
 )
 from sandbox.gen_outbound import OutboundBook
 from sandbox.gen_output import TenantWriter
+from sandbox.gen_quality import QualityBook
 from sandbox.gen_time import DAY_MS, date_to_ms, iso_z
 from sandbox.gen_users import Staff, generate_users, queue_member_counts
+from sandbox.gen_wfm import generate_wfm
+from sandbox.gen_wfm import planted as wfm_planted
 
 GENERATOR_VERSION = 1
 SCALES = {"demo": 20_000, "small": 4_000}
@@ -147,6 +150,7 @@ def generate(
         out.writer("genesys", "conversion_events"),
         period_end,
     )
+    quality = QualityBook(_rng(seed, "quality"), release_ms, period_end)
     simulator = Simulator(
         rng=_rng(seed, "conversations"),
         n_target=n_target,
@@ -160,6 +164,7 @@ def generate(
         outbound=book,
         conversations=out.writer("genesys", "conversations"),
         tier_visible=tier_field is not None,
+        quality=quality,
     )
     truth = simulator.run()
     end_status = {agent.user_id: timelines.status_at_end(agent) for agent in staff.agents}
@@ -170,6 +175,7 @@ def generate(
     out.write_all("genesys", "campaign_progress", book.progress_records())
     out.write_all("genesys", "campaign_stats", book.stats_records(_idle_per_campaign(staff, end_status)))
     journey = generate_journey(out, _rng(seed, "journey"), scale_factor, period_start, days, configured)
+    wfm = generate_wfm(out, _rng(seed, "wfm"), staff.agents, period_start, days)
     counts = out.close()
 
     bad_rng = _rng(seed, "faults")
@@ -208,6 +214,7 @@ def generate(
                 **{name: truth.shapes.get(name, 0) for name in SHAPES},
             },
             "salesforce": {"account_tier_changes": crm.tier_changes},
+            "quality": quality.manifest_totals(),
         },
         "partners": [
             {
@@ -219,7 +226,11 @@ def generate(
             for division in DIVISIONS
             if division.partner_name
         ],
-        "planted": _planted(truth, timelines, book, journey, release_ms, linked_share),
+        "planted": {
+            **_planted(truth, timelines, book, journey, release_ms, linked_share),
+            **quality.planted(iso_z(release_ms)[:10]),
+            **wfm_planted(wfm, period_start),
+        },
         "faults": {
             "hostile": {
                 "bad_records": [

@@ -39,6 +39,7 @@ from sandbox.sim_live import LiveOptions
 from sandbox.sim_notifications import LiveMode
 from sandbox.sim_salesforce import SalesforceApi
 from sandbox.sim_store import load_tenant
+from sandbox.sim_wfm import WfmApi
 
 CORRELATION_PREFIX = "5b0d0a5e-0000-4000-8000-"
 
@@ -74,6 +75,7 @@ class SimulatorApp:
             ]
             + (self.live.routes() if self.live is not None else [])
             + genesys.routes()
+            + WfmApi(self.ctx).routes()
             + AggregatesApi(self.ctx).routes()
             + JourneyApi(self.ctx).routes()
             + SalesforceApi(self.ctx).routes()

@@ -18,6 +18,7 @@ READ_SCOPES: tuple[str, ...] = (
     "outbound:readonly",
     "contacts:readonly",
     "journey:readonly",
+    "workforce-management:readonly",
     "predictive-engagement:view",
     "predictive-engagement:analytics:view",
 )

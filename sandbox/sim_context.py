@@ -20,6 +20,8 @@ class SimOptions:
     scorecard_version: str = "v1"  # model version active at start
     salesforce_request_limit: int = 15000  # total Salesforce API requests; 0 = off
     predictive_engagement: bool = True  # False: every PE / Journey endpoint answers 404 (org without add-on)
+    adherence_download_ttl_s: float = 3600.0  # historical adherence download URLs expire after this
+    adherence_expired_jobs: int = 0  # the first N adherence jobs' download URLs are expired when read
 
 
 @dataclass

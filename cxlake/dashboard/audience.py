@@ -81,6 +81,11 @@ _ESCALATION_BY_TIER = (
     "escalations",
     "escalation_rate_pct",
     "avg_handle_time_minutes",
+    "avg_qa_score",
+    "qa_scored_contacts",
+    "avg_csat_score",
+    "csat_responses",
+    "nps",
     "window_start_date",
     "as_of_date",
 )
@@ -139,6 +144,36 @@ _BPO_DAILY = (
     "service_level_pct",
 )
 _BPO_LABELS = ("metric_id", "business_label", "unit")
+_BPO_QUALITY = (
+    "division_id",
+    "partner_name",
+    "metric_date",
+    "avg_qa_score",
+    "qa_scored_contacts",
+    "avg_csat_score",
+    "csat_responses",
+    "scheduled_agents",
+    "adherence_pct",
+    "conformance_pct",
+)
+# Adherence per management unit and day, read without agent identity (summed in the dashboard).
+_ADHERENCE_DAILY = (
+    "management_unit_id",
+    "management_unit_name",
+    "adherence_date",
+    "scheduled_seconds",
+    "exception_seconds",
+    "scheduled_on_queue_seconds",
+    "actual_on_queue_seconds",
+)
+_SKILL_GROUP_ADHERENCE = (
+    "skill_group_id",
+    "skill_group_name",
+    "interval_start_at",
+    "scheduled_seconds",
+    "exception_seconds",
+    "adherence_pct",
+)
 
 _SHARED_MARTS: dict[str, tuple[str, ...]] = {
     "campaign_kpis": _CAMPAIGN_KPIS,
@@ -152,6 +187,9 @@ _SHARED_MARTS: dict[str, tuple[str, ...]] = {
     "bpo_interval_metrics": _BPO_INTERVAL,
     "bpo_daily_metrics": _BPO_DAILY,
     "bpo_metric_labels": _BPO_LABELS,
+    "bpo_partner_quality_daily": _BPO_QUALITY,
+    "agent_adherence_daily": _ADHERENCE_DAILY,
+    "skill_group_adherence_by_interval": _SKILL_GROUP_ADHERENCE,
 }
 
 ALLOWED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -162,12 +200,13 @@ ALLOWED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "bpo_interval_metrics": _BPO_INTERVAL,
         "bpo_daily_metrics": _BPO_DAILY,
         "bpo_metric_labels": _BPO_LABELS,
+        "bpo_partner_quality_daily": _BPO_QUALITY,
     },
 }
 """Per audience kind, per mart: the exact columns read. A mart not listed is not readable."""
 
 PARTNER_KEY = "division_id"
-PARTNER_SCOPED_MARTS = frozenset({"bpo_interval_metrics", "bpo_daily_metrics"})
+PARTNER_SCOPED_MARTS = frozenset({"bpo_interval_metrics", "bpo_daily_metrics", "bpo_partner_quality_daily"})
 """Marts whose rows belong to one partner: a partner audience reads them ``where division_id = ?``.
 Any other mart a partner may read (metric labels) holds no partner rows at all."""
 

@@ -89,8 +89,40 @@ def _labels(reader: MartReader) -> dict[str, str]:
     return {metric: str(known.get(metric, metric)) for metric in metrics}
 
 
+QUALITY_NOTE = (
+    "QA = average quality evaluation score (0-100; released, non-deleted, non-calibration evaluations, "
+    "latest rescore) of the partner's contacts; CSAT = average completed-survey total score (0-100); "
+    "adherence / conformance from the partner agents' summed WFM seconds. UTC days; n = contacts scored."
+)
+
+
+def _quality_figure(quality: pd.DataFrame) -> go.Figure | None:
+    if quality.empty:
+        return None
+    x = quality["metric_date"]
+    figure = go.Figure()
+    for column, name, color, counts in (
+        ("avg_qa_score", "QA score", "#0b7285", "qa_scored_contacts"),
+        ("avg_csat_score", "CSAT", "#e8590c", "csat_responses"),
+        ("adherence_pct", "schedule adherence %", "#5c940d", "scheduled_agents"),
+    ):
+        trace = _line(x, quality[column], name, color, marker_size=6)
+        trace.customdata = quality[[counts]].to_numpy()
+        trace.hovertemplate = "%{x|%Y-%m-%d}: %{y:.1f} (n=%{customdata[0]})<extra>" + name + "</extra>"
+        figure.add_trace(trace)
+    figure.update_yaxes(title_text="score / %", **PERCENT_AXIS)
+    figure.update_xaxes(title_text="day (UTC)")
+    figure.update_layout(height=380, margin={"t": 40})
+    return figure
+
+
 def _partner_sections(
-    name: str, time_zone: str, intervals: pd.DataFrame, daily: pd.DataFrame, labels: dict[str, str]
+    name: str,
+    time_zone: str,
+    intervals: pd.DataFrame,
+    daily: pd.DataFrame,
+    labels: dict[str, str],
+    quality: pd.DataFrame | None = None,
 ) -> list[Section]:
     notes = [f"Times are the partner's local time, {time_zone}.", PRIVACY_NOTE]
     figure = None
@@ -103,12 +135,18 @@ def _partner_sections(
             f"{name}: daily roll-up ({time_zone})",
             None if daily.empty else _daily_figure(daily, time_zone, labels),
         ),
+        Section(
+            f"{name}: quality (QA), customer satisfaction (CSAT) and schedule adherence per day",
+            _quality_figure(quality if quality is not None else pd.DataFrame()),
+            notes=[QUALITY_NOTE],
+        ),
     ]
 
 
 def build(reader: MartReader) -> Page:
     intervals = reader.read("bpo_interval_metrics", order_by=("division_id", "interval_start_local"))
     daily = reader.read("bpo_daily_metrics", order_by=("division_id", "local_date"))
+    quality = reader.read("bpo_partner_quality_daily", order_by=("division_id", "metric_date"))
     labels = _labels(reader)
     title = "BPO partners" if reader.partner is None else f"BPO partner: {reader.partner.partner_name}"
     page = Page(BPO_PARTNER, title, "AHT and occupancy per 5-minute interval, daily roll-up")
@@ -126,5 +164,6 @@ def build(reader: MartReader) -> Page:
             intervals[intervals["division_id"] == partner.division_id],
             daily[daily["division_id"] == partner.division_id],
             labels,
+            quality[quality["division_id"] == partner.division_id],
         )
     return page

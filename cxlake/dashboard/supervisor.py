@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cxlake.dashboard.audience import SUPERVISOR_VIEW
-from cxlake.dashboard.page import PERCENT_AXIS, Badge, Page, Section, focus_recent, top_legend
+from cxlake.dashboard.page import PALETTE, PERCENT_AXIS, Badge, Page, Section, focus_recent, top_legend
 from cxlake.dashboard.reader import MartReader
 
 SKILL_GROUP = "skill_group"
@@ -277,6 +277,86 @@ def _capacity_section(capacity: pd.DataFrame) -> Section:
     )
 
 
+ADHERENCE_WARN_PCT = 90.0
+ADHERENCE_NOTE = (
+    "Schedule adherence (Genesys WFM) = share of the scheduled time the agents spent in the scheduled "
+    "activity: 100 * (scheduled - out-of-adherence seconds) / scheduled seconds; conformance = actual / "
+    "scheduled on-queue time. Summed over the unit's agents per UTC day (never averaged percentages)."
+)
+
+
+def _adherence_section(daily: pd.DataFrame, intervals: pd.DataFrame) -> Section:
+    title = "Schedule adherence per management unit (daily, UTC)"
+    if daily.empty:
+        return Section(
+            title, notes=[ADHERENCE_NOTE], empty_message="No WFM adherence results in the published marts."
+        )
+    units = (
+        daily.groupby(["management_unit_name", "adherence_date"], as_index=False)[
+            [
+                "scheduled_seconds",
+                "exception_seconds",
+                "scheduled_on_queue_seconds",
+                "actual_on_queue_seconds",
+            ]
+        ]
+        .sum()
+        .sort_values(["management_unit_name", "adherence_date"])
+    )
+    units["adherence_pct"] = (
+        100
+        * (units["scheduled_seconds"] - units["exception_seconds"])
+        / units["scheduled_seconds"].where(units["scheduled_seconds"] > 0)
+    )
+    units["conformance_pct"] = (
+        100
+        * units["actual_on_queue_seconds"]
+        / units["scheduled_on_queue_seconds"].where(units["scheduled_on_queue_seconds"] > 0)
+    )
+    figure = go.Figure()
+    for index, (name, rows) in enumerate(units.groupby("management_unit_name", sort=True)):
+        figure.add_trace(
+            go.Scatter(
+                x=rows["adherence_date"],
+                y=rows["adherence_pct"],
+                mode="lines+markers",
+                name=str(name),
+                line={"color": PALETTE[index % len(PALETTE)]},
+                customdata=rows[["conformance_pct"]].to_numpy(),
+                hovertemplate="%{x|%Y-%m-%d}: adherence %{y:.1f}%, conformance %{customdata[0]:.1f}%<extra>"
+                + str(name)
+                + "</extra>",
+            )
+        )
+    figure.add_hline(
+        y=ADHERENCE_WARN_PCT, line={"color": "#c92a2a", "dash": "dash"}, annotation_text="90% target"
+    )
+    figure.update_layout(height=420, yaxis_title="adherence %", xaxis_title="day (UTC)", margin={"t": 40})
+    badges = []
+    low = units[units["adherence_pct"] < ADHERENCE_WARN_PCT]
+    for name, rows in low.groupby("management_unit_name", sort=True):
+        first, last = rows["adherence_date"].min(), rows["adherence_date"].max()
+        badges.append(
+            Badge(
+                f"{name}: adherence below {ADHERENCE_WARN_PCT:.0f}% on {len(rows)} day(s) "
+                f"({first:%Y-%m-%d} to {last:%Y-%m-%d}), lowest {rows['adherence_pct'].min():.1f}%",
+                "bad" if len(rows) >= 3 else "warn",
+            )
+        )
+    if not badges:
+        badges.append(Badge(f"every management unit at or above {ADHERENCE_WARN_PCT:.0f}% adherence", "ok"))
+    notes = [ADHERENCE_NOTE]
+    if not intervals.empty:
+        worst = intervals[intervals["scheduled_seconds"] > 0].sort_values("adherence_pct").head(1)
+        for row in worst.itertuples():
+            notes.append(
+                f"Lowest 15-minute interval: {row.skill_group_name} at "
+                f"{row.interval_start_at:%Y-%m-%d %H:%M} UTC, "
+                f"{row.adherence_pct:.1f}% adherence (skill_group_adherence_by_interval)."
+            )
+    return Section(title, figure, notes=notes, badges=badges)
+
+
 def build(reader: MartReader) -> Page:
     utilization = reader.read("agent_utilization", order_by=("group_type", "group_id", "interval_start_at"))
     capacity = reader.read(
@@ -289,4 +369,9 @@ def build(reader: MartReader) -> Page:
     )
     page.sections.append(_capacity_section(capacity))
     page.sections.append(_utilization_section(utilization))
+    adherence = reader.read("agent_adherence_daily", order_by=("management_unit_id", "adherence_date"))
+    intervals = reader.read(
+        "skill_group_adherence_by_interval", order_by=("skill_group_id", "interval_start_at")
+    )
+    page.sections.append(_adherence_section(adherence, intervals))
     return page

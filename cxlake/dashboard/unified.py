@@ -53,6 +53,66 @@ def _tier_figure(by_tier: pd.DataFrame) -> go.Figure:
     return figure
 
 
+QUALITY_NOTE = (
+    "QA = Genesys quality evaluation total score (0-100) of released, non-deleted evaluations, "
+    "calibrations excluded, latest rescore wins. CSAT = the completed post-contact survey's total "
+    "score (0-100). NPS = % promoters (9-10) - % detractors (0-6) on the survey's 0-10 "
+    "recommend question. n = contacts with a score."
+)
+
+
+def _quality_figure(by_tier: pd.DataFrame) -> go.Figure | None:
+    frame = by_tier.sort_values("customer_tier", key=lambda tiers: tiers.map(_tier_key))
+    if frame[["qa_scored_contacts", "csat_responses"]].fillna(0).to_numpy().sum() == 0:
+        return None
+    figure = go.Figure(
+        [
+            go.Bar(
+                x=frame["customer_tier"],
+                y=frame["avg_qa_score"],
+                name="QA score",
+                marker_color="#0b7285",
+                customdata=frame[["qa_scored_contacts"]].to_numpy(),
+                hovertemplate="%{x}: QA %{y:.1f} (n=%{customdata[0]})<extra></extra>",
+                text=[f"n={int(n)}" for n in frame["qa_scored_contacts"].fillna(0)],
+                textposition="outside",
+            ),
+            go.Bar(
+                x=frame["customer_tier"],
+                y=frame["avg_csat_score"],
+                name="CSAT",
+                marker_color="#e8590c",
+                customdata=frame[["csat_responses", "nps"]].to_numpy(),
+                hovertemplate="%{x}: CSAT %{y:.1f} (n=%{customdata[0]}), NPS %{customdata[1]:.0f}"
+                "<extra></extra>",
+                text=[f"n={int(n)}" for n in frame["csat_responses"].fillna(0)],
+                textposition="outside",
+            ),
+        ]
+    )
+    figure.update_layout(
+        height=380,
+        barmode="group",
+        yaxis={"title": "score (0-100)", "range": [0, 110]},
+        xaxis_title="customer tier (at contact time)",
+        margin={"t": 30},
+    )
+    return figure
+
+
+def _quality_badges(by_tier: pd.DataFrame) -> list[Badge]:
+    """NPS per tier as badges: red below 0, amber below 30."""
+    badges = []
+    for row in by_tier.sort_values("customer_tier", key=lambda t: t.map(_tier_key)).itertuples():
+        if pd.isna(row.nps):
+            continue
+        level = "bad" if row.nps < 0 else "warn" if row.nps < 30 else "ok"
+        badges.append(
+            Badge(f"{row.customer_tier}: NPS {row.nps:.0f} ({int(row.csat_responses)} responses)", level)
+        )
+    return badges
+
+
 def _weekly_figure(weekly: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
     for index, tier in enumerate(sorted(weekly["customer_tier"].dropna().unique(), key=_tier_key)):
@@ -187,6 +247,13 @@ def build(reader: MartReader) -> Page:
             None if by_tier.empty else _tier_figure(by_tier),
             notes=_window_note(by_tier),
             badges=[badge],
+        ),
+        Section(
+            "Quality (QA) and customer satisfaction (CSAT) by customer tier (trailing 30 days)",
+            None if by_tier.empty else _quality_figure(by_tier),
+            notes=[QUALITY_NOTE],
+            badges=[] if by_tier.empty else _quality_badges(by_tier),
+            empty_message="No QA evaluations or completed surveys in the published marts.",
         ),
         Section(
             "Weekly escalation rate by tier, with product releases",

@@ -102,6 +102,8 @@ def raw_suite(spec: TableSpec) -> TableSuite:
         expectations += at_most("system_modstamp", "_extracted_at")
     if {"start_time", "end_time"} <= cursor_names | {c.name for c in spec.keys}:
         expectations += at_most("start_time", "end_time")
+    if {"start_date", "end_date"} <= cursor_names | {c.name for c in spec.keys}:
+        expectations += at_most("start_date", "end_date")  # WFM adherence query days
     return TableSuite(
         relation=relation,
         key=tuple(spec.primary_key),
@@ -313,6 +315,27 @@ def workforce_mart_suites() -> list[TableSuite]:
                 *percent("utilization_pct"),
             ],
         ),
+        # WFM adherence; its row count also feeds the raw -> mart reconciliation.
+        TableSuite(
+            "marts.agent_adherence_daily",
+            ("agent_adherence_day_id",),
+            [
+                *key("agent_adherence_day_id"),
+                *non_negative("scheduled_seconds", "exception_seconds", "actual_on_queue_seconds"),
+                *at_most("exception_seconds", "scheduled_seconds"),
+                *percent("adherence_pct"),
+            ],
+        ),
+        TableSuite(
+            "marts.skill_group_adherence_by_interval",
+            ("skill_group_interval_id",),
+            [
+                *key("skill_group_interval_id"),
+                *non_negative("scheduled_seconds", "exception_seconds", "scheduled_agents"),
+                *at_most("exception_seconds", "scheduled_seconds"),
+                *percent("adherence_pct"),
+            ],
+        ),
         TableSuite(
             "marts.supervisor_campaign_capacity",
             ("capacity_id",),
@@ -409,6 +432,17 @@ def bpo_mart_suites() -> list[TableSuite]:
             ],
         ),
         TableSuite(
+            "marts.bpo_partner_quality_daily",
+            ("partner_quality_day_id",),
+            [
+                *key("partner_quality_day_id"),
+                *not_null("partner_name"),
+                *non_negative("contacts", "qa_scored_contacts", "csat_responses", "scheduled_seconds"),
+                *at_most("qa_scored_contacts", "contacts"),
+                *percent("avg_qa_score", "avg_csat_score", "adherence_pct"),
+            ],
+        ),
+        TableSuite(
             "marts.bpo_metric_labels",
             ("metric_id",),
             [
@@ -466,6 +500,9 @@ def measures() -> list[Measure]:
             _checksum("conversation_id"),
         ),
         *_bpo_measures(),
+        # Adherence results: every raw result (one per unit, agent and day) reaches the mart.
+        Measure("raw_adherence_results", "raw_genesys.historical_adherence", ("management_unit_id",), _rows),
+        Measure("mart_adherence_days", "marts.agent_adherence_daily", ("agent_adherence_day_id",), _rows),
     ]
 
 
@@ -490,6 +527,7 @@ def reconciliation() -> list[Expectation]:
         ("raw_conversation_ids_checksum", "unified_conversation_ids_checksum"),
         ("bpo_interval_offered_count", "bpo_daily_offered_count"),
         ("bpo_interval_handled_count", "bpo_daily_handled_count"),
+        ("raw_adherence_results", "mart_adherence_days"),
     ]
     return [
         with_severity(gxe.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b), "critical")

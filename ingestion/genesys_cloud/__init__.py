@@ -20,6 +20,15 @@ Resources (table = resource name in ``raw_genesys``):
 - ``user_presences``, ``user_routing_statuses``: ``POST /api/v2/analytics/users/details/query``.
 - ``conversation_aggregates``: ``POST /api/v2/analytics/conversations/aggregates/query``
   per division at PT5M in the division's time zone.
+- workforce management: ``management_units``, ``activity_codes``, ``agent_schedules``,
+  ``historical_adherence`` (bulk adherence jobs), see :mod:`ingestion.genesys_cloud.wfm`.
+- evaluations and surveys need no resource: they arrive inside the conversation records
+  (``evaluations[]``, ``surveys[]``). Genesys rewrites a conversation's detail record when an
+  evaluation is released, rescored or deleted or a survey is completed; the trailing re-read
+  (``lookback_days``) extracts such conversations again and the merge on ``conversation_id``
+  replaces the stored record. Evaluations released later than ``lookback_days`` after the
+  contact are caught only with a longer window: set ``SOURCES__GENESYS__LOOKBACK_DAYS`` to the
+  org's QA release lag (e.g. 14) when QA scores matter.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.extract import Extraction, RecordBatch, interval, parse_time, resource_state, slices
+from ingestion.genesys_cloud.wfm import WfmSource
 from ingestion.http_client import ApiClient, ApiError
 from ingestion.settings import GenesysSettings
 
@@ -98,6 +108,17 @@ def resources(client: ApiClient, settings: GenesysSettings, run: Extraction) -> 
             "user_routing_statuses", source.user_intervals("user_routing_statuses", "routingStatus")
         ),
         run.resource("conversation_aggregates", source.aggregates, method="query"),
+        *_wfm_resources(WfmSource(client, settings, run), run),
+    ]
+
+
+def _wfm_resources(wfm: WfmSource, run: Extraction) -> list[Any]:
+    """Workforce management resources (see ``ingestion.genesys_cloud.wfm``)."""
+    return [
+        run.resource("management_units", wfm.management_units),
+        run.resource("activity_codes", wfm.activity_codes),
+        run.resource("agent_schedules", wfm.agent_schedules),
+        run.resource("historical_adherence", wfm.historical_adherence, method="jobs"),
     ]
 
 

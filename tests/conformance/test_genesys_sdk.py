@@ -317,3 +317,61 @@ def test_endpoints_without_an_sdk_model(path: str) -> None:
         f"{path}: sandbox extension of an invented API (no public Genesys endpoint), so the SDK has "
         "no model to check it against; tests/sandbox/test_simulator.py covers its contract"
     )
+
+
+def test_workforce_management_endpoints(sdk: Sdk, small_tenant: Path) -> None:
+    """WFM: management units, activity codes, schedule search, the historical adherence bulk job.
+
+    The job's download links are pre-signed storage URLs (no SDK call): their body is checked
+    against the SDK's ``WfmHistoricalAdherenceBulkResult`` with the same walk.
+    """
+    wfm = sdk.api("WorkforceManagementApi")
+    units = sdk.check(
+        wfm.get_workforcemanagement_managementunits, model="ManagementUnitListing", page_size=100
+    )
+    assert {unit.id for unit in units.entities} == {
+        u["id"] for u in records(small_tenant, "genesys", "management_units")
+    }
+    unit = units.entities[0]
+    codes = sdk.check(
+        wfm.get_workforcemanagement_businessunit_activitycodes,
+        unit.business_unit.id,
+        model="BusinessUnitActivityCodeListing",
+    )
+    assert {code.category for code in codes.entities} >= {"OnQueueWork", "Break", "Meal"}
+    shifts = [
+        s for s in records(small_tenant, "genesys", "agent_schedules") if s["managementUnitId"] == unit.id
+    ]
+    day = shifts[0]["startDate"][:10]
+    search = sdk.check(
+        wfm.post_workforcemanagement_managementunit_agentschedules_search,
+        unit.id,
+        {"startDate": f"{day}T00:00:00.000Z", "endDate": f"{day}T23:59:59.999Z"},
+        model="BuAsyncAgentSchedulesSearchResponse",
+    )
+    assert search.status == "Complete"
+    served = sum(len(agent.shifts) for agent in search.result.agent_schedules)
+    assert served == sum(1 for s in shifts if s["startDate"].startswith(day)) > 0
+    item = {
+        "managementUnitId": unit.id,
+        "startDate": f"{day}T00:00:00.000Z",
+        "endDate": f"{day}T23:59:59.999Z",
+    }
+    job = sdk.check(
+        wfm.post_workforcemanagement_adherence_historical_bulk,
+        {"timeZone": "UTC", "items": [item]},
+        model="WfmHistoricalAdherenceBulkResponse",
+    )
+    assert job.job.status == "Processing"
+    for _ in range(5):
+        status = sdk.check(
+            wfm.get_workforcemanagement_adherence_historical_bulk_job,
+            job.job.id,
+            model="WfmHistoricalAdherenceBulkResponse",
+        )
+        if status.job.status == "Complete":
+            break
+    assert status.job.status == "Complete" and len(status.download_urls) == 1
+    body = requests.get(status.download_urls[0], timeout=30).json()
+    assert unknown_keys(body, models.WfmHistoricalAdherenceBulkResult) == []
+    assert body["userResults"] and body["managementUnitId"] == unit.id

@@ -88,11 +88,39 @@ cross join (values ('skill_group', 'sg-outbound-a', 'Outbound Team A', true),
 
 create table escalation_by_tier as
 select *, date '2026-09-29' as window_start_date, date '2026-10-28' as as_of_date from (values
-    ('Enterprise', 400, 88, 22.0, 9.5, 250000.0),
-    ('Premium', 600, 60, 10.0, 7.1, 90000.0),
-    ('Standard', 1500, 120, 8.0, 6.2, 12000.0)
+    ('Enterprise', 400, 88, 22.0, 9.5, 250000.0, 81.5, 40, 58.2, 52, -12.0),
+    ('Premium', 600, 60, 10.0, 7.1, 90000.0, 83.0, 61, 79.4, 70, 35.0),
+    ('Standard', 1500, 120, 8.0, 6.2, 12000.0, 80.2, 150, 76.9, 160, 22.5)
 ) as t(customer_tier, total_contacts, escalations, escalation_rate_pct, avg_handle_time_minutes,
-       avg_customer_ltv);
+       avg_customer_ltv, avg_qa_score, qa_scored_contacts, avg_csat_score, csat_responses, nps);
+
+create table agent_adherence_daily as
+select u.management_unit_id, u.management_unit_name, date '2026-10-01' + d::int as adherence_date,
+    a.agent_id, a.agent_name, 28800 as scheduled_seconds,
+    case when u.management_unit_id = 'mu-chat' and d between 7 and 13 then 3600 else 120 end
+        as exception_seconds,
+    25200 as scheduled_on_queue_seconds,
+    case when u.management_unit_id = 'mu-chat' and d between 7 and 13 then 21600 else 25080 end
+        as actual_on_queue_seconds
+from range(0, 21) as r(d)
+cross join (values ('mu-chat', 'Chat Agents MU'), ('mu-voice', 'Inbound Support MU'))
+    as u(management_unit_id, management_unit_name)
+cross join (values ('agent-1', 'Maria Santos'), ('agent-2', 'Juan Dela Cruz')) as a(agent_id, agent_name);
+
+create table skill_group_adherence_by_interval as
+select 'sg-chat' as skill_group_id, 'Chat Agents' as skill_group_name,
+    timestamptz '2026-10-08 12:00:00+00' + to_minutes(15 * i::bigint) as interval_start_at,
+    1800 as scheduled_seconds, case when i = 0 then 1500 else 60 end as exception_seconds,
+    case when i = 0 then 16.666666666666668 else 96.66666666666667 end as adherence_pct
+from range(0, 8) as r(i);
+
+create table bpo_partner_quality_daily as
+select p.division_id, p.partner_name, date '2026-10-01' + d::int as metric_date,
+    80.0 + d % 5 as avg_qa_score, 3 + d % 2 as qa_scored_contacts, 75.0 + d % 7 as avg_csat_score,
+    4 as csat_responses, 6 as scheduled_agents, 97.5 - d % 3 as adherence_pct, 96.0 as conformance_pct
+from range(0, 7) as r(d)
+cross join (values ('{ACME_DIVISION}', 'Acme BPO'), ('{NEARSHORE_DIVISION}', 'Nearshore BPO'))
+    as p(division_id, partner_name);
 
 create table escalation_weekly_by_tier as
 select w.week_start_date, t.customer_tier, 100 as total_contacts,

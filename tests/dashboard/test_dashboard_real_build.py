@@ -154,3 +154,21 @@ def test_unmapped_skill_group_flagged_on_supervisor_page(real_build: dict[str, o
     assert f"{planted['skill_group_name']}: agents on queue but no interacting time" in page
     flagged = page.count(": agents on queue but no interacting time in the whole period")
     assert flagged == 1  # only the planted group, not every quiet one
+
+
+def test_planted_adherence_drop_and_quality_measures_on_real_dashboards(
+    real_build: dict[str, object],
+) -> None:
+    manifest, pages = real_build["manifest"], real_build["pages"]
+    assert isinstance(manifest, dict) and isinstance(pages, dict)
+    drop = manifest["planted"]["adherence_drop_one_team_one_week"]
+    text = page_data(pages["supervisor"]["supervisor"])
+    assert f"{drop['skill_group_name']} MU: adherence below 90%" in text
+    assert sum(f"{name}: adherence below" in text for name in ("Inbound Support MU", "Tier 2 MU")) == 0
+    truth = manifest["planted"]["quality_scores"]["csat_by_tier"]
+    unified = figures(pages["internal"]["unified_cx"])
+    csat = next(t for chart in unified.values() for t in chart["data"] if t.get("name") == "CSAT")
+    shown = dict(zip(csat["x"], csat["y"], strict=True))
+    assert {tier: round(value, 4) for tier, value in shown.items()} == {
+        tier: value["mean"] for tier, value in truth.items()
+    }

@@ -8,7 +8,10 @@
 
 {#
     Incremental runs re-read the conversations of the last `lookback_days` days and any
-    conversation re-extracted since the last build, plus every older conversation whose CRM
+    conversation re-extracted since the last build (this is how a QA evaluation released or
+    rescored, or a survey completed, days after the contact reaches qa_score / csat_score:
+    Genesys rewrites the conversation's detail record and ingestion's trailing re-read
+    extracts it again), plus every older conversation whose CRM
     account changed since it was stored (tier, owner, LTV,
     industry, open opportunities): the retroactive re-enrichment a tier change needs.
 #}
@@ -60,6 +63,12 @@ cases as (
 wrapup_codes as (
 
     select * from {{ ref('stg_genesys__wrapup_codes') }}
+
+),
+
+quality_scores as (
+
+    select * from {{ ref('int_conversation_quality_scores') }}
 
 ),
 
@@ -146,8 +155,11 @@ interactions_joined as (
         conversations.queue_wait_ms,
         conversations.is_abandoned as abandoned,
         conversations.is_transferred as transferred,
-        cast(null as double precision) as qa_score,
-        cast(null as double precision) as csat_score,
+        quality_scores.qa_score,
+        quality_scores.csat_score,
+        quality_scores.nps_promoter_score,
+        coalesce(quality_scores.qa_evaluation_count, 0) as qa_evaluation_count,
+        coalesce(quality_scores.completed_survey_count, 0) as completed_survey_count,
         conversations.crm_account_id,
         conversations.crm_case_id,
         conversations.crm_account_id is not null as is_crm_linked,
@@ -192,6 +204,8 @@ interactions_joined as (
         on conversations.agent_wrap_up_code = wrapup_codes.wrapup_code_id
     left join divisions
         on coalesce(queues.division_id, conversations.division_id) = divisions.division_id
+    left join quality_scores
+        on conversations.conversation_id = quality_scores.conversation_id
 
 )
 
