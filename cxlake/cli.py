@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--out", help="output folder (default: dashboards/<audience>, one per audience)")
     dashboard.add_argument("--published", help="publication folder to read (default: the latest)")
     dashboard.set_defaults(func=_cmd_dashboard)
+
+    from cxlake.writeback.command import add_parser as add_push_parser
+
+    add_push_parser(sub)
     return parser
 
 

@@ -160,6 +160,7 @@ TABLES: dict[tuple[str, str], TableSpec] = {
             snapshot=True,
         ),
         _entity("genesys", "conversion_events", _ts("received_date", "receivedDate")),
+        TableSpec("genesys", "contact_list_contacts", (_id("contactListId", "contact_list_id"), _id())),
         TableSpec(
             "genesys",
             "conversation_aggregates",
