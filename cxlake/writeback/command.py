@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         outbox_path=Path(args.outbox) if args.outbox else None,
         options=options,
         lock=lambda: warehouse_lock(warehouse, "cxlake push conversions (reading)"),
+        mirror_lock=lambda: warehouse_lock(warehouse, "cxlake push conversions (outbox copy)"),
     )
     print(format_summary(summary))
     return 0 if summary.ok else 1

@@ -99,6 +99,8 @@ class PushSummary:
     states: dict[str, int] = field(default_factory=dict)
     orphan_reasons: list[str] = field(default_factory=list)
     error: str | None = None
+    mirrored: bool = False
+    mirror_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -445,11 +447,15 @@ def push_conversions(
     outbox_path: Path | None = None,
     options: PushOptions | None = None,
     lock: Any = None,
+    mirror_lock: Any = None,
 ) -> PushSummary:
     """Read events, resolve them against a read-only snapshot of the warehouse, send what is pending.
 
     ``lock``: a context manager factory taken while the warehouse is read (``cxlake.lock``), so no
-    writer holds the file meanwhile; it is released before any request is sent.
+    writer holds the file meanwhile; it is released before any request is sent. ``mirror_lock``:
+    the same, taken after sending to copy the outbox into ``raw_genesys.conversion_outbox`` (for
+    the ``conversion_writeback_exceptions`` mart); a busy warehouse skips the copy (said in the
+    summary) and the next run makes it.
     """
     import contextlib
 
@@ -486,9 +492,44 @@ def push_conversions(
         summary.retries = counters.retries - before[1]
         summary.throttles = counters.throttles - before[2]
         summary.states = outbox.counts()
+        if mirror_lock is not None and Path(warehouse).exists():
+            try:
+                with mirror_lock():
+                    copy_outbox(outbox, Path(warehouse))
+                summary.mirrored = True
+            except Exception as exc:  # noqa: BLE001 - a busy warehouse must not fail a finished push
+                summary.mirror_error = f"{type(exc).__name__}: {exc}"
     finally:
         outbox.close()
     return summary
+
+
+def copy_outbox(outbox: Outbox, warehouse: Path) -> int:
+    """Replace ``raw_genesys.conversion_outbox`` with the outbox's rows (the caller holds the lock)."""
+    import duckdb
+    import pyarrow as pa
+
+    rows = outbox.rows()
+    columns = [
+        "transaction_id", "source", "occurred_ms", "goal", "value", "identifiers", "state", "reason",
+        "list_id", "contact_id", "campaign_id", "updated_at",
+    ]  # fmt: skip
+    table = pa.table(
+        {
+            **{name: [row[name] for row in rows] for name in columns if name != "updated_at"},
+            "updated_at": pa.array(
+                [int(row["updated_at"] * 1_000_000) for row in rows], type=pa.timestamp("us", tz="UTC")
+            ),
+        }
+    )
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("create schema if not exists raw_genesys")
+        con.register("outbox_rows", table)
+        con.execute("create or replace table raw_genesys.conversion_outbox as select * from outbox_rows")
+    finally:
+        con.close()
+    return len(rows)
 
 
 def format_summary(summary: PushSummary) -> str:
@@ -508,6 +549,10 @@ def format_summary(summary: PushSummary) -> str:
         lines.append(f"  orphan: {reason}")
     if len(summary.orphan_reasons) > 20:
         lines.append(f"  ... {len(summary.orphan_reasons) - 20} more orphans (see the outbox)")
+    if summary.mirror_error:
+        lines.append(
+            f"  warehouse copy of the outbox not refreshed ({summary.mirror_error}); the next run will"
+        )
     if summary.error:
         lines.append(f"  stopped: {summary.error} (pending events stay in the outbox for the next run)")
     return "\n".join(lines)

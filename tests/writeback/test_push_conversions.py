@@ -1,0 +1,203 @@
+"""``cxlake push conversions`` against the simulator: exactly once, orphans held back, kill -9 safe.
+
+Delivery is counted on the simulator side (``ContactListsApi.deliveries``: writes that put a
+transaction on its contact for the first time; ``replays``: writes of a transaction the
+contact already carried).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from cxlake_cli import PROJECT
+
+from cxlake.writeback.outbox import Outbox
+from cxlake.writeback.push import PushOptions, push_conversions, write_client
+from ingestion.http_client import ClientCredentials, OAuth, WriteScopeRefused, new_session
+from sandbox.gen_contact_lists import conversion_file
+from sandbox.sim_contactlists import conversion_entries
+
+ADMIN = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")
+
+
+def _client(server, options: PushOptions):
+    return write_client(server.url, None, ADMIN[0], ADMIN[1], options)
+
+
+def _orphan_reasons(outbox: Path) -> dict[str, str]:
+    box = Outbox(outbox)
+    try:
+        return {row["transaction_id"]: row["reason"] for row in box.rows("orphaned")}
+    finally:
+        box.close()
+
+
+def test_flaky_push_delivers_every_resolvable_event_once_and_holds_back_orphans(
+    sandbox_server, wb_tenant: Path, warehouse: Path, tmp_path: Path, push_options: PushOptions
+) -> None:
+    events = tmp_path / "conversions.csv"
+    truth = conversion_file(wb_tenant, events, resolvable=40, orphans=10, duplicates=5)
+    server = sandbox_server(faults="flaky", data_dir=wb_tenant, rate_limit_per_minute=0)
+    server.app.contactlists.job_delay_s = 0.02
+    outbox = tmp_path / "outbox.sqlite"
+    push_options.batch_size = 2
+    client = _client(server, push_options)
+
+    summary = push_conversions(warehouse, client, file=events, outbox_path=outbox, options=push_options)
+
+    assert summary.ok, summary.error
+    assert summary.retries + summary.throttles > 0, "the flaky profile met no fault: the test proves nothing"
+    sim = server.app.contactlists.snapshot()
+    assert sim["deliveries"] == {txn: 1 for txn in truth["resolvable"]}
+    assert not set(sim["replays"]) & set(truth["orphans"])
+    assert summary.states["acknowledged"] == len(truth["resolvable"])
+    reasons = _orphan_reasons(outbox)
+    assert set(reasons) == set(truth["orphans"])
+    expected_words = {
+        "unknown_contact_id": "contact_id",
+        "phone_not_dialled": "phone",
+        "email_not_found": "email",
+        "phone_not_e164": "field phone",
+        "no_identifier": "no contact_id, phone or email",
+    }
+    for txn, kind in truth["orphans"].items():
+        assert expected_words[kind] in reasons[txn] and txn in reasons[txn], reasons[txn]
+    # every resolved contact now carries its own conversions; other columns are kept
+    for txn, expected in truth["resolvable"].items():
+        contact = sim["contacts"][expected["contact_id"]]
+        assert contact["data"]["cxlake_converted"] == "true"
+        assert conversion_entries(contact["data"]["cxlake_conversions"])[txn] == expected["contact_id"]
+        assert contact["data"]["phone"].startswith("+")
+
+    writes_before = sim["write_requests"]
+    again = push_conversions(warehouse, client, file=events, outbox_path=outbox, options=push_options)
+    assert again.ok
+    assert (again.new_pending, again.events_sent, again.requests) == (0, 0, 0)
+    assert server.app.contactlists.snapshot()["write_requests"] == writes_before
+
+
+def test_kill_9_mid_push_then_rerun_still_delivers_exactly_once(
+    sandbox_server, wb_tenant: Path, warehouse: Path, tmp_path: Path
+) -> None:
+    events = tmp_path / "conversions.ndjson"
+    truth = conversion_file(wb_tenant, events, seed=11, resolvable=30, orphans=3, duplicates=2)
+    server = sandbox_server(faults="flaky", data_dir=wb_tenant, rate_limit_per_minute=0)
+    server.app.contactlists.job_delay_s = 0.05
+    outbox = tmp_path / "outbox.sqlite"
+    env = {**os.environ, "CXLAKE_WAREHOUSE": str(warehouse), "CXLAKE_LOCK_TIMEOUT": "30"}
+    args = [
+        sys.executable, "-m", "cxlake.cli", "push", "conversions", "--sandbox", server.url,
+        "--file", str(events), "--outbox", str(outbox), "--batch-size", "2", "--interval", "0.05",
+        "--job-poll", "0.02", "--rate-limit-per-minute", "0",
+    ]  # fmt: skip
+    child = subprocess.Popen(args, cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    acknowledged = 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and child.poll() is None:
+        if outbox.exists():
+            try:
+                with sqlite3.connect(outbox, timeout=5) as con:
+                    acknowledged = con.execute(
+                        "select count(*) from conversion_outbox where state = 'acknowledged'"
+                    ).fetchone()[0]
+            except sqlite3.OperationalError:
+                acknowledged = 0
+        if acknowledged >= 6:
+            break
+        time.sleep(0.01)
+    assert child.poll() is None, (
+        "the push finished before it could be killed: " + child.stdout.read().decode()
+    )
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    child.stdout.close()
+    assert 6 <= acknowledged < len(truth["resolvable"])
+
+    rerun = subprocess.run(args, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+
+    sim = server.app.contactlists.snapshot()
+    assert sim["deliveries"] == {txn: 1 for txn in truth["resolvable"]}
+    # only the batch in flight at the kill may have been sent twice (its contacts, harmlessly)
+    assert sum(sim["replays"].values()) <= 2
+    box = Outbox(outbox)
+    try:
+        assert box.counts()["acknowledged"] == len(truth["resolvable"])
+        assert box.counts()["pending"] == box.counts()["sent"] == 0
+    finally:
+        box.close()
+
+
+def test_put_path_keeps_the_contact_columns_and_a_rerun_sends_nothing(
+    sandbox_server, wb_tenant: Path, warehouse: Path, tmp_path: Path
+) -> None:
+    events = tmp_path / "conversions.ndjson"
+    truth = conversion_file(wb_tenant, events, seed=5, resolvable=12, orphans=2, duplicates=1)
+    server = sandbox_server(faults="flaky", data_dir=wb_tenant, rate_limit_per_minute=0)
+    options = PushOptions(method="put", interval_s=0, rate_limit_per_minute=0, backoff_base_s=0.01)
+    before = server.app.contactlists.snapshot()["contacts"]
+    client = _client(server, options)
+    outbox = tmp_path / "outbox.sqlite"
+
+    summary = push_conversions(warehouse, client, file=events, outbox_path=outbox, options=options)
+
+    assert summary.ok, summary.error
+    sim = server.app.contactlists.snapshot()
+    assert sim["deliveries"] == {txn: 1 for txn in truth["resolvable"]}
+    contacts = {expected["contact_id"] for expected in truth["resolvable"].values()}
+    for contact_id in contacts:
+        data, old = sim["contacts"][contact_id]["data"], before[contact_id]["data"]
+        assert (data["phone"], data["email"], data["first_name"]) == (
+            old["phone"],
+            old["email"],
+            old["first_name"],
+        )
+        assert set(conversion_entries(data["cxlake_conversions"]).values()) == {contact_id}
+    assert summary.requests >= len(contacts)
+    again = push_conversions(warehouse, client, file=events, outbox_path=outbox, options=options)
+    assert (again.events_sent, again.requests) == (0, 0)
+
+
+def test_a_refused_bulk_job_dead_letters_its_events_with_the_api_reason(
+    sandbox_server, wb_tenant: Path, warehouse: Path, tmp_path: Path, push_options: PushOptions
+) -> None:
+    events = tmp_path / "conversions.ndjson"
+    truth = conversion_file(wb_tenant, events, seed=9, resolvable=6, orphans=0, duplicates=0)
+    server = sandbox_server(data_dir=wb_tenant, rate_limit_per_minute=0)
+    gone_txn, gone = next(iter(truth["resolvable"].items()))
+    del server.app.contactlists.lists[gone["list_id"]][gone["contact_id"]]  # removed from the list since
+    outbox = tmp_path / "outbox.sqlite"
+
+    summary = push_conversions(
+        warehouse, _client(server, push_options), file=events, outbox_path=outbox, options=push_options
+    )
+
+    assert summary.ok and summary.dead_lettered >= 1
+    box = Outbox(outbox)
+    try:
+        dead = {row["transaction_id"]: row["reason"] for row in box.rows("dead_lettered")}
+    finally:
+        box.close()
+    assert gone_txn in dead and gone["contact_id"] in dead[gone_txn] and "failed" in dead[gone_txn]
+    delivered = server.app.contactlists.snapshot()["deliveries"]
+    assert set(delivered) | set(dead) == set(truth["resolvable"])
+    assert not set(delivered) & set(dead)
+
+
+def test_only_the_push_client_accepts_write_scopes(sandbox_server) -> None:
+    server = sandbox_server()
+    token_url = server.url + "/oauth/token"
+    extraction = OAuth(ClientCredentials(token_url, *ADMIN), new_session(), 10)
+    extraction.api_base = server.url
+    with pytest.raises(WriteScopeRefused):
+        extraction.current()
+    push = OAuth(ClientCredentials(token_url, *ADMIN, allow_write_scopes=True), new_session(), 10)
+    push.api_base = server.url
+    assert "contacts:write" in (push.current().scope or "")
