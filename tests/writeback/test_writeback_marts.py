@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import duckdb
