@@ -73,6 +73,10 @@ class ContactListsApi:
         self.ctx = ctx
         self.lock = threading.Lock()
         self.lists: dict[str, dict[str, dict[str, Any]]] = {}
+        for campaign in ctx.tenant.resources.get(("genesys", "campaigns"), []):
+            list_id = (campaign.get("contactList") or {}).get("id")
+            if list_id:
+                self.lists.setdefault(list_id, {})
         for record in ctx.tenant.resources.get(("genesys", "contact_list_contacts"), []):
             self.lists.setdefault(record["contactListId"], {})[record["id"]] = copy.deepcopy(record)
         self.jobs: dict[str, dict[str, Any]] = {}

@@ -35,7 +35,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--base-url", help="Genesys API base URL (else CXLAKE_PUSH_REGION)")
     where.add_argument("--sandbox", metavar="URL", help="the simulator at URL with its write-scoped client")
     conv.add_argument("--goal", default=DEFAULT_GOAL, help="goal of --from-warehouse conversions")
-    conv.add_argument("--method", choices=["bulk", "put"], default="bulk")
+    conv.add_argument(
+        "--method",
+        choices=["bulk", "put", "events"],
+        default="bulk",
+        help="bulk: contacts/bulk/update jobs (default); put: one PUT per contact; events: the sandbox's "
+        "invented /api/v2/contacts/{id}/events intake (only with --sandbox)",
+    )
     conv.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     conv.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_S, help="seconds between writes")
     conv.add_argument("--rate-limit-per-minute", type=float, default=DEFAULT_RATE_PER_MINUTE)
@@ -47,6 +53,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from cxlake.lock import warehouse_lock
 
+    if args.method == "events" and not args.sandbox:
+        raise ValueError(
+            "--method events posts to an endpoint only the sandbox has: use it with --sandbox URL"
+        )
     if args.batch_size < 1 or args.interval < 0 or args.rate_limit_per_minute < 0:
         raise ValueError("--batch-size must be >= 1, --interval and --rate-limit-per-minute >= 0")
     options = PushOptions(

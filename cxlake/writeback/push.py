@@ -23,6 +23,12 @@ Two real write paths (shapes from the official SDK models):
   the contact's columns as last ingested (``raw_genesys.contact_list_contacts``; without
   them, a ``GET`` of the contact first) with the conversion columns set.
 
+A third path, ``events``, posts each conversion to ``POST /api/v2/contacts/{contactId}/events``:
+the intake shape the product's origin guide describes. Genesys has no such endpoint; only the
+sandbox simulator serves it (and ingestion reads it back as ``raw_genesys.conversion_events``).
+It writes no contact column and the receiving side does not deduplicate: exactly once rests on
+the outbox alone.
+
 Replays are harmless: a resend carries the same entries, and the receiving columns hold
 each transaction once. The outbox (:mod:`cxlake.writeback.outbox`) makes the sender
 idempotent by transaction id; the sequence per batch is: commit the exact body
@@ -71,7 +77,7 @@ class PushOptions:
     interval_s: float = DEFAULT_INTERVAL_S
     """Pause between two write requests (the first is sent at once)."""
     rate_limit_per_minute: float = DEFAULT_RATE_PER_MINUTE
-    method: str = "bulk"  # "bulk" | "put"
+    method: str = "bulk"  # "bulk" | "put" | "events" (sandbox only: the seed guide's invented intake)
     job_poll_s: float = 1.0
     job_timeout_s: float = 300.0
     max_attempts: int = 3
@@ -243,7 +249,9 @@ class Sender:
         )
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        if self.options.method == "put":
+        if self.options.method == "events":
+            rows = rows[:1]
+        elif self.options.method == "put":
             contact = rows[0]["contact_id"]
             rows = [row for row in rows if row["contact_id"] == contact][: self.options.batch_size]
         else:
@@ -266,7 +274,21 @@ class Sender:
             "cxlake_conversion_batch": batch_id,
             "cxlake_conversions": ";".join(entries),
         }
-        if self.options.method == "put":
+        if self.options.method == "events":
+            row = rows[0]
+            path = f"/api/v2/contacts/{row['contact_id']}/events"
+            body: Any = {
+                "eventType": "goalCompletion",
+                "data": {
+                    "goalId": row["goal"],
+                    "campaignId": row["campaign_id"],
+                    "timestamp": row["occurred_ms"],
+                    "value": row["value"],
+                    "metadata": {"transactionId": row["transaction_id"], "channel": "cxlake_push"},
+                },
+            }
+            http_method = "POST"
+        elif self.options.method == "put":
             contact_id = contact_ids[0]
             data = orjson.loads(rows[0]["contact_data"]) if rows[0]["contact_data"] else None
             if data is None:
@@ -275,7 +297,7 @@ class Sender:
                 )
                 data = dict(answer.get("data") or {})
             path = f"/api/v2/outbound/contactlists/{list_id}/contacts/{contact_id}"
-            body: Any = {"id": contact_id, "contactListId": list_id, "data": {**data, **columns}}
+            body = {"id": contact_id, "contactListId": list_id, "data": {**data, **columns}}
             http_method = "PUT"
         else:
             path = f"/api/v2/outbound/contactlists/{list_id}/contacts/bulk/update"
@@ -338,7 +360,7 @@ class Sender:
         except ApiError as exc:
             self._dead_letter(batch, f"{exc}")
             return
-        job_id = answer.get("id") if batch["http_method"] == "POST" else None
+        job_id = answer.get("id") if batch["method"] == "bulk" else None
         stamp = now()
         state = "sent" if job_id else "acknowledged"
         with self.outbox.transaction() as tx:

@@ -201,3 +201,25 @@ def test_only_the_push_client_accepts_write_scopes(sandbox_server) -> None:
     push = OAuth(ClientCredentials(token_url, *ADMIN, allow_write_scopes=True), new_session(), 10)
     push.api_base = server.url
     assert "contacts:write" in (push.current().scope or "")
+
+
+def test_sandbox_events_path_posts_each_conversion_once(
+    sandbox_server, wb_tenant: Path, warehouse: Path, tmp_path: Path
+) -> None:
+    events = tmp_path / "conversions.ndjson"
+    truth = conversion_file(wb_tenant, events, seed=3, resolvable=15, orphans=2, duplicates=2)
+    server = sandbox_server(faults="flaky", data_dir=wb_tenant, rate_limit_per_minute=0)
+    options = PushOptions(method="events", interval_s=0, rate_limit_per_minute=0, backoff_base_s=0.01)
+    client = _client(server, options)
+    outbox = tmp_path / "outbox.sqlite"
+    assert push_conversions(warehouse, client, file=events, outbox_path=outbox, options=options).ok
+    assert push_conversions(warehouse, client, file=events, outbox_path=outbox, options=options).requests == 0
+
+    posted: dict[str, int] = {}
+    for page in client.paginate("/api/v2/contacts/events", {"pageSize": 500}):
+        for event in page:
+            if event["data"].get("metadata", {}).get("channel") == "cxlake_push":
+                txn = event["data"]["metadata"]["transactionId"]
+                assert event["contactId"] == truth["resolvable"][txn]["contact_id"]
+                posted[txn] = posted.get(txn, 0) + 1
+    assert posted == {txn: 1 for txn in truth["resolvable"]}
