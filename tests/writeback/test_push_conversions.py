@@ -223,3 +223,50 @@ def test_sandbox_events_path_posts_each_conversion_once(
                 assert event["contactId"] == truth["resolvable"][txn]["contact_id"]
                 posted[txn] = posted.get(txn, 0) + 1
     assert posted == {txn: 1 for txn in truth["resolvable"]}
+
+
+def test_won_opportunities_are_pushed_to_the_contact_dialled_for_their_account(
+    sandbox_server, warehouse: Path, wb_tenant: Path, tmp_path: Path, push_options: PushOptions
+) -> None:
+    import duckdb
+
+    server = sandbox_server(data_dir=wb_tenant, rate_limit_per_minute=0)
+    outbox = tmp_path / "outbox.sqlite"
+    summary = push_conversions(
+        warehouse,
+        _client(server, push_options),
+        from_warehouse=True,
+        outbox_path=outbox,
+        options=push_options,
+    )
+    assert summary.ok and summary.new_pending > 0 and summary.new_orphans > 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        won = dict(
+            con.execute(
+                "select payload->>'$.Id', payload->>'$.AccountId' from raw_salesforce.opportunities "
+                "where payload->>'$.IsWon' = 'true' and payload->>'$.IsDeleted' = 'false'"
+            ).fetchall()
+        )
+        linked = set(
+            con.execute(
+                """select distinct p->>'$.attributes.sfAccountId', s->>'$.outboundContactId'
+                   from (select unnest(from_json(payload->'$.participants', '["JSON"]')) as p
+                         from raw_genesys.conversations where payload like '%outboundContactId%'),
+                        lateral (select unnest(from_json(p->'$.sessions', '["JSON"]')) as s)
+                   where p->>'$.purpose' = 'customer'"""
+            ).fetchall()
+        )
+    box = Outbox(outbox)
+    try:
+        rows = box.rows()
+    finally:
+        box.close()
+    assert {row["transaction_id"] for row in rows} == set(won)
+    delivered = server.app.contactlists.snapshot()["deliveries"]
+    acknowledged = {row["transaction_id"]: row for row in rows if row["state"] == "acknowledged"}
+    assert delivered == dict.fromkeys(acknowledged, 1)
+    for txn, row in acknowledged.items():
+        assert (won[txn], row["contact_id"]) in linked
+    for row in rows:
+        if row["state"] == "orphaned":
+            assert row["transaction_id"] in row["reason"] and "account_id" in row["reason"]
