@@ -244,8 +244,8 @@ class Sender:
         list_id = first[0]
         cursor = con.execute(
             "select * from conversion_outbox where state = 'pending' and batch_id is null and list_id = ? "
-            "order by contact_id, transaction_id",
-            [list_id],
+            "order by contact_id, transaction_id limit ?",
+            [list_id, self.options.batch_size * 20],
         )
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -270,3 +270,19 @@ def test_won_opportunities_are_pushed_to_the_contact_dialled_for_their_account(
     for row in rows:
         if row["state"] == "orphaned":
             assert row["transaction_id"] in row["reason"] and "account_id" in row["reason"]
+
+
+def test_cli_needs_a_write_client_and_keeps_the_invented_intake_to_the_sandbox(tmp_path: Path) -> None:
+    from cxlake_cli import run_cxlake
+
+    events = tmp_path / "e.ndjson"
+    events.write_text("", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CXLAKE_PUSH_")}
+    env["CXLAKE_WAREHOUSE"] = str(tmp_path / "w.duckdb")
+    missing = run_cxlake(env, "push", "conversions", "--file", str(events), timeout=60)
+    assert missing.returncode == 2 and "CXLAKE_PUSH_CLIENT_ID" in missing.stderr
+    invented = run_cxlake(
+        {**env, "CXLAKE_PUSH_CLIENT_ID": "a", "CXLAKE_PUSH_CLIENT_SECRET": "b"},
+        "push", "conversions", "--file", str(events), "--method", "events", timeout=60,
+    )  # fmt: skip
+    assert invented.returncode == 2 and "only the sandbox has" in invented.stderr
