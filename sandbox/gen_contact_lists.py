@@ -282,3 +282,32 @@ def _ms_iso(ms: int) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sandbox.gen_contact_lists DIR [--conversions OUT]``: add the contact lists to a
+    generated tenant (serve it afterwards) and optionally write a conversions file to push."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m sandbox.gen_contact_lists", description=main.__doc__)
+    parser.add_argument("data", type=Path, help="a tenant written by `cxlake sandbox generate`")
+    parser.add_argument(
+        "--conversions", type=Path, help="also write off-call conversions here (.ndjson/.csv)"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--events", type=int, default=60, help="resolvable conversions in that file")
+    args = parser.parse_args(argv)
+    print(
+        f"{write_contact_lists(args.data)} dialler contacts written to {args.data.joinpath(*CONTACTS_RESOURCE)}"
+    )
+    if args.conversions:
+        truth = conversion_file(args.data, args.conversions, seed=args.seed, resolvable=args.events)
+        print(
+            f"{truth['events']} conversion events written to {args.conversions} "
+            f"({len(truth['resolvable'])} resolvable, {len(truth['orphans'])} orphans)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
