@@ -297,9 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--events", type=int, default=60, help="resolvable conversions in that file")
     args = parser.parse_args(argv)
-    print(
-        f"{write_contact_lists(args.data)} dialler contacts written to {args.data.joinpath(*CONTACTS_RESOURCE)}"
-    )
+    written = write_contact_lists(args.data)
+    print(f"{written} dialled contacts written to {args.data.joinpath(*CONTACTS_RESOURCE)}")
     if args.conversions:
         truth = conversion_file(args.data, args.conversions, seed=args.seed, resolvable=args.events)
         print(
