@@ -25,6 +25,7 @@ from sandbox.gen_conversations import (
     Simulator,
     Truth,
 )
+from sandbox.gen_contact_lists import write_contact_lists
 from sandbox.gen_crm import account_count, generate_crm
 from sandbox.gen_journey import JourneyFacts, generate_journey
 from sandbox.gen_org import (
@@ -160,6 +161,7 @@ def generate(
     out.write_all("genesys", "campaign_stats", book.stats_records(_idle_per_campaign(staff, end_status)))
     journey = generate_journey(out, _rng(seed, "journey"), scale_factor, period_start, days, configured)
     counts = out.close()
+    counts.setdefault("genesys", {})["contact_list_contacts"] = write_contact_lists(out_dir)
 
     bad_rng = _rng(seed, "faults")
     manifest: dict[str, Any] = {
