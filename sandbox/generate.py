@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from sandbox.gen_agents import IDLE, INTERACTING, OFF_QUEUE, Router, Timelines
+from sandbox.gen_contact_lists import write_contact_lists
 from sandbox.gen_conversations import (
     BASE_ESCALATION,
     DEFAULT_LINKED_SHARE,
@@ -25,7 +26,6 @@ from sandbox.gen_conversations import (
     Simulator,
     Truth,
 )
-from sandbox.gen_contact_lists import write_contact_lists
 from sandbox.gen_crm import account_count, generate_crm
 from sandbox.gen_journey import JourneyFacts, generate_journey
 from sandbox.gen_org import (

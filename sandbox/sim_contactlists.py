@@ -26,9 +26,12 @@ Writes need a write-scoped token (the sandbox admin client; a real org needs the
 
 For exactly-once tests the module counts, per conversion transaction id written in the
 ``cxlake_conversions`` column (entries ``contactId|transactionId|goal|value|epochMs``
-separated by ``;``): ``deliveries`` (a write that put the transaction on its contact for
-the first time) and ``replays`` (a write of a transaction the contact already carried;
-harmless, the column is unchanged). The contacts come from the tenant's
+separated by ``;``; the ``put`` path): ``deliveries`` (a write that put the transaction on
+its contact for the first time) and ``replays`` (a write of a transaction the contact
+already carried; harmless, the column is unchanged). A bulk patch carries no transaction
+(one patch for every contact of the job), so the module also counts, per
+``(contactId, cxlake_conversion_batch)``: ``batch_deliveries`` (the first time that write
+reached the contact) and ``batch_replays`` (the same write again). The contacts come from the tenant's
 ``genesys/contact_list_contacts`` folder (see ``sandbox/gen_contact_lists.py``).
 """
 
@@ -50,6 +53,7 @@ from sandbox.sim_http import ApiError, Request, Response, Route, json_response
 BASE = "/api/v2/outbound/contactlists/{contactListId}/contacts"
 JOB_NAMESPACE = uuid.UUID("5b0d0a5e-1b0b-4d0b-8b0b-0000000c0a11")
 CONVERSIONS_COLUMN = "cxlake_conversions"
+BATCH_COLUMN = "cxlake_conversion_batch"
 MAX_BULK_CONTACTS = 1000
 """Largest ``contactIds`` list a bulk update accepts here (the real limit is not documented)."""
 
@@ -83,6 +87,9 @@ class ContactListsApi:
         self._pending: list[tuple[float, str, str, list[str], dict[str, str]]] = []
         self.deliveries: Counter[str] = Counter()
         self.replays: Counter[str] = Counter()
+        self.batch_deliveries: Counter[tuple[str, str]] = Counter()
+        self.batch_replays: Counter[tuple[str, str]] = Counter()
+        self._received: dict[str, set[str]] = {}
         self.write_requests = 0
 
     def routes(self) -> list[Route]:
@@ -114,10 +121,18 @@ class ContactListsApi:
                 "Missing required permission for this operation: outbound:contact:edit",
             )
 
-    def _count(self, contact_id: str, before: str | None, written: str | None) -> None:
-        """Count the transactions a write carried for ``contact_id`` (caller holds the lock)."""
+    def _count(self, contact_id: str, before: str | None, written: dict[str, Any]) -> None:
+        """Count the transactions and the write a request brought ``contact_id`` (caller holds the lock)."""
+        batch = written.get(BATCH_COLUMN)
+        if batch:
+            received = self._received.setdefault(contact_id, set())
+            counter = self.batch_replays if batch in received else self.batch_deliveries
+            counter[(contact_id, batch)] += 1
+            received.add(batch)
+        if CONVERSIONS_COLUMN not in written:
+            return
         had = conversion_entries(before)
-        for txn, owner in conversion_entries(written).items():
+        for txn, owner in conversion_entries(written[CONVERSIONS_COLUMN]).items():
             if owner != contact_id:
                 continue
             if had.get(txn) == contact_id:
@@ -135,9 +150,7 @@ class ContactListsApi:
                 contacts = self.lists[list_id]
                 for contact_id in contact_ids:
                     contact = contacts[contact_id]
-                    self._count(
-                        contact_id, contact["data"].get(CONVERSIONS_COLUMN), patch.get(CONVERSIONS_COLUMN)
-                    )
+                    self._count(contact_id, contact["data"].get(CONVERSIONS_COLUMN), patch)
                     contact["data"].update(patch)
                 job = self.jobs[job_id]
                 job.update(state="Complete", completedRecords=len(contact_ids), percentComplete=100)
@@ -171,7 +184,7 @@ class ContactListsApi:
         with self.lock:
             self.write_requests += 1
             contact = contacts[contact_id]
-            self._count(contact_id, contact["data"].get(CONVERSIONS_COLUMN), data.get(CONVERSIONS_COLUMN))
+            self._count(contact_id, contact["data"].get(CONVERSIONS_COLUMN), data)
             contact["data"] = {column: data.get(column, "") for column in contact["data"]} | data
             if isinstance(body.get("callable"), bool):
                 contact["callable"] = body["callable"]
@@ -274,6 +287,8 @@ class ContactListsApi:
             return {
                 "deliveries": dict(self.deliveries),
                 "replays": dict(self.replays),
+                "batch_deliveries": dict(self.batch_deliveries),
+                "batch_replays": dict(self.batch_replays),
                 "write_requests": self.write_requests,
                 "contacts": {cid: copy.deepcopy(c) for lst in self.lists.values() for cid, c in lst.items()},
             }

@@ -6,8 +6,12 @@ on ``cxlake_converted``) can stop dialling converted contacts:
 
 - ``cxlake_converted`` = ``"true"``
 - ``cxlake_conversion_batch`` = the id of the write that set it
-- ``cxlake_conversions`` = conversion entries ``contactId|transactionId|goal|value|epochMs``
-  joined by ``;``. Each contact's own conversions are the entries with its id.
+- ``cxlake_conversions`` (``put`` only) = the contact's own conversion entries
+  ``contactId|transactionId|goal|value|epochMs`` joined by ``;``.
+
+No write puts one contact's data on another contact's row: the per-contact detail
+(transaction ids, goals, values) stays in the outbox, which the marts read
+(``raw_genesys.conversion_outbox``).
 
 Two real write paths (shapes from the official SDK models):
 
@@ -15,9 +19,9 @@ Two real write paths (shapes from the official SDK models):
   with ``{"contactIds": [...], "contact": {"data": {...}}}``. That endpoint applies **one**
   patch to every listed contact (an asynchronous ``BulkEdit`` job, polled at
   ``GET .../contacts/bulk/jobs/{jobId}`` until ``Complete`` or ``Failed``), so the patch
-  carries the entries of every contact of the batch, plus the earlier conversions of those
-  contacts from the outbox (a later batch never drops an earlier entry). The columns it
-  names are set; the contact's other columns are kept.
+  holds only what is true of every contact of the job: ``cxlake_converted`` and
+  ``cxlake_conversion_batch``, nothing per contact. The columns it names are set; the
+  contact's other columns (``cxlake_conversions`` included) are kept.
 - ``put``: ``PUT /api/v2/outbound/contactlists/{listId}/contacts/{contactId}`` per contact,
   with the contact's own entries only. A PUT replaces the contact's columns, so the body is
   the contact's columns as last ingested (``raw_genesys.contact_list_contacts``; without
@@ -29,12 +33,12 @@ sandbox simulator serves it (and ingestion reads it back as ``raw_genesys.conver
 It writes no contact column and the receiving side does not deduplicate: exactly once rests on
 the outbox alone.
 
-Replays are harmless: a resend carries the same entries, and the receiving columns hold
-each transaction once. The outbox (:mod:`cxlake.writeback.outbox`) makes the sender
-idempotent by transaction id; the sequence per batch is: commit the exact body
-(``prepared``) -> send -> commit ``sent`` with the job id -> poll -> commit
-``acknowledged``. After ``kill -9`` the next run resends prepared batches and polls sent
-ones, so every transaction lands once.
+Replays are harmless: a resend carries the same values (the batch id is a hash of its
+transaction ids), and the receiving columns hold each value once. The outbox
+(:mod:`cxlake.writeback.outbox`) makes the sender idempotent by transaction id; the
+sequence per batch is: commit the exact body (``prepared``) -> send -> commit ``sent``
+with the job id -> poll -> commit ``acknowledged``. After ``kill -9`` the next run resends
+prepared batches and polls sent ones, so every transaction lands once.
 """
 
 from __future__ import annotations
@@ -65,6 +69,8 @@ from ingestion.http_client import (
 )
 
 COLUMNS = ("cxlake_converted", "cxlake_conversion_batch", "cxlake_conversions")
+BULK_COLUMNS = ("cxlake_converted", "cxlake_conversion_batch")
+"""What a bulk patch may name: values true of every contact of the job (no per-contact data)."""
 DEFAULT_BATCH_SIZE = 50
 DEFAULT_INTERVAL_S = 10.0
 DEFAULT_RATE_PER_MINUTE = 240.0
@@ -267,13 +273,10 @@ class Sender:
         txns = sorted(row["transaction_id"] for row in rows)
         batch_id = "wb-" + hashlib.sha1("\n".join(txns).encode()).hexdigest()[:20]
         contact_ids = sorted({row["contact_id"] for row in rows})
-        earlier = self._earlier_entries(list_id, contact_ids, txns)
-        entries = sorted({entry(row) for row in rows} | earlier)
-        columns = {
-            "cxlake_converted": "true",
-            "cxlake_conversion_batch": batch_id,
-            "cxlake_conversions": ";".join(entries),
-        }
+        columns = {"cxlake_converted": "true", "cxlake_conversion_batch": batch_id}
+        if self.options.method == "put":  # one contact: its own entries, earlier ones included
+            earlier = self._earlier_entries(list_id, contact_ids, txns)
+            columns["cxlake_conversions"] = ";".join(sorted({entry(row) for row in rows} | earlier))
         if self.options.method == "events":
             row = rows[0]
             path = f"/api/v2/contacts/{row['contact_id']}/events"
@@ -300,6 +303,7 @@ class Sender:
             body = {"id": contact_id, "contactListId": list_id, "data": {**data, **columns}}
             http_method = "PUT"
         else:
+            # one patch for every listed contact: only values true of all of them (BULK_COLUMNS)
             path = f"/api/v2/outbound/contactlists/{list_id}/contacts/bulk/update"
             body = {"contactIds": contact_ids, "contact": {"data": columns}}
             http_method = "POST"
@@ -332,7 +336,8 @@ class Sender:
         return dict(zip(names, cursor.fetchone(), strict=True))
 
     def _earlier_entries(self, list_id: str, contact_ids: list[str], exclude: list[str]) -> set[str]:
-        if self.options.method == "put" and len(contact_ids) != 1:
+        """The contact's own conversions already written (``put``: one contact per request)."""
+        if len(contact_ids) != 1:
             return set()
         marks = ",".join("?" for _ in contact_ids)
         cursor = self.outbox.con.execute(
@@ -534,7 +539,7 @@ def copy_outbox(outbox: Outbox, warehouse: Path) -> int:
     rows = outbox.rows()
     columns = [
         "transaction_id", "source", "occurred_ms", "goal", "value", "identifiers", "state", "reason",
-        "list_id", "contact_id", "campaign_id", "updated_at",
+        "list_id", "contact_id", "campaign_id", "batch_id", "updated_at",
     ]  # fmt: skip
     table = pa.table(
         {

@@ -1,8 +1,10 @@
 """``cxlake push conversions`` against the simulator: exactly once, orphans held back, kill -9 safe.
 
-Delivery is counted on the simulator side (``ContactListsApi.deliveries``: writes that put a
-transaction on its contact for the first time; ``replays``: writes of a transaction the
-contact already carried).
+Delivery is counted on the simulator side. A bulk patch carries no transaction (one patch for
+every contact of the job): ``ContactListsApi.batch_deliveries`` counts, per (contact, write id),
+the first time a write reached the contact and ``batch_replays`` the same write again; the
+outbox maps each transaction to its write. The ``put`` path writes the contact's own entries:
+``deliveries`` / ``replays`` count them per transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from cxlake_cli import PROJECT
 
@@ -29,6 +32,29 @@ ADMIN = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")
 
 def _client(server, options: PushOptions):
     return write_client(server.url, None, ADMIN[0], ADMIN[1], options)
+
+
+def _outbox_rows(outbox: Path) -> list[dict]:
+    box = Outbox(outbox)
+    try:
+        return box.rows()
+    finally:
+        box.close()
+
+
+def _delivered(sim: dict, outbox: Path) -> dict[str, int]:
+    """Transaction id -> times the simulator applied its bulk write to its contact (first time).
+
+    Also checks that every write the simulator applied is the write the outbox holds for that
+    contact's transactions (a transaction sent again in another write would show here)."""
+    rows = _outbox_rows(outbox)
+    owned = {(row["contact_id"], row["batch_id"]) for row in rows if row["batch_id"]}
+    assert set(sim["batch_deliveries"]) <= owned, set(sim["batch_deliveries"]) - owned
+    return {
+        row["transaction_id"]: sim["batch_deliveries"][(row["contact_id"], row["batch_id"])]
+        for row in rows
+        if (row["contact_id"], row["batch_id"]) in sim["batch_deliveries"]
+    }
 
 
 def _orphan_reasons(outbox: Path) -> dict[str, str]:
@@ -55,8 +81,8 @@ def test_flaky_push_delivers_every_resolvable_event_once_and_holds_back_orphans(
     assert summary.ok, summary.error
     assert summary.retries + summary.throttles > 0, "the flaky profile met no fault: the test proves nothing"
     sim = server.app.contactlists.snapshot()
-    assert sim["deliveries"] == {txn: 1 for txn in truth["resolvable"]}
-    assert not set(sim["replays"]) & set(truth["orphans"])
+    assert _delivered(sim, outbox) == {txn: 1 for txn in truth["resolvable"]}
+    assert not sim["deliveries"] and not sim["replays"]  # no transaction travels in a bulk patch
     assert summary.states["acknowledged"] == len(truth["resolvable"])
     reasons = _orphan_reasons(outbox)
     assert set(reasons) == set(truth["orphans"])
@@ -69,11 +95,15 @@ def test_flaky_push_delivers_every_resolvable_event_once_and_holds_back_orphans(
     }
     for txn, kind in truth["orphans"].items():
         assert expected_words[kind] in reasons[txn] and txn in reasons[txn], reasons[txn]
-    # every resolved contact now carries its own conversions; other columns are kept
-    for txn, expected in truth["resolvable"].items():
+    # every resolved contact is marked converted by one of its own writes; other columns are kept
+    batches = {row["transaction_id"]: row["batch_id"] for row in _outbox_rows(outbox)}
+    for expected in truth["resolvable"].values():
         contact = sim["contacts"][expected["contact_id"]]
         assert contact["data"]["cxlake_converted"] == "true"
-        assert conversion_entries(contact["data"]["cxlake_conversions"])[txn] == expected["contact_id"]
+        assert contact["data"]["cxlake_conversion_batch"] in {
+            batches[other] for other, seen in truth["resolvable"].items()
+            if seen["contact_id"] == expected["contact_id"]
+        }  # fmt: skip
         assert contact["data"]["phone"].startswith("+")
 
     writes_before = sim["write_requests"]
@@ -81,6 +111,43 @@ def test_flaky_push_delivers_every_resolvable_event_once_and_holds_back_orphans(
     assert again.ok
     assert (again.new_pending, again.events_sent, again.requests) == (0, 0, 0)
     assert server.app.contactlists.snapshot()["write_requests"] == writes_before
+
+
+def test_a_bulk_push_puts_no_other_contact_data_on_any_contact(
+    sandbox_server, wb_tenant: Path, warehouse: Path, tmp_path: Path, push_options: PushOptions
+) -> None:
+    """One patch goes to every contact of a bulk job: it must carry nothing about any one contact."""
+    events = tmp_path / "conversions.csv"
+    truth = conversion_file(wb_tenant, events, seed=17, resolvable=30, orphans=0, duplicates=0)
+    server = sandbox_server(data_dir=wb_tenant, rate_limit_per_minute=0)
+    server.app.contactlists.job_delay_s = 0.02
+    outbox = tmp_path / "outbox.sqlite"
+    push_options.batch_size = 10
+    before = server.app.contactlists.snapshot()["contacts"]
+
+    summary = push_conversions(
+        warehouse, _client(server, push_options), file=events, outbox_path=outbox, options=push_options
+    )
+
+    assert summary.ok, summary.error
+    assert summary.batches_sent >= 2 and summary.states["acknowledged"] == len(truth["resolvable"])
+    txn_owner = {txn: expected["contact_id"] for txn, expected in truth["resolvable"].items()}
+    pushed = set(txn_owner.values())
+    sim = server.app.contactlists.snapshot()
+    for contact_id, contact in sim["contacts"].items():
+        text = " ".join(contact["data"].values())
+        others = {other for other in pushed if other != contact_id and other in text}
+        assert not others, f"contact {contact_id} carries other contacts' ids: {sorted(others)}"
+        foreign = {txn for txn, owner in txn_owner.items() if owner != contact_id and txn in text}
+        assert not foreign, f"contact {contact_id} carries other contacts' transactions: {sorted(foreign)}"
+        if contact_id in pushed:
+            assert contact["data"]["cxlake_converted"] == "true"
+        else:
+            assert contact["data"] == before[contact_id]["data"]
+    with sqlite3.connect(outbox) as con:
+        bodies = [orjson.loads(body) for (body,) in con.execute("select body from conversion_batches")]
+    for body in bodies:
+        assert set(body["contact"]["data"]) == {"cxlake_converted", "cxlake_conversion_batch"}
 
 
 def test_kill_9_mid_push_then_rerun_still_delivers_exactly_once(
@@ -124,9 +191,9 @@ def test_kill_9_mid_push_then_rerun_still_delivers_exactly_once(
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
 
     sim = server.app.contactlists.snapshot()
-    assert sim["deliveries"] == {txn: 1 for txn in truth["resolvable"]}
+    assert _delivered(sim, outbox) == {txn: 1 for txn in truth["resolvable"]}
     # only the batch in flight at the kill may have been sent twice (its contacts, harmlessly)
-    assert sum(sim["replays"].values()) <= 2
+    assert sum(sim["batch_replays"].values()) <= 2
     box = Outbox(outbox)
     try:
         assert box.counts()["acknowledged"] == len(truth["resolvable"])
@@ -186,7 +253,7 @@ def test_a_refused_bulk_job_dead_letters_its_events_with_the_api_reason(
     finally:
         box.close()
     assert gone_txn in dead and gone["contact_id"] in dead[gone_txn] and "failed" in dead[gone_txn]
-    delivered = server.app.contactlists.snapshot()["deliveries"]
+    delivered = _delivered(server.app.contactlists.snapshot(), outbox)
     assert set(delivered) | set(dead) == set(truth["resolvable"])
     assert not set(delivered) & set(dead)
 
@@ -262,7 +329,7 @@ def test_won_opportunities_are_pushed_to_the_contact_dialled_for_their_account(
     finally:
         box.close()
     assert {row["transaction_id"] for row in rows} == set(won)
-    delivered = server.app.contactlists.snapshot()["deliveries"]
+    delivered = _delivered(server.app.contactlists.snapshot(), outbox)
     acknowledged = {row["transaction_id"]: row for row in rows if row["state"] == "acknowledged"}
     assert delivered == dict.fromkeys(acknowledged, 1)
     for txn, row in acknowledged.items():
