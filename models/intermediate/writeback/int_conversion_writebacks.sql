@@ -1,18 +1,45 @@
 {#
     Conversions written back to the dialer contacts by `cxlake push conversions`, one row per
-    transaction id, read from the contacts' `cxlake_conversions` column as ingested. The
-    column holds entries `contactId|transactionId|goal|value|epochMs` joined by `;`; a bulk
-    write puts the entries of every contact of its batch on each of them, so a contact's own
-    conversions are the entries naming its id. The campaign credited is the one whose call
-    to the contact came last at or before the conversion.
+    transaction id.
+
+    The detail (transaction, contact, goal, value, time) comes from the outbox as the push
+    copied it into `raw_genesys.conversion_outbox`, state `acknowledged` (the API confirmed the
+    write on the contact). A bulk write applies one patch to every contact of its job, so the
+    contact columns carry nothing per contact (`cxlake_converted`, `cxlake_conversion_batch`)
+    and no contact's row is read for another contact's data. The count is confirmed by the
+    contact's own columns as the next ingest read them back: a transaction counts only when its
+    own contact reads `cxlake_converted = 'true'` (`is_confirmed_by_contact`); `is_latest_write`
+    says whether the contact's `cxlake_conversion_batch` is this transaction's write (a later
+    write for the same contact replaces it). The campaign credited is the one whose call to
+    the contact came last at or before the conversion.
 #}
 
 with
 
+outbox as (
+
+    select * from {{ ref('stg_genesys__conversion_outbox') }}
+    where outbox_state = 'acknowledged'
+        and contact_id is not null
+
+),
+
 contacts as (
 
-    select * from {{ ref('stg_genesys__contact_list_contacts') }}
-    where conversions_text is not null
+    select
+        *,
+        row_number() over (
+            partition by contact_list_id, contact_id order by extracted_at desc
+        ) as extraction_rank
+
+    from {{ ref('stg_genesys__contact_list_contacts') }}
+
+),
+
+latest_contacts as (
+
+    select * from contacts
+    where extraction_rank = 1
 
 ),
 
@@ -22,78 +49,65 @@ outbound_calls as (
 
 ),
 
-entries as (
-
-    {{ delimited_rows('contacts', 'conversions_text', ';', ['contact_id', 'contact_list_id', 'extracted_at'], 'conversion_entry') }}
-
-),
-
-parsed as (
+confirmed as (
 
     select
-        contact_id,
-        contact_list_id,
-        extracted_at,
-        split_part(conversion_entry, '|', 1) as entry_contact_id,
-        split_part(conversion_entry, '|', 2) as transaction_id,
-        split_part(conversion_entry, '|', 3) as goal_id,
-        cast(nullif(split_part(conversion_entry, '|', 4), '') as {{ dbt.type_float() }}) as event_value,
-        {{ epoch_ms_to_timestamp("cast(split_part(conversion_entry, '|', 5) as " ~ dbt.type_bigint() ~ ")") }}
-            as occurred_at
+        outbox.transaction_id,
+        outbox.contact_id,
+        outbox.contact_list_id,
+        outbox.goal_id,
+        outbox.event_value,
+        outbox.occurred_at,
+        outbox.batch_id,
+        latest_contacts.conversion_batch_id = outbox.batch_id as is_latest_write,
+        latest_contacts.extracted_at
 
-    from entries
-
-),
-
-own_entries as (
-
-    select
-        *,
-        row_number() over (partition by transaction_id order by extracted_at desc, contact_id) as entry_rank
-
-    from parsed
-    where entry_contact_id = contact_id
-        and transaction_id <> ''
+    from outbox
+    inner join latest_contacts
+        on outbox.contact_id = latest_contacts.contact_id
+        and outbox.contact_list_id = latest_contacts.contact_list_id
+    where latest_contacts.is_converted
 
 ),
 
 calls_before as (
 
     select
-        own_entries.transaction_id,
+        confirmed.transaction_id,
         outbound_calls.campaign_id,
         row_number() over (
-            partition by own_entries.transaction_id
+            partition by confirmed.transaction_id
             order by outbound_calls.conversation_started_at desc, outbound_calls.campaign_id
         ) as call_rank
 
-    from own_entries
+    from confirmed
     inner join outbound_calls
-        on own_entries.contact_id = outbound_calls.contact_id
-        and outbound_calls.conversation_started_at <= own_entries.occurred_at
-    where own_entries.entry_rank = 1
+        on confirmed.contact_id = outbound_calls.contact_id
+        and outbound_calls.conversation_started_at <= confirmed.occurred_at
 
 ),
 
 final as (
 
     select
-        own_entries.transaction_id,
-        own_entries.contact_id,
-        own_entries.contact_list_id,
+        confirmed.transaction_id,
+        confirmed.contact_id,
+        confirmed.contact_list_id,
         calls_before.campaign_id,
-        own_entries.goal_id,
-        own_entries.event_value,
-        own_entries.occurred_at,
-        own_entries.extracted_at,
-        {{ time_bucket_start('own_entries.occurred_at', 15) }} as interval_start_at,
-        {{ time_bucket_start('own_entries.occurred_at', 5) }} as five_minute_start_at
+        confirmed.goal_id,
+        confirmed.event_value,
+        confirmed.occurred_at,
+        confirmed.batch_id,
+        confirmed.is_latest_write,
+        true as is_confirmed_by_contact,
+        confirmed.extracted_at,
+        {{ time_bucket_start('confirmed.occurred_at', 15) }} as interval_start_at,
+        {{ time_bucket_start('confirmed.occurred_at', 5) }} as five_minute_start_at
 
-    from own_entries
+    from confirmed
     left join calls_before
-        on own_entries.transaction_id = calls_before.transaction_id
+        on confirmed.transaction_id = calls_before.transaction_id
         and calls_before.call_rank = 1
-    where own_entries.entry_rank = 1
 
 )
 

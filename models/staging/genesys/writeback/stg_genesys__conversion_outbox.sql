@@ -16,6 +16,7 @@ source as (
         'list_id': 'varchar',
         'contact_id': 'varchar',
         'campaign_id': 'varchar',
+        'batch_id': 'varchar',
         'updated_at': 'timestamp with time zone',
     }) }}
 
@@ -35,6 +36,7 @@ renamed as (
         list_id as contact_list_id,
         contact_id,
         campaign_id,
+        batch_id,
         {{ to_utc_timestamp('updated_at') }} as updated_at
 
     from source
