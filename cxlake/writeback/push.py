@@ -481,8 +481,8 @@ def push_conversions(
     ``lock``: a context manager factory taken while the warehouse is read (``cxlake.lock``), so no
     writer holds the file meanwhile; it is released before any request is sent. ``mirror_lock``:
     the same, taken after sending to copy the outbox into ``raw_genesys.conversion_outbox`` (for
-    the ``conversion_writeback_exceptions`` mart); a busy warehouse skips the copy (said in the
-    summary) and the next run makes it.
+    ``int_conversion_writebacks`` and the ``conversion_writeback_exceptions`` mart); a busy
+    warehouse skips the copy (said in the summary) and the next run makes it.
     """
     import contextlib
 
