@@ -96,5 +96,14 @@ def test_pushed_conversions_show_in_campaign_kpis_equal_to_ground_truth(
         writebacks = con.execute(
             "select count(*), count(distinct transaction_id) from intermediate.int_conversion_writebacks"
         ).fetchone()
+        ingested = dict(
+            con.execute("select payload->>'$.id', payload from raw_genesys.contact_list_contacts").fetchall()
+        )
     assert exceptions == {txn: "orphaned" for txn in truth["orphans"]}
     assert writebacks == (len(truth["resolvable"]), len(truth["resolvable"]))
+    # what ingest read back: each converted contact flagged, none carrying another contact's transaction
+    for txn, expected in truth["resolvable"].items():
+        assert '"cxlake_converted":"true"' in ingested[expected["contact_id"]].replace(" ", "")
+        assert not [
+            other for other, payload in ingested.items() if other != expected["contact_id"] and txn in payload
+        ]
