@@ -3,8 +3,9 @@
 The conversation generator names every dialled contact (``outboundContactId`` and
 ``outboundContactListId`` on the campaign call's sessions) but writes no contact list.
 This module derives the lists from a generated tenant directory, after the fact and
-deterministically (``cxlake sandbox generate`` calls :func:`write_contact_lists` last), so the simulator's contact-list endpoints and the write-back tests
-have contacts to resolve and update:
+deterministically (``cxlake sandbox generate`` calls :func:`write_contact_lists` last), so
+the simulator's contact-list endpoints and the write-back tests have contacts to resolve
+and update:
 
 - ``genesys/contact_list_contacts/part-00000.ndjson``: one ``DialerContact`` per dialled
   contact, in the real record shape (``id``, ``contactListId``, ``data`` with the list's
