@@ -199,6 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     from cxlake.live.cli import add_parser as add_live_parser
 
     add_live_parser(sub)
+
+    from cxlake.writeback.command import add_parser as add_push_parser
+
+    add_push_parser(sub)
     return parser
 
 

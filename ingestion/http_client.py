@@ -220,6 +220,8 @@ class ClientCredentials:
     margin_s: float = 120.0
     default_lifetime_s: float = 7200.0
     """Used when the token response has no ``expires_in`` (Salesforce)."""
+    allow_write_scopes: bool = False
+    """Only the write-back command (``cxlake push``) sets this; extraction always refuses them."""
 
 
 @dataclass
@@ -274,7 +276,7 @@ class OAuth:
         if scope is None and creds.basic_auth:
             scope = self._authorized_scope(body["access_token"])
         granted_write = write_scopes(scope)
-        if granted_write:
+        if granted_write and not creds.allow_write_scopes:
             raise WriteScopeRefused(
                 f"refusing to extract with client {creds.client_id!r}: its token grants write scopes "
                 f"{', '.join(granted_write)}; use a read-only OAuth client (least privilege)",
@@ -385,6 +387,9 @@ class ApiClient:
 
     def post(self, path: str, body: Any) -> Any:
         return self.request("POST", path, body=body)
+
+    def put(self, path: str, body: Any) -> Any:
+        return self.request("PUT", path, body=body)
 
     def get_raw(self, path: str, params: dict[str, Any] | None = None) -> bytes:
         """GET returning the body bytes unparsed (large pages are parsed in bulk by DuckDB)."""

@@ -304,6 +304,7 @@ TABLES: dict[tuple[str, str], TableSpec] = {
             _ts("received_date", "receivedDate"),
             nested=(Nested("data.timestamp", "integer"), Nested("data.value", "number")),
         ),
+        TableSpec("genesys", "contact_list_contacts", (_id("contactListId", "contact_list_id"), _id())),
         TableSpec(
             "genesys",
             "conversation_aggregates",

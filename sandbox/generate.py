@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from sandbox.gen_agents import IDLE, INTERACTING, OFF_QUEUE, Router, Timelines
+from sandbox.gen_contact_lists import write_contact_lists
 from sandbox.gen_conversations import (
     BASE_ESCALATION,
     DEFAULT_LINKED_SHARE,
@@ -177,6 +178,7 @@ def generate(
     journey = generate_journey(out, _rng(seed, "journey"), scale_factor, period_start, days, configured)
     wfm = generate_wfm(out, _rng(seed, "wfm"), staff.agents, period_start, days)
     counts = out.close()
+    counts.setdefault("genesys", {})["contact_list_contacts"] = write_contact_lists(out_dir)
 
     bad_rng = _rng(seed, "faults")
     manifest: dict[str, Any] = {

@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 from sandbox.aggregates import AggregatesApi
 from sandbox.faults import FLAKY_TOKEN_LIFETIME_S, Fault, FaultPlan, apply_hostile_plan
 from sandbox.sim_auth import ADMIN_CLIENT, READ_CLIENT, TokenStore
+from sandbox.sim_contactlists import ContactListsApi
 from sandbox.sim_context import SimContext, SimOptions
 from sandbox.sim_genesys import GenesysApi
 from sandbox.sim_http import ApiError, Clock, Request, Response, Route, json_response
@@ -67,6 +68,7 @@ class SimulatorApp:
         genesys = GenesysApi(self.ctx)
         # Live mode (sandbox/sim_notifications.py): its routes come first, so they answer current state.
         self.live = LiveMode(tenant, seed, live, genesys) if live is not None else None
+        self.contactlists = ContactListsApi(self.ctx)
         routes = (
             [
                 Route("POST", "/oauth/token", self.genesys_token, "open"),
@@ -79,6 +81,7 @@ class SimulatorApp:
             + AggregatesApi(self.ctx).routes()
             + JourneyApi(self.ctx).routes()
             + SalesforceApi(self.ctx).routes()
+            + self.contactlists.routes()
         )
         self.routes = [(route, _compile(route.pattern)) for route in routes]
         self._salesforce_requests = 0

@@ -192,10 +192,31 @@ _SHARED_MARTS: dict[str, tuple[str, ...]] = {
     "skill_group_adherence_by_interval": _SKILL_GROUP_ADHERENCE,
 }
 
+_WRITEBACK_EXCEPTIONS = (
+    "transaction_id",
+    "exception_kind",
+    "reason",
+    "goal_id",
+    "occurred_at",
+    "campaign_id",
+)
+
 ALLOWED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
-    INTERNAL: {**_SHARED_MARTS, "escalation_by_tier": (*_ESCALATION_BY_TIER, "avg_customer_ltv")},
-    SUPERVISOR: {**_SHARED_MARTS, "escalation_by_tier": _ESCALATION_BY_TIER},
-    FINANCE: {**_SHARED_MARTS, "escalation_by_tier": (*_ESCALATION_BY_TIER, "avg_customer_ltv")},
+    INTERNAL: {
+        **_SHARED_MARTS,
+        "escalation_by_tier": (*_ESCALATION_BY_TIER, "avg_customer_ltv"),
+        "conversion_writeback_exceptions": (*_WRITEBACK_EXCEPTIONS, "event_value"),
+    },
+    SUPERVISOR: {
+        **_SHARED_MARTS,
+        "escalation_by_tier": _ESCALATION_BY_TIER,
+        "conversion_writeback_exceptions": _WRITEBACK_EXCEPTIONS,
+    },
+    FINANCE: {
+        **_SHARED_MARTS,
+        "escalation_by_tier": (*_ESCALATION_BY_TIER, "avg_customer_ltv"),
+        "conversion_writeback_exceptions": (*_WRITEBACK_EXCEPTIONS, "event_value"),
+    },
     BPO: {
         "bpo_interval_metrics": _BPO_INTERVAL,
         "bpo_daily_metrics": _BPO_DAILY,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cxlake.dashboard.audience import CAMPAIGNS
 from cxlake.dashboard.page import PALETTE, PERCENT_AXIS, Page, Section, focus_recent
-from cxlake.dashboard.reader import MartReader
+from cxlake.dashboard.reader import MartReader, PublicationError
 
 LATENCY_NOTE = (
     "Data latency: goal completions from dispositions reach analytics 30-60 s after the call, and "
@@ -213,11 +215,59 @@ def _voicemail_note(kpis: pd.DataFrame) -> str:
     )
 
 
+WRITEBACK_NOTE = (
+    "Conversions `cxlake push conversions` did not write back to the dialer contacts: orphans match "
+    "no contact a campaign dialled and are never sent; dead letters were refused by the API. Both "
+    "stay in the outbox with their reason; written conversions count in the KPIs above once each."
+)
+
+
+_PHONE = re.compile(r"\+\d{3,}(\d{4})")
+_EMAIL = re.compile(r"[^\s@'\"]+@([^\s@'\"]+)")
+
+
+def masked(reason: str) -> str:
+    """A reason as the dashboards show it: phone numbers and e-mail addresses masked (the mart keeps
+    them for analysts)."""
+    return _EMAIL.sub(r"…@\1", _PHONE.sub(r"+…\1", reason))
+
+
+def _writeback_section(reader: MartReader) -> Section:
+    """Orphans and dead letters of the write-back (absent before the first push: said so)."""
+    try:
+        rows = reader.read("conversion_writeback_exceptions", order_by=("exception_kind", "transaction_id"))
+    except (PublicationError, PermissionError):
+        return Section(
+            "Write-back orphans and dead letters",
+            notes=[WRITEBACK_NOTE],
+            empty_message="No write-back outbox in this publication (no push has run).",
+        )
+    counts = rows["exception_kind"].value_counts().to_dict() if not rows.empty else {}
+    notes = [
+        WRITEBACK_NOTE,
+        f"{counts.get('orphaned', 0)} orphaned, {counts.get('dead_lettered', 0)} dead-lettered.",
+    ]
+    if rows.empty:
+        return Section("Write-back orphans and dead letters", notes=notes, empty_message="None.")
+    shown = rows.head(200).assign(reason=lambda frame: frame["reason"].astype(str).map(masked))
+    columns = [c for c in ("transaction_id", "exception_kind", "campaign_id", "reason") if c in shown]
+    figure = go.Figure(
+        go.Table(
+            header={"values": columns, "align": "left"},
+            cells={"values": [shown[c].astype(str).tolist() for c in columns], "align": "left"},
+            columnwidth=[1, 1, 2, 6][: len(columns)],
+        )
+    )
+    figure.update_layout(height=min(900, 120 + 28 * len(shown)), margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return Section("Write-back orphans and dead letters", figure, notes=notes)
+
+
 def build(reader: MartReader) -> Page:
     kpis = reader.read("campaign_kpis", order_by=("campaign_id", "interval_start_at"))
     page = Page(CAMPAIGNS, "Campaign KPIs", "connect rate and conversions per outbound campaign")
     if kpis.empty:
         page.sections.append(Section("Campaign KPIs", notes=[LATENCY_NOTE]))
+        page.sections.append(_writeback_section(reader))
         return page
     latest = kpis["interval_start_at"].max()
     carried = int(kpis["is_carried_forward"].astype(bool).sum())
@@ -236,4 +286,5 @@ def build(reader: MartReader) -> Page:
             notes=[CARRIED_NOTE, f"{carried} carried-forward interval(s) in the data.", focus_note],
         )
     )
+    page.sections.append(_writeback_section(reader))
     return page

@@ -295,6 +295,15 @@ def campaign_mart_suites() -> list[TableSuite]:
             ("event_id",),
             [*key("event_id"), *not_null("received_at"), *non_negative("duplicates_dropped")],
         ),
+        TableSuite(
+            "marts.conversion_writeback_exceptions",
+            ("transaction_id",),
+            [
+                *key("transaction_id"),
+                *accepted("exception_kind", ("orphaned", "dead_lettered")),
+                *not_null("reason"),
+            ],
+        ),
     ]
 
 

@@ -102,6 +102,7 @@ def resources(client: ApiClient, settings: GenesysSettings, run: Extraction) -> 
         run.resource("campaign_stats", source.campaign_snapshots("stats")),
         run.resource("queue_observations", source.queue_observations),
         run.resource("conversion_events", source.entities("conversion_events", "/api/v2/contacts/events")),
+        run.resource("contact_list_contacts", source.contact_list_contacts),
         run.resource("conversations", source.conversations, method="jobs"),
         run.resource("user_presences", source.user_intervals("user_presences", "primaryPresence")),
         run.resource(
@@ -214,6 +215,36 @@ class _GenesysSource:
             yield RecordBatch(records)
 
         return batches
+
+    def contact_list_contacts(self) -> Iterator[RecordBatch]:
+        """Dialer contacts of every campaign's contact list (``POST .../contacts/search``, paged in
+        the body), so the columns the write-back sets come back into the warehouse."""
+        lists: list[str] = []
+        for campaign_id in self.ids.get("campaigns", []):
+            campaign = self.client.get(f"/api/v2/outbound/campaigns/{campaign_id}") or {}
+            list_id = (campaign.get("contactList") or {}).get("id")
+            if list_id and list_id not in lists:
+                lists.append(list_id)
+        for list_id in lists:
+            number = 1
+            while True:
+                body = {"pageNumber": number, "pageSize": self.settings.entity_page_size}
+                try:
+                    page = (
+                        self.client.post(f"/api/v2/outbound/contactlists/{list_id}/contacts/search", body)
+                        or {}
+                    )
+                except ApiError as exc:
+                    if exc.status in (403, 404):
+                        self.run.stats.say(
+                            f"  genesys contact_list_contacts: list {list_id} answered {exc.status}"
+                        )
+                        break
+                    raise
+                yield RecordBatch(page.get("entities") or [])
+                if number >= int(page.get("pageCount") or 1) or not page.get("entities"):
+                    break
+                number += 1
 
     def queue_observations(self) -> Iterator[RecordBatch]:
         queue_ids = self.ids.get("queues", [])

@@ -1,6 +1,7 @@
 {#
-    Goal completions per campaign contact and goal, from agent dispositions mapped to goals
-    and from matched pushed events, counted once per (campaign, contact, goal): a sale
+    Goal completions per campaign contact and goal, from agent dispositions mapped to goals,
+    from matched pushed events and from conversions written back to the dialer contacts
+    (`int_conversion_writebacks`), counted once per (campaign, contact, goal): a sale
     dispositioned on the call and confirmed by the web form is one completion, dated by
     whichever came first.
 #}
@@ -16,6 +17,12 @@ outbound_calls as (
 conversion_events as (
 
     select * from {{ ref('int_conversion_events_deduplicated') }}
+
+),
+
+conversion_writebacks as (
+
+    select * from {{ ref('int_conversion_writebacks') }}
 
 ),
 
@@ -48,11 +55,27 @@ completions_from_events as (
 
 ),
 
+completions_from_writebacks as (
+
+    select
+        campaign_id,
+        contact_id,
+        goal_id,
+        occurred_at as completed_at,
+        'writeback' as completion_source
+
+    from conversion_writebacks
+    where campaign_id is not null
+
+),
+
 unioned as (
 
     select * from completions_from_dispositions
     union all
     select * from completions_from_events
+    union all
+    select * from completions_from_writebacks
 
 ),
 
