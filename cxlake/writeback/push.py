@@ -83,7 +83,7 @@ class PushOptions:
     interval_s: float = DEFAULT_INTERVAL_S
     """Pause between two write requests (the first is sent at once)."""
     rate_limit_per_minute: float = DEFAULT_RATE_PER_MINUTE
-    method: str = "bulk"  # "bulk" | "put" | "events" (sandbox only: the seed guide's invented intake)
+    method: str = "bulk"  # "bulk" | "put" | "events" (sandbox only: the invented contact-event intake)
     job_poll_s: float = 1.0
     job_timeout_s: float = 300.0
     max_attempts: int = 3
