@@ -56,26 +56,11 @@ def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from cxlake.lock import warehouse_lock
-    from cxlake.origin import record_load
-    from ingestion.pipeline import format_summary, run_ingest
+    from cxlake.pipeline import ingest
 
-    sources = ["genesys", "predictive_engagement", "salesforce"] if args.source == "all" else [args.source]
     warehouse = config.warehouse_path()
-    from_files = Path(args.from_files) if args.from_files else None
     with warehouse_lock(warehouse, "cxlake ingest"):
-        _refuse_quoted_path(warehouse)
-        record_load(warehouse, args.sandbox, from_files)
-        summary = run_ingest(
-            warehouse,
-            sources,
-            base_url=args.base_url,
-            sandbox_url=args.sandbox,
-            from_files=from_files,
-            start=args.start,
-            end=capped_end(args.end),
-            progress=not args.quiet,
-        )
-    print(format_summary(summary))
+        summary = ingest(args, warehouse)
     return 0 if summary.ok else 1
 
 

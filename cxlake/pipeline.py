@@ -7,9 +7,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxlake import config
+
+if TYPE_CHECKING:
+    from ingestion.pipeline import IngestSummary
 
 STAGES = ("ingest", "build", "validate", "publish")
 
@@ -76,7 +79,10 @@ def _run_stages(args: argparse.Namespace, warehouse: Path) -> PipelineResult:
     return result
 
 
-def _ingest(args: argparse.Namespace, warehouse: Path, result: PipelineResult) -> None:
+def ingest(args: argparse.Namespace, warehouse: Path) -> IngestSummary:
+    """One ``cxlake ingest`` as the command line asks for it (sources, mode, window) into
+    ``warehouse``, its load recorded for the salt rule; prints and returns the run summary.
+    The caller holds the warehouse lock."""
     from cxlake.cli import _refuse_quoted_path, capped_end
     from cxlake.origin import record_load
     from ingestion.pipeline import format_summary, run_ingest
@@ -95,8 +101,13 @@ def _ingest(args: argparse.Namespace, warehouse: Path, result: PipelineResult) -
         end=capped_end(args.end),
         progress=not args.quiet,
     )
-    result.ingest_summary = summary
     print(format_summary(summary), flush=True)
+    return summary
+
+
+def _ingest(args: argparse.Namespace, warehouse: Path, result: PipelineResult) -> None:
+    summary = ingest(args, warehouse)
+    result.ingest_summary = summary
     if not summary.ok:
         raise StageFailed("; ".join(summary.errors) or "ingestion reported failure")
 

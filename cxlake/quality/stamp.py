@@ -8,6 +8,7 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,19 +52,14 @@ def write_stamp(
         critical_failures=critical_failures,
         warnings=warnings,
     )
-    target = stamp_path(warehouse)
-    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(asdict(stamp), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
+    _write_atomically(stamp_path(warehouse), asdict(stamp))
     return stamp
 
 
 def read_stamp(warehouse: Path) -> ValidationStamp | None:
     """The last stamp written for ``warehouse``, or None when it was never validated."""
-    path = stamp_path(warehouse)
-    if not path.exists():
-        return None
-    return ValidationStamp(**json.loads(path.read_text(encoding="utf-8")))
+    found = _read(stamp_path(warehouse))
+    return None if found is None else ValidationStamp(**found)
 
 
 @dataclass(frozen=True)
@@ -93,16 +89,25 @@ def write_build_stamp(warehouse: Path, command: str, exit_code: int) -> BuildSta
         fingerprint=fingerprint(warehouse),
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    target = build_stamp_path(warehouse)
-    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(asdict(stamp), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
+    _write_atomically(build_stamp_path(warehouse), asdict(stamp))
     return stamp
 
 
 def read_build_stamp(warehouse: Path) -> BuildStamp | None:
     """The last build stamp of ``warehouse``, or None when no build was recorded."""
-    path = build_stamp_path(warehouse)
+    found = _read(build_stamp_path(warehouse))
+    return None if found is None else BuildStamp(**found)
+
+
+def _write_atomically(target: Path, content: dict[str, Any]) -> None:
+    """Write ``content`` as JSON to ``target`` through a temporary file and one ``os.replace``,
+    so a reader sees the old stamp or the new one, never half of one (``kill -9`` included)."""
+    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def _read(path: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
-    return BuildStamp(**json.loads(path.read_text(encoding="utf-8")))
+    return json.loads(path.read_text(encoding="utf-8"))
