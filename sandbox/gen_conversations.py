@@ -351,6 +351,28 @@ class Simulator:
         return self.truth
 
     # ------------------------------------------------------------------ helpers
+    def _agent_session(
+        self,
+        media: str,
+        direction: str,
+        peer: str,
+        extra: dict[str, Any] | None,
+        metrics: list[tuple[str, int, int]],
+        segments: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """One agent participant's session, keys in the order the API writes them."""
+        session: dict[str, Any] = {
+            "sessionId": self._uuid(),
+            "mediaType": media,
+            "direction": direction,
+            "peerId": peer,
+        }
+        if extra:
+            session.update(extra)
+        session["metrics"] = metrics
+        session["segments"] = segments
+        return session
+
     def _uuid(self) -> str:
         return uuid4_str(self.rng)
 
@@ -441,16 +463,8 @@ class Simulator:
                     "wrapUpCode": WRAPUP_TIMEOUT_CODE,
                 }
             )
-        session: dict[str, Any] = {
-            "sessionId": self._uuid(),
-            "mediaType": media,
-            "direction": direction,
-            "peerId": peer,
-        }
-        if extra:
-            session.update(extra)
-        session["metrics"] = [("tAlert", timeout, alert_end), ("tNotResponding", timeout, alert_end)]
-        session["segments"] = segments
+        metrics = [("tAlert", timeout, alert_end), ("tNotResponding", timeout, alert_end)]
+        session = self._agent_session(media, direction, peer, extra, metrics, segments)
         participant = {
             "participantId": self._uuid(),
             "participantName": agent.name,
@@ -611,16 +625,7 @@ class Simulator:
             metrics.append(("nConsultTransferred" if transfer == "consult" else "nBlindTransferred", 1, end))
         metrics.append(("tAcw", acw, wrap_end))
         metrics.append(("tHandle", talk + held + acw, wrap_end))
-        session: dict[str, Any] = {
-            "sessionId": self._uuid(),
-            "mediaType": media,
-            "direction": direction,
-            "peerId": peer,
-        }
-        if extra:
-            session.update(extra)
-        session["metrics"] = metrics
-        session["segments"] = segments
+        session = self._agent_session(media, direction, peer, extra, metrics, segments)
         participant = {
             "participantId": self._uuid(),
             "participantName": agent.name,
