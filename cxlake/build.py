@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxlake import config
+from cxlake import config, duck
 from cxlake.dbt_vars import crm_vars, with_vars
 from cxlake.origin import check_salt, with_salt
 from cxlake.quality.stamp import write_build_stamp
@@ -99,6 +99,8 @@ def run_build(dbt_args: list[str]) -> int:
     warehouse = config.warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ["CXLAKE_WAREHOUSE"] = str(warehouse)
+    # profiles.yml reads DuckDB's memory limit, threads and temp directory from these
+    os.environ.update(duck.dbt_env(warehouse))
     args, salt = with_salt(dbt_command(dbt_args, warehouse))
     # the CRM field names ingestion asked Salesforce for are the ones staging reads
     args = with_vars(args, crm_vars())
@@ -136,7 +138,7 @@ def _close_dbt_connections() -> None:
 
 def summarise(warehouse: Path) -> BuildSummary:
     """Rows per mart, CRM join rate and the tier with the highest escalation rate, read-only."""
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
+    with duck.connect(warehouse, read_only=True, warehouse=warehouse) as connection:
         marts = [
             name
             for (name,) in connection.execute(

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import requests
 
-from cxlake import config
+from cxlake import config, duck
 from cxlake.cli import build_parser
 from cxlake.pipeline import PipelineResult, run_pipeline
 from cxlake.publish import current_publication
@@ -217,7 +217,7 @@ def summary(
 
 def _facts(database: Path) -> list[str]:
     """Join rate, the tier escalating most, QA / CSAT / adherence, the scorecard model versions."""
-    con = duckdb.connect(str(database), read_only=True)
+    con = duck.connect(database, read_only=True)
     try:
         tables = {
             row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import duckdb
 
+from cxlake import duck
 from cxlake.lock import held_open, held_open_error, warehouse_lock
 from cxlake.quality.stamp import ValidationStamp, fingerprint, read_build_stamp, read_stamp
 
@@ -170,7 +171,7 @@ def _copy_marts(warehouse: Path, target: Path) -> dict[str, dict[str, object]]:
     """
     parquet_dir = target / "parquet"
     parquet_dir.mkdir()
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duck.connect(warehouse, read_only=True, warehouse=warehouse)
     try:
         names = [
             (name, kind)

@@ -12,14 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-import duckdb
 import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract.resource import DltResource
 
+from cxlake import duck
 from ingestion.http_client import ApiError, AuthError, WriteScopeRefused
-from ingestion.records import QUARANTINE_SCHEMA, QUARANTINE_TABLE, LoadMeta, RawTransformer, Split
+from ingestion.records import (
+    QUARANTINE_SCHEMA,
+    QUARANTINE_TABLE,
+    TRANSFORMER_SHARE,
+    LoadMeta,
+    RawTransformer,
+    Split,
+)
 from ingestion.tables import Column, TableSpec
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
@@ -28,10 +35,11 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
 
 Producer = Callable[[LoadMeta], Iterator[Split]]
-LOAD_SETTINGS = {"memory_limit": "2GB", "force_compression": "zstd"}
-"""DuckDB settings of the loading connection: a memory limit (it spills to disk beyond
-it) and zstd for the JSON payloads (measured on conversations: 2x faster to write
-and 3x smaller than the default string compression analysis)."""
+LOAD_SETTINGS = {"force_compression": "zstd"}
+"""DuckDB settings of the loading connection besides cxlake's memory limit, threads and
+temp directory (``cxlake.duck``; beyond the limit it spills to disk): zstd for the JSON
+payloads (measured on conversations: 2x faster to write and 3x smaller than the default
+string compression analysis)."""
 
 _KIND_TYPES = {
     "text": "text",
@@ -222,11 +230,18 @@ def make_resource(
     )
 
 
+def load_settings(warehouse: Path) -> dict[str, Any]:
+    """DuckDB settings of the loading connection: cxlake's limits, less the transformer's share."""
+    limits = duck.settings(warehouse)
+    limits["memory_limit"] = duck.memory_share(1 - TRANSFORMER_SHARE)
+    return {**limits, **LOAD_SETTINGS}
+
+
 def make_pipeline(warehouse: Path, source: str, schema: str) -> dlt.Pipeline:
     """One dlt pipeline per source, state kept next to the warehouse file."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     pipelines_dir = warehouse.parent / ".dlt_pipelines" / warehouse.stem
-    credentials = DuckDbCredentials(str(warehouse), global_config=LOAD_SETTINGS)
+    credentials = DuckDbCredentials(str(warehouse), global_config=load_settings(warehouse))
     return dlt.pipeline(
         pipeline_name=f"cxlake_{source}",
         destination=dlt.destinations.duckdb(credentials),
@@ -239,7 +254,7 @@ def populated_tables(warehouse: Path, schema: str) -> set[str]:
     """Tables of ``schema`` in the warehouse that hold at least one row."""
     if not warehouse.exists():
         return set()
-    with duckdb.connect(str(warehouse)) as con:
+    with duck.connect(warehouse, warehouse=warehouse) as con:
         sql = "SELECT table_name FROM duckdb_tables() WHERE schema_name = ? AND database_name = current_database()"  # noqa: E501
         names = [row[0] for row in con.execute(sql, [schema]).fetchall()]
         return {
@@ -258,7 +273,7 @@ def relax_optional_keys(warehouse: Path, specs: list[TableSpec]) -> None:
     wanted = [(spec, c.name) for spec in specs for c in spec.keys if not c.required and not c.from_context]
     if not wanted:
         return
-    with duckdb.connect(str(warehouse)) as con:
+    with duck.connect(warehouse, warehouse=warehouse) as con:
         for spec, column in wanted:
             row = con.execute(
                 "SELECT is_nullable FROM information_schema.columns "

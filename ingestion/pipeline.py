@@ -73,7 +73,7 @@ def run_ingest(
     mode = "files" if from_files is not None else "http"
     summary = IngestSummary(ok=True, mode=mode)
     started = utc_now()
-    transformer = RawTransformer()
+    transformer = RawTransformer(Path(warehouse))
     try:
         for source in sources:
             stats.say(f"{source}: {'reading ' + str(from_files) if from_files else 'extracting'}")

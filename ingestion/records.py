@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -21,6 +22,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxlake import duck
 from ingestion.tables import MAX_RECORD_BYTES, Column, Nested, TableSpec
 
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})"
@@ -80,11 +82,18 @@ def _raw_expr(index: int) -> str:
     return f"_v[{index + 1}]"
 
 
+TRANSFORMER_SHARE = 0.25
+"""Share of cxlake's DuckDB memory limit the in-memory record transformer may use."""
+
+
 class RawTransformer:
     """Owns an in-memory DuckDB connection that validates and shapes records."""
 
-    def __init__(self, memory_limit: str = "1GB", threads: int = 2) -> None:
-        self.con = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads})
+    def __init__(self, warehouse: Path | None = None) -> None:
+        # a quarter of the memory limit; the loading connection of the warehouse has the rest
+        self.con = duck.connect(
+            warehouse=warehouse, extra={"memory_limit": duck.memory_share(TRANSFORMER_SHARE)}
+        )
         self.con.execute("SET TimeZone = 'UTC'")
 
     def close(self) -> None:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from cxlake import duck
 from cxlake.dashboard.audience import BPO, PARTNER_KEY, PARTNER_SCOPED_MARTS, Audience
 
 PUBLISHED_DB = "marts.duckdb"
@@ -70,7 +70,7 @@ class MartReader:
         self.publication = resolve_publication(publication)
         self.audience = audience
         db = self.publication / PUBLISHED_DB
-        self._con = duckdb.connect(str(db), read_only=True)
+        self._con = duck.connect(db, read_only=True)
         self._tables: dict[str, str] = {}
         try:
             self._con.sql("set TimeZone = 'UTC'")

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import yaml
 
+from cxlake import duck
 from cxlake.live.store import read_reference, recent_segments
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +101,7 @@ class LiveMetrics:
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """An in-memory connection with the views the live SQL reads."""
-        con = duckdb.connect(":memory:")
+        con = duck.connect()
         files = [str(p) for p in recent_segments(self.store, self.lookback_minutes)]
         columns = ", ".join(f"{name} {kind}" for name, kind in EVENT_COLUMNS.items())
         if files:

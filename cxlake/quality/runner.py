@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from cxlake import duck
 from cxlake.quality.checks import CRITICAL, Severity, TableSuite, severity_of
 from cxlake.quality.suites import Measure, ValidationPlan, default_plan
 
@@ -95,7 +96,7 @@ class ValidationOutcome:
 @contextmanager
 def read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the warehouse, always closed afterwards."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duck.connect(warehouse, read_only=True, warehouse=warehouse)
     try:
         yield con
     finally:

@@ -486,7 +486,7 @@ def push_conversions(
     """
     import contextlib
 
-    import duckdb
+    from cxlake import duck
 
     options = options or PushOptions()
     summary = PushSummary(outbox=outbox_path or default_path(warehouse))
@@ -495,7 +495,7 @@ def push_conversions(
         incoming.extend(event_io.read_file(file))
     with lock() if lock else contextlib.nullcontext():
         if Path(warehouse).exists():
-            con = duckdb.connect(str(warehouse), read_only=True)
+            con = duck.connect(warehouse, read_only=True, warehouse=Path(warehouse))
             try:
                 resolver = Resolver(con)
                 if from_warehouse:
@@ -503,7 +503,7 @@ def push_conversions(
             finally:
                 con.close()
         else:
-            con = duckdb.connect(":memory:")
+            con = duck.connect(warehouse=Path(warehouse))
             resolver = Resolver(con)
             con.close()
     outbox = Outbox(summary.outbox)
@@ -533,8 +533,9 @@ def push_conversions(
 
 def copy_outbox(outbox: Outbox, warehouse: Path) -> int:
     """Replace ``raw_genesys.conversion_outbox`` with the outbox's rows (the caller holds the lock)."""
-    import duckdb
     import pyarrow as pa
+
+    from cxlake import duck
 
     rows = outbox.rows()
     columns = [
@@ -549,7 +550,7 @@ def copy_outbox(outbox: Outbox, warehouse: Path) -> int:
             ),
         }
     )
-    con = duckdb.connect(str(warehouse))
+    con = duck.connect(warehouse, warehouse=warehouse)
     try:
         con.execute("create schema if not exists raw_genesys")
         con.register("outbox_rows", table)
