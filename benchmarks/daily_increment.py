@@ -1,0 +1,161 @@
+"""Benchmark: does a day's run cost the same on a month and on a year of history?
+
+For each history length H (default 30 and 365 days) at the same daily volume:
+
+1. generate a tenant of H + 1 days (``--per-day`` conversations a day; staff follow the
+   daily load, so a day's presence, routing and schedule data are the same size);
+2. split its files by UTC day: the first H days (history) and the last day (the new
+   day; org configuration and accounts go into both, as a daily extraction re-reads them);
+3. load the history and run the whole job once (ingest, build, validate, publish: not timed);
+4. time the daily run on the new day, each stage a separate process (peak RSS per process):
+   ``cxlake ingest --from-files DAY``, ``cxlake build``, ``cxlake validate``, ``cxlake publish``.
+
+Prints each stage per history, the ten slowest dbt nodes of the daily build, and the ratio of
+the daily run on the longest history to the one on the shortest (target <= 1.3x). Usage:
+
+    .venv/bin/python benchmarks/daily_increment.py [--history 30 365] [--per-day 700]
+        [--memory-limit 4GB] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from dbt_build import PYTHON, Measurement, measure
+
+START = date(2026, 10, 1)
+TIME_KEYS = {
+    ("genesys", "conversations"): "conversationStart",
+    ("genesys", "agent_schedules"): "startDate",
+    ("genesys", "historical_adherence"): "startDate",
+    ("genesys", "user_presences"): "startTime",
+    ("genesys", "user_routing_statuses"): "startTime",
+    ("genesys", "conversion_events"): "receivedDate",
+    ("predictive_engagement", "campaign_analytics"): "dateFrom",
+    ("predictive_engagement", "scorecard_analytics"): "dateFrom",
+    ("predictive_engagement", "journey_aggregates"): "interval",
+    ("salesforce", "cases"): "CreatedDate",
+    ("salesforce", "opportunities"): "CreatedDate",
+    ("salesforce", "account_history"): "CreatedDate",
+}
+"""The record time that puts a record on one day; other resources are configuration."""
+STAGES = ("ingest --from-files (day)", "build", "validate", "publish")
+
+
+def split_tenant(tenant: Path, history: Path, day: Path, new_day: date) -> dict[str, int]:
+    """Write ``history`` (records before ``new_day``) and ``day`` (records of ``new_day``)."""
+    counts = {"history": 0, "day": 0}
+    for folder in sorted(p for p in tenant.glob("*/*") if p.is_dir()):
+        source, resource = folder.parent.name, folder.name
+        key = TIME_KEYS.get((source, resource))
+        pattern = re.compile(rf'"{key}":"(\d{{4}}-\d{{2}}-\d{{2}})') if key else None
+        for target in (history, day):
+            (target / source / resource).mkdir(parents=True, exist_ok=True)
+        for part in sorted(folder.glob("*.ndjson")):
+            with (
+                part.open("rb") as lines,
+                (history / source / resource / part.name).open("wb") as old,
+                (day / source / resource / part.name).open("wb") as new,
+            ):
+                for line in lines:
+                    if pattern is None:
+                        old.write(line)
+                        new.write(line)
+                        continue
+                    found = pattern.search(line.decode())
+                    on_new_day = found is not None and date.fromisoformat(found.group(1)) >= new_day
+                    (new if on_new_day else old).write(line)
+                    counts["day" if on_new_day else "history"] += 1
+    manifest = tenant / "manifest.json"
+    for target in (history, day):
+        shutil.copy(manifest, target / "manifest.json")
+    return counts
+
+
+def cxlake(*args: str) -> list[str]:
+    return [PYTHON, "-m", "cxlake.cli", *args]
+
+
+def slowest_nodes(warehouse: Path, top: int = 10) -> list[tuple[str, float]]:
+    results = json.loads((warehouse.parent / "dbt_target" / "run_results.json").read_text())["results"]
+    timed = sorted(((r["unique_id"], float(r["execution_time"])) for r in results), key=lambda r: -r[1])
+    return timed[:top]
+
+
+def bench(history_days: int, per_day: int, work: Path, env: dict[str, str]) -> list[Measurement]:
+    print(f"{history_days} days of history + 1 day, {per_day:,} conversations a day", flush=True)
+    tenant, history, day = work / "tenant", work / "history", work / "day"
+    days = history_days + 1
+    measure(
+        "generate",
+        cxlake(
+            "sandbox", "generate", "--out", str(tenant), "--days", str(days),
+            "--start", START.isoformat(), "--scale", str(per_day * days),
+        ),
+    )  # fmt: skip
+    counts = split_tenant(tenant, history, day, START + timedelta(days=history_days))
+    print(f"  split: {counts['history']:,} dated records of history, {counts['day']:,} of the new day")
+    shutil.rmtree(tenant)
+    warehouse = work / "warehouse" / "cxlake.duckdb"
+    env = {**env, "CXLAKE_WAREHOUSE": str(warehouse)}
+    for label, command in (
+        ("history: ingest", cxlake("ingest", "--from-files", str(history), "--quiet")),
+        ("history: build", cxlake("build")),
+        ("history: validate", cxlake("validate")),
+        ("history: publish", cxlake("publish")),
+    ):
+        if measure(label, command, env).exit_code != 0 and label.endswith(("ingest", "build")):
+            raise SystemExit(f"{label} failed for {history_days} days")
+    shutil.rmtree(history)
+    results = [
+        measure(STAGES[0], cxlake("ingest", "--from-files", str(day), "--quiet"), env),
+        measure(STAGES[1], cxlake("build"), env),
+    ]
+    nodes = slowest_nodes(warehouse)
+    results += [measure(STAGES[2], cxlake("validate"), env), measure(STAGES[3], cxlake("publish"), env)]
+    print("  slowest dbt nodes of the daily build:")
+    for node, seconds in nodes:
+        print(f"    {seconds:7.1f} s  {node}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--history", type=int, nargs="+", default=[30, 365])
+    parser.add_argument("--per-day", type=int, default=700)
+    parser.add_argument("--memory-limit", default="4GB", help="CXLAKE_MEMORY_LIMIT of every stage")
+    parser.add_argument("--out", type=Path, help="work folder (default: a temporary folder, removed after)")
+    args = parser.parse_args(argv)
+    env = {**os.environ, "CXLAKE_MEMORY_LIMIT": args.memory_limit, "CXLAKE_SANDBOX": "1"}
+    table: list[tuple[int, list[Measurement]]] = []
+    for history_days in args.history:
+        work = Path(tempfile.mkdtemp(prefix=f"cxlake-daily-{history_days}-", dir=args.out))
+        try:
+            table.append((history_days, bench(history_days, args.per_day, work, env)))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"\ndaily run (one new day, {args.per_day:,} conversations), memory limit {args.memory_limit}")
+    print("history | " + " | ".join(STAGES) + " | daily run | peak MB | x shortest")
+    base = sum(r.seconds for r in table[0][1])
+    for history_days, results in table:
+        total = sum(r.seconds for r in results)
+        stages = " | ".join(f"{r.seconds:6.1f} s" for r in results)
+        peak = max(r.peak_rss_mb for r in results)
+        failed = [r.label for r in results if r.exit_code != 0]
+        note = f"  (exit != 0: {', '.join(failed)})" if failed else ""
+        print(f"{history_days:>4} d | {stages} | {total:6.1f} s | {peak:7.0f} | {total / base:5.2f}x{note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
