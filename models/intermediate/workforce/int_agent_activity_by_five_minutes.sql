@@ -1,26 +1,48 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['user_id', 'interval_start_at'],
+    )
+}}
+
 {#
     Milliseconds per agent and 5-minute UTC interval in each routing status, on queue
     (presence ON_QUEUE) and in after-call work (agent wrapup segments), each source interval
     clipped to the bucket it overlaps.
+    Incremental: a build re-derives the buckets from var `lookback_days` before the latest one
+    stored (every source interval ending after that start, clipped to it), so a daily run
+    spreads one day, not the whole history, over 5-minute buckets.
 #}
+
+{% set window_start = incremental_lookback_start('interval_start_at') if is_incremental() else none %}
 
 with
 
 routing_statuses as (
 
     select * from {{ ref('stg_genesys__user_routing_statuses') }}
+    {% if window_start %}
+    where ended_at > {{ window_start }}
+    {% endif %}
 
 ),
 
 presences as (
 
     select * from {{ ref('stg_genesys__user_presences') }}
+    {% if window_start %}
+    where ended_at > {{ window_start }}
+    {% endif %}
 
 ),
 
 agent_legs as (
 
     select * from {{ ref('int_conversation_legs') }}
+    {% if window_start %}
+    where wrapup_ended_at > {{ window_start }}
+    {% endif %}
 
 ),
 
@@ -88,6 +110,9 @@ activity_clipped_to_buckets as (
         ) }} as activity_ms
 
     from activity_buckets
+    {% if window_start %}
+    where interval_start_at >= {{ window_start }}
+    {% endif %}
 
 ),
 

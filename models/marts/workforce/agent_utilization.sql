@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='group_interval_id',
+    )
+}}
+
 {#
     Utilization per skill group and per queue per 15-minute UTC interval:
     utilization_pct = 100 * (INTERACTING + COMMUNICATING) / (IDLE + INTERACTING +
@@ -6,6 +14,9 @@
     member groups: its agents sit on queue but never get routed work.
     Agents with an inactive licence are counted in their own column and
     left out of the time sums, never shown as zero utilization.
+    Incremental: a build re-derives the intervals from var `lookback_days` before the latest
+    one stored; older intervals keep the group names and queue mapping of the build that
+    wrote them (`--full-refresh` re-derives every interval with today's configuration).
 #}
 
 with
@@ -13,6 +24,9 @@ with
 activity as (
 
     select * from {{ ref('int_agent_activity_by_five_minutes') }}
+    {% if is_incremental() %}
+    where interval_start_at >= {{ incremental_lookback_start('interval_start_at') }}
+    {% endif %}
 
 ),
 

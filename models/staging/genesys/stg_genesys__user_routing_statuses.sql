@@ -1,3 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['user_id', 'started_at'],
+    )
+}}
+
+{#-
+    Materialised as an incremental table, an exception to staging views: routing status intervals
+    grow with every agent and day of history. Only records extracted since the last build are
+    parsed; a re-extracted interval replaces the stored one (same user and start).
+-#}
+
 with
 
 source as (
@@ -6,6 +20,9 @@ source as (
         'payload': 'varchar',
         '_extracted_at': 'timestamp with time zone',
     }) }}
+    {% if is_incremental() %}
+    where {{ extracted_after_latest() }}
+    {% endif %}
 
 ),
 

@@ -1,0 +1,161 @@
+"""A daily build re-derives only the lookback window of the workforce models, not the history.
+
+A tenant of eight days is loaded without its last day and built; marker values are written
+into stored rows, one older than the lookback window and one inside it; the last day is
+loaded and built again. Rows outside the window keep their markers (they were not
+re-derived), rows inside lose them, and what the incremental build wrote equals a
+``--full-refresh`` of the same models.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from dbt_build_support import build_into, filter_ndjson
+
+from ingestion.pipeline import run_ingest
+
+START = date(2026, 10, 1)
+DAYS = 8
+LAST_DAY = (START + timedelta(days=DAYS - 1)).isoformat()
+SELECT = ("run", "--select", "+agent_utilization")
+MARKER = 987_654_321
+GRID = "intermediate.int_agent_activity_by_five_minutes"
+UTILIZATION = "marts.agent_utilization"
+ROUTING = "staging.stg_genesys__user_routing_statuses"
+DAY_RESOURCES = {"conversations": "conversationStart", "user_presences": "startTime"}
+DAY_RESOURCES["user_routing_statuses"] = "startTime"
+LAST_DAY_WORK = (
+    f"select coalesce(sum(on_queue_ms + interacting_ms), 0) from {GRID} "
+    f"where interval_start_at >= '{LAST_DAY}'"
+)
+
+
+def _before_last_day(key: str) -> Any:
+    return lambda record: record[key][:10] < LAST_DAY
+
+
+def _on_last_day(key: str) -> Any:
+    return lambda record: record[key][:10] >= LAST_DAY
+
+
+def _query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(warehouse)) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from sandbox.generate import generate
+
+    root = tmp_path_factory.mktemp("daily")
+    tenant = root / "tenant"
+    generate(tenant, scale=1600, days=DAYS, start=START)
+    history, day = root / "history", root / "day"
+    shutil.copytree(tenant / "genesys", history / "genesys")
+    shutil.copytree(tenant / "genesys", day / "genesys")
+    for resource, key in DAY_RESOURCES.items():
+        filter_ndjson(history / "genesys" / resource, _before_last_day(key))
+        filter_ndjson(day / "genesys" / resource, _on_last_day(key))
+    warehouse = root / "warehouse" / "cxlake.duckdb"
+    assert run_ingest(warehouse, ["genesys"], from_files=history, start=START, progress=False).ok
+    assert build_into(warehouse, SELECT) == 0
+
+    with duckdb.connect(str(warehouse)) as con:
+        newest = con.execute(f"select max(interval_start_at) from {GRID}").fetchone()[0]
+        last_day_before = con.execute(LAST_DAY_WORK).fetchone()[0]
+        old_grid = con.execute(
+            f"select user_id, interval_start_at from {GRID} order by 2, 1 limit 1"
+        ).fetchone()
+        recent_grid = con.execute(
+            f"select user_id, interval_start_at from {GRID} where interval_start_at >= ? - interval 1 hour "
+            "order by 2, 1 limit 1",
+            [newest],
+        ).fetchone()
+        old_group = con.execute(
+            f"select group_interval_id from {UTILIZATION} order by interval_start_at, 1 limit 1"
+        )
+        old_group = old_group.fetchone()[0]
+        old_status = con.execute(
+            f"select user_id, started_at from {ROUTING} order by 2, 1 limit 1"
+        ).fetchone()
+        for key in (old_grid, recent_grid):
+            con.execute(
+                f"update {GRID} set acw_ms = {MARKER} where user_id = ? and interval_start_at = ?", list(key)
+            )
+        con.execute(f"update {UTILIZATION} set acw_ms = {MARKER} where group_interval_id = ?", [old_group])
+        con.execute(
+            f"update {ROUTING} set routing_status = 'MARKER' where user_id = ? and started_at = ?",
+            list(old_status),
+        )
+
+    assert run_ingest(warehouse, ["genesys"], from_files=day, start=START, progress=False).ok
+    assert build_into(warehouse, SELECT) == 0
+    incremental = {
+        name: _query(warehouse, f"select * exclude (acw_ms) from {name} order by all")
+        for name in (GRID, UTILIZATION)
+    }
+    state = {
+        "old_grid": old_grid,
+        "recent_grid": recent_grid,
+        "old_group": old_group,
+        "old_status": old_status,
+        "last_day_before": last_day_before,
+        "markers": {
+            "old_grid": _query(
+                warehouse,
+                f"select acw_ms from {GRID} where user_id = '{old_grid[0]}' "
+                f"and interval_start_at = '{old_grid[1].isoformat()}'",
+            ),
+            "recent_grid": _query(
+                warehouse,
+                f"select acw_ms from {GRID} where user_id = '{recent_grid[0]}' "
+                f"and interval_start_at = '{recent_grid[1].isoformat()}'",
+            ),
+            "old_group": _query(
+                warehouse, f"select acw_ms from {UTILIZATION} where group_interval_id = '{old_group}'"
+            ),
+            "old_status": _query(
+                warehouse,
+                f"select routing_status from {ROUTING} where user_id = '{old_status[0]}' "
+                f"and started_at = '{old_status[1].isoformat()}'",
+            ),
+        },
+        "last_day_after": _query(warehouse, LAST_DAY_WORK)[0][0],
+        "incremental": incremental,
+    }
+    assert build_into(warehouse, (*SELECT, "--full-refresh")) == 0
+    state["full_refresh"] = {
+        name: _query(warehouse, f"select * exclude (acw_ms) from {name} order by all")
+        for name in (GRID, UTILIZATION)
+    }
+    yield state
+
+
+def test_the_new_day_reaches_the_grid(daily_built: dict[str, Any]) -> None:
+    assert daily_built["last_day_after"] > daily_built["last_day_before"]
+
+
+def test_rows_older_than_the_lookback_window_are_not_re_derived(daily_built: dict[str, Any]) -> None:
+    markers = daily_built["markers"]
+    assert markers["old_grid"] == [(MARKER,)]
+    assert markers["old_group"] == [(MARKER,)]
+    # a staging row whose raw record was not extracted again is not parsed again
+    assert markers["old_status"] == [("MARKER",)]
+
+
+def test_rows_inside_the_window_are_re_derived(daily_built: dict[str, Any]) -> None:
+    assert daily_built["markers"]["recent_grid"] != [(MARKER,)]
+    assert len(daily_built["markers"]["recent_grid"]) == 1
+
+
+def test_incremental_build_equals_a_full_refresh(daily_built: dict[str, Any]) -> None:
+    # the marked old staging row feeds an old bucket only, which the incremental build left alone
+    for name, rows in daily_built["incremental"].items():
+        assert rows == daily_built["full_refresh"][name], name
