@@ -9,6 +9,7 @@ re-derived), rows inside lose them, and what the incremental build wrote equals 
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -19,6 +20,7 @@ import duckdb
 import pytest
 from dbt_build_support import build_into, filter_ndjson
 
+from cxlake.build import dbt_target_path
 from ingestion.pipeline import run_ingest
 
 START = date(2026, 10, 1)
@@ -159,3 +161,61 @@ def test_incremental_build_equals_a_full_refresh(daily_built: dict[str, Any]) ->
     # the marked old staging row feeds an old bucket only, which the incremental build left alone
     for name, rows in daily_built["incremental"].items():
         assert rows == daily_built["full_refresh"][name], name
+
+
+ROUTING_MODEL = ("--select", "stg_genesys__user_routing_statuses")
+
+
+def _accepted_values_failures(warehouse: Path) -> list[tuple[str, int]]:
+    results = json.loads((dbt_target_path(warehouse) / "run_results.json").read_text())["results"]
+    return [
+        (result["status"], result["failures"])
+        for result in results
+        if result["unique_id"].startswith("test.cxlake.accepted_values_stg_genesys__user_routing_statuses")
+    ]
+
+
+@pytest.fixture(scope="module")
+def tested_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[str, int]]]:
+    """A bad value planted in a stored (old) row, another arriving with the new day."""
+    from sandbox.generate import generate
+
+    root = tmp_path_factory.mktemp("daily_tests")
+    generate(root / "tenant", scale=800, days=4, start=START)
+    resource = ("genesys", "user_routing_statuses")
+    history, day = root / "history", root / "day"
+    last_day = (START + timedelta(days=3)).isoformat()
+    for target, keep in ((history, lambda r: r["startTime"][:10] < last_day), (day, None)):
+        folder = target.joinpath(*resource)
+        shutil.copytree(root / "tenant" / "genesys", target / "genesys")
+        if keep is not None:
+            filter_ndjson(folder, keep)
+    bad = {"userId": "planted-user", "startTime": f"{last_day}T01:00:00.000Z"}
+    bad |= {"endTime": f"{last_day}T01:05:00.000Z", "routingStatus": "BOGUS"}
+    filter_ndjson(day.joinpath(*resource), lambda r: r["startTime"][:10] >= last_day)
+    with day.joinpath(*resource, "part-00000.ndjson").open("a", encoding="utf-8") as part:
+        part.write(json.dumps(bad) + "\n")
+    warehouse = root / "warehouse" / "cxlake.duckdb"
+    assert run_ingest(warehouse, ["genesys"], from_files=history, start=START, progress=False).ok
+    assert build_into(warehouse, ("build", *ROUTING_MODEL)) == 0
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            f"update {ROUTING} set routing_status = 'PLANTED' where (user_id, started_at) = "
+            f"(select (user_id, started_at) from {ROUTING} order by started_at, user_id limit 1)"
+        )
+    assert run_ingest(warehouse, ["genesys"], from_files=day, start=START, progress=False).ok
+    found = {}
+    assert build_into(warehouse, ("build", *ROUTING_MODEL)) == 1
+    found["daily build"] = _accepted_values_failures(warehouse)
+    assert build_into(warehouse, ("test", *ROUTING_MODEL)) == 1
+    found["dbt test"] = _accepted_values_failures(warehouse)
+    return found
+
+
+def test_a_daily_build_tests_only_the_rows_it_wrote(tested_builds: dict[str, Any]) -> None:
+    # the new day's bad value fails the test; the old stored row is not read again
+    assert tested_builds["daily build"] == [("fail", 1)]
+
+
+def test_dbt_test_alone_still_scans_every_row(tested_builds: dict[str, Any]) -> None:
+    assert tested_builds["dbt test"] == [("fail", 2)]

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='merge',
         unique_key='conversation_id',
+        meta={'tests_new_rows_column': 'extracted_at'},
     )
 }}
 

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='conversation_id',
+        meta={'tests_new_rows_column': 'extracted_at'},
     )
 }}
 

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['user_id', 'started_at'],
+        meta={'tests_new_rows_column': 'extracted_at'},
     )
 }}
 

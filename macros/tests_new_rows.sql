@@ -1,0 +1,82 @@
+{#
+    Data tests of large incremental models look only at the rows this `dbt build` wrote.
+
+    A model opts in with `meta={'tests_new_rows_column': 'extracted_at'}` when every row its
+    incremental build (re)writes has that column later than the latest value stored before
+    the build, and a row it does not rewrite cannot start failing: its inputs are the
+    extraction-driven staging chain of the conversations, so re-testing the history proves
+    nothing new. `record_test_watermarks` (on-run-start) stores, per opted-in model, the
+    latest value before the build; the tests of that model then read only later rows.
+    Full scans remain for `dbt test`, `--full-refresh`, a first build (no watermark), models
+    that did not opt in, and whenever var `tests_new_rows_only` is false.
+#}
+
+{% macro test_watermarks_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema='cxlake_meta', identifier='test_watermarks')) }}
+{%- endmacro %}
+
+
+{% macro tests_new_rows_column(node) -%}
+    {%- if node is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return((node.get('config', {}).get('meta') or {}).get('tests_new_rows_column')) }}
+{%- endmacro %}
+
+
+{% macro tests_new_rows_enabled() -%}
+    {{ return(execute and flags.WHICH == 'build' and not flags.FULL_REFRESH and var('tests_new_rows_only', true)) }}
+{%- endmacro %}
+
+
+{% macro record_test_watermarks() -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set selects = [] -%}
+    {%- if tests_new_rows_enabled() -%}
+        {%- for node in graph.nodes.values() if node.resource_type == 'model' and tests_new_rows_column(node) -%}
+            {%- set stored = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+            {%- if stored is not none -%}
+                {%- do selects.append(
+                    "select '" ~ node.unique_id ~ "' as model_id, cast(max(" ~ tests_new_rows_column(node) ~ ") as "
+                    ~ dbt.type_timestamp() ~ ") as watermark from " ~ stored
+                ) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do selects.append(
+        "select cast(null as " ~ dbt.type_string() ~ ") as model_id, cast(null as " ~ dbt.type_timestamp()
+        ~ ") as watermark where 1 = 0"
+    ) -%}
+    create schema if not exists {{ test_watermarks_relation().without_identifier() }};
+    create or replace table {{ test_watermarks_relation() }} as
+    {{ selects | join('\nunion all\n') }}
+{%- endmacro %}
+
+
+{#
+    dbt's own `get_where_subquery` (the relation a generic test reads), plus the new-rows
+    filter above for the tests of opted-in models.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set predicates = [] -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}
+        {%- do predicates.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    {%- if tests_new_rows_enabled() and model.get('attached_node') -%}
+        {%- set node = graph.nodes.get(model.get('attached_node')) -%}
+        {%- set column = tests_new_rows_column(node) -%}
+        {%- if column -%}
+            {%- do predicates.append(
+                column ~ " > (select coalesce(max(watermark), cast('1900-01-01' as " ~ dbt.type_timestamp()
+                ~ ")) from " ~ test_watermarks_relation() ~ " where model_id = '" ~ node.unique_id ~ "')"
+            ) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if predicates -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ predicates | join(' and ') ~ ') dbt_subquery') -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
