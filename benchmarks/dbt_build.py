@@ -93,14 +93,15 @@ class Measurement:
 def measure(label: str, command: list[str], env: dict[str, str] | None = None) -> Measurement:
     """Run ``command`` in a child process; wall time and the child's own peak RSS."""
     began = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - began
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0 and process.stderr is not None:
-        sys.stderr.write(process.stderr.read().decode(errors="replace")[-2000:])
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - began
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:  # what the command said, so a failed stage names its reason
+            for stream in (out, err):
+                stream.seek(0)
+                sys.stderr.write(stream.read().decode(errors="replace")[-1500:])
     result = Measurement(label, seconds, usage.ru_maxrss / 1024, code)
     print(f"  {label:<28} {seconds:8.1f} s  {result.peak_rss_mb:8.0f} MB  exit {code}", flush=True)
     return result

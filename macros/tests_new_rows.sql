@@ -5,7 +5,8 @@
     incremental build (re)writes has that column later than the latest value stored before
     the build, and a row it does not rewrite cannot start failing: its inputs are the
     extraction-driven staging chain of the conversations, so re-testing the history proves
-    nothing new. `record_test_watermarks` (on-run-start) stores, per opted-in model, the
+    nothing new. A model re-deriving var `lookback_days` before its latest interval adds
+    `'tests_new_rows_lookback': true`: its tests read the rows from that lookback start on. `record_test_watermarks` (on-run-start) stores, per opted-in model, the
     latest value before the build; the tests of that model then read only later rows.
     Full scans remain for `dbt test`, `--full-refresh`, a first build (no watermark), models
     that did not opt in, and whenever var `tests_new_rows_only` is false.
@@ -69,10 +70,15 @@
         {%- set node = graph.nodes.get(model.get('attached_node')) -%}
         {%- set column = tests_new_rows_column(node) -%}
         {%- if column -%}
-            {%- do predicates.append(
-                column ~ " > (select coalesce(max(watermark), cast('1900-01-01' as " ~ dbt.type_timestamp()
-                ~ ")) from " ~ test_watermarks_relation() ~ " where model_id = '" ~ node.unique_id ~ "')"
-            ) -%}
+            {%- set watermark = "(select coalesce(max(watermark), cast('1900-01-01' as " ~ dbt.type_timestamp()
+                ~ ")) from " ~ test_watermarks_relation() ~ " where model_id = '" ~ node.unique_id ~ "')" -%}
+            {%- if node.config.meta.get('tests_new_rows_lookback') -%}
+                {%- do predicates.append(
+                    column ~ " >= " ~ dbt.dateadd('day', -1 * var('lookback_days') | int, watermark)
+                ) -%}
+            {%- else -%}
+                {%- do predicates.append(column ~ " > " ~ watermark) -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
     {%- if predicates -%}

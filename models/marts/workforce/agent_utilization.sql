@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='group_interval_id',
+        meta={'tests_new_rows_column': 'interval_start_at', 'tests_new_rows_lookback': true},
     )
 }}
 
