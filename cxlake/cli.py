@@ -26,7 +26,7 @@ def capped_end(end: date | None, today: date | None = None) -> date | None:
 
 
 def _cmd_sandbox_generate(args: argparse.Namespace) -> int:
-    from sandbox.generate import generate
+    from sandbox.generator.generate import generate
 
     manifest = generate(
         Path(args.out),
@@ -44,8 +44,8 @@ def _cmd_sandbox_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    from sandbox.server import serve_forever
-    from sandbox.sim_live import LiveOptions
+    from sandbox.simulator.live import LiveOptions
+    from sandbox.simulator.server import serve_forever
 
     live = LiveOptions(speed=args.speed) if args.live else None
     serve_forever(
@@ -199,7 +199,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from cxlake.publish import PublishError
     from ingestion.http_client import ApiError
     from ingestion.http_sources import MissingCredentials
-    from sandbox.sim_store import TenantError
+    from sandbox.simulator.store import TenantError
 
     return (
         PublishError,

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_demo(data: Path, port: int, scale: str, dashboards: Path) -> int:
     """Every demo step in order; 1 with the failing step named when the pipeline fails."""
-    from sandbox.server import SandboxServer
+    from sandbox.simulator.server import SandboxServer
 
     began = time.monotonic()
     for name, value in DEMO_SOURCE_SETTINGS.items():
@@ -102,7 +102,7 @@ def ensure_tenant(data: Path, scale: str) -> dict[str, Any]:
         if all(str(generator.get(k)) == str(v) for k, v in wanted.items()):
             print(f"== demo: reusing the sandbox tenant in {data}", flush=True)
             return manifest
-    from sandbox.generate import generate
+    from sandbox.generator.generate import generate
 
     print(f"== demo: generating the sandbox tenant ({scale}) into {data}", flush=True)
     return generate(data, seed=SEED, days=DAYS, start=START, scale=scale)

@@ -42,8 +42,8 @@ import orjson
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Response as WsResponse
 
-from sandbox.sim_http import ApiError, Request, Response, Route, json_response, time_ms
-from sandbox.sim_live import LiveOptions, LiveWorld
+from sandbox.simulator.httpapi import ApiError, Request, Response, Route, json_response, time_ms
+from sandbox.simulator.live import LiveOptions, LiveWorld
 
 TOPIC_PATTERNS = [
     re.compile(p)

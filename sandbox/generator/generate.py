@@ -17,9 +17,9 @@ from typing import Any
 
 import orjson
 
-from sandbox.gen_agents import IDLE, INTERACTING, OFF_QUEUE, Router, Timelines
-from sandbox.gen_contact_lists import write_contact_lists
-from sandbox.gen_conversations import (
+from sandbox.generator.agents import IDLE, INTERACTING, OFF_QUEUE, Router, Timelines
+from sandbox.generator.contact_lists import write_contact_lists
+from sandbox.generator.conversations import (
     BASE_ESCALATION,
     DEFAULT_LINKED_SHARE,
     ENTERPRISE_AFTER_RELEASE,
@@ -27,9 +27,9 @@ from sandbox.gen_conversations import (
     Simulator,
     Truth,
 )
-from sandbox.gen_crm import CRM_FIELDS, account_count, generate_crm
-from sandbox.gen_journey import JourneyFacts, generate_journey
-from sandbox.gen_org import (
+from sandbox.generator.crm import CRM_FIELDS, account_count, generate_crm
+from sandbox.generator.journey import JourneyFacts, generate_journey
+from sandbox.generator.org import (
     CAMPAIGNS,
     DIVISIONS,
     GOALS,
@@ -41,13 +41,13 @@ from sandbox.gen_org import (
     group_by_name,
     org_id,
 )
-from sandbox.gen_outbound import OutboundBook
-from sandbox.gen_output import TenantWriter
-from sandbox.gen_quality import QualityBook
-from sandbox.gen_time import DAY_MS, date_to_ms, iso_z
-from sandbox.gen_users import Staff, generate_users, queue_member_counts
-from sandbox.gen_wfm import generate_wfm
-from sandbox.gen_wfm import planted as wfm_planted
+from sandbox.generator.outbound import OutboundBook
+from sandbox.generator.output import TenantWriter
+from sandbox.generator.quality import QualityBook
+from sandbox.generator.timestamps import DAY_MS, date_to_ms, iso_z
+from sandbox.generator.users import Staff, generate_users, queue_member_counts
+from sandbox.generator.wfm import generate_wfm
+from sandbox.generator.wfm import planted as wfm_planted
 
 GENERATOR_VERSION = 1
 SCALES = {"demo": 20_000, "small": 4_000}

@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from sandbox.sim_context import SimContext
-from sandbox.sim_http import (
+from sandbox.simulator.context import SimContext
+from sandbox.simulator.httpapi import (
     ApiError,
     Request,
     Response,
@@ -28,7 +28,7 @@ from sandbox.sim_http import (
     parse_interval,
     time_ms,
 )
-from sandbox.sim_store import DAY_MS, Tenant
+from sandbox.simulator.store import DAY_MS, Tenant
 
 JOB_NAMESPACE = uuid.UUID("5d1f0c52-7a51-4c1e-9a55-1f1f2b7d0c01")
 QUERY_PAGE_MAX = 100
