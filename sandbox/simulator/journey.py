@@ -20,7 +20,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sandbox.simulator.context import SimContext
-from sandbox.simulator.genesys import decode_cursor, encode_cursor, list_page
 from sandbox.simulator.httpapi import (
     ApiError,
     Request,
@@ -32,6 +31,7 @@ from sandbox.simulator.httpapi import (
     parse_time,
     to_ms,
 )
+from sandbox.simulator.paging import decode_cursor, encode_cursor, list_page
 from sandbox.simulator.store import DAY_MS
 
 PE = "/api/v2/predictive-engagement"

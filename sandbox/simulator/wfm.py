@@ -32,6 +32,7 @@ from typing import Any
 
 from sandbox.simulator.context import SimContext
 from sandbox.simulator.httpapi import ApiError, Request, Response, Route, json_response, time_ms
+from sandbox.simulator.paging import list_page
 
 WFM = "/api/v2/workforcemanagement"
 SCOPE = "workforce-management:readonly"
@@ -85,8 +86,6 @@ class WfmApi:
     # --- entities -----------------------------------------------------------------------
 
     def management_units(self, request: Request) -> Response:
-        from sandbox.simulator.genesys import list_page
-
         return list_page(
             self.ctx, request, self.ctx.tenant.records("genesys", "management_units"), max_size=100
         )
