@@ -4,7 +4,7 @@ DuckDB's default memory limit is 80% of the machine's memory, per process, and a
 that needs more fails instead of spilling unless a temp directory is set. cxlake's own
 code (ingestion, validation, publish, dashboards, live, write-back, the build summary)
 opens DuckDB only through :func:`connect`; dbt reads the same values through
-``profiles.yml`` (``cxlake build`` exports them, see :func:`dbt_env`). The values come
+``profiles.yml`` (``cxlake build`` passes them as dbt vars, see :func:`dbt_vars`). The values come
 from :mod:`cxlake.config`: ``CXLAKE_MEMORY_LIMIT``, ``CXLAKE_THREADS``,
 ``CXLAKE_TEMP_DIRECTORY``.
 """
@@ -18,12 +18,12 @@ import duckdb
 
 from cxlake import config
 
-DBT_ENV = {
-    "memory_limit": "CXLAKE_DBT_MEMORY_LIMIT",
-    "threads": "CXLAKE_DBT_THREADS",
-    "temp_directory": "CXLAKE_DBT_TEMP_DIRECTORY",
+DBT_VARS = {
+    "memory_limit": "cxlake_memory_limit",
+    "threads": "cxlake_duckdb_threads",
+    "temp_directory": "cxlake_temp_directory",
 }
-"""Resolved settings handed to ``profiles.yml`` (set by ``cxlake build`` before dbt runs)."""
+"""dbt vars ``profiles.yml`` reads the resolved settings from (passed by ``cxlake build``)."""
 
 
 def settings(warehouse: Path | None = None) -> dict[str, Any]:
@@ -63,11 +63,11 @@ def connect(
     return duckdb.connect(str(database), read_only=read_only, config=options)
 
 
-def dbt_env(warehouse: Path) -> dict[str, str]:
-    """The environment ``profiles.yml`` reads the DuckDB settings from, for builds of ``warehouse``."""
+def dbt_vars(warehouse: Path) -> dict[str, str | int]:
+    """The dbt vars ``profiles.yml`` reads the DuckDB settings from, for builds of ``warehouse``."""
     values = settings(warehouse)
     _spill_parent(values["temp_directory"])
-    return {DBT_ENV[name]: str(value) for name, value in values.items()}
+    return {DBT_VARS[name]: value for name, value in values.items()}
 
 
 def _spill_parent(temp_directory: str) -> None:

@@ -161,13 +161,12 @@ def test_live_metrics_apply_the_limit(limited: Path, tmp_path: Path) -> None:
 
 def test_dbt_runs_with_the_limit(limited: Path) -> None:
     """The profile reads what ``cxlake build`` exports: dbt's own DuckDB connection is bounded."""
-    from cxlake.build import run_build
+    from cxlake.build import BuildOptions, run_build
 
+    show = ("show", "--inline", SETTINGS_SQL.replace("select ", "select 1 as k, "), "--output", "json")
     out = io.StringIO()
     with redirect_stdout(out):
-        code = run_build(
-            ["show", "--inline", SETTINGS_SQL.replace("select ", "select 1 as k, "), "--output", "json"]
-        )
+        code = run_build(limited, BuildOptions(dbt_args=show))
     assert code == 0, out.getvalue()
     printed = out.getvalue()
     shown = json.loads(printed[printed.index("{") :])["show"][0]
