@@ -96,10 +96,10 @@ def duckdb_threads() -> int:
     return int(raw)
 
 
-def temp_directory(warehouse: Path | None = None) -> Path:
+def temp_directory(warehouse: str | Path | None = None) -> Path:
     """Where DuckDB spills beyond the memory limit (env ``CXLAKE_TEMP_DIRECTORY``, default
     ``.duckdb_tmp`` beside the warehouse file)."""
     raw = os.environ.get(TEMP_DIRECTORY_ENV)
     if raw:
         return Path(raw).expanduser().resolve()
-    return (warehouse or warehouse_path()).parent / ".duckdb_tmp"
+    return Path(warehouse or warehouse_path()).parent / ".duckdb_tmp"

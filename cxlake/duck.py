@@ -50,7 +50,7 @@ def connect(
     database: str | Path = ":memory:",
     *,
     read_only: bool = False,
-    warehouse: Path | None = None,
+    warehouse: str | Path | None = None,
     extra: dict[str, Any] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` with cxlake's memory limit, threads and temp directory applied.

@@ -54,7 +54,7 @@ def _query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
 
 @pytest.fixture(scope="module")
 def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from sandbox.generate import generate
+    from sandbox.generator.generate import generate
 
     root = tmp_path_factory.mktemp("daily")
     tenant = root / "tenant"
@@ -178,7 +178,7 @@ def _accepted_values_failures(warehouse: Path) -> list[tuple[str, int]]:
 @pytest.fixture(scope="module")
 def tested_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[str, int]]]:
     """A bad value planted in a stored (old) row, another arriving with the new day."""
-    from sandbox.generate import generate
+    from sandbox.generator.generate import generate
 
     root = tmp_path_factory.mktemp("daily_tests")
     generate(root / "tenant", scale=800, days=4, start=START)
