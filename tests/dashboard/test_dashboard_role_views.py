@@ -7,24 +7,12 @@ from __future__ import annotations
 import math
 import shutil
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
-from dashboard_inspect import figures, page_data
+from dashboard_inspect import page_data, tier_ltv
 
 from cxlake.dashboard import render
-
-
-def _tier_ltv(unified_page: Path) -> dict[str, Any] | None:
-    """Per tier, the avg customer LTV in the escalation-by-tier chart's hover data (None: not shown)."""
-    for chart in figures(unified_page).values():
-        for trace in chart["data"]:
-            if trace.get("type") == "bar" and "escalation rate" in str(trace.get("hovertemplate")):
-                if "customer LTV" not in trace["hovertemplate"]:
-                    return None
-                return {tier: row[3] for tier, row in zip(trace["x"], trace["customdata"], strict=True)}
-    raise AssertionError("no escalation-by-tier chart")
 
 
 def _variant(publication: Path, tmp_path: Path, *statements: str) -> Path:
@@ -45,19 +33,19 @@ def _unified(audience: str, published: Path, out: Path) -> Path:
 
 
 def test_finance_ltv_comes_from_its_role_view(rendered: dict[str, dict[str, Path]]) -> None:
-    ltv = _tier_ltv(rendered["finance"]["unified_cx"])
+    ltv = tier_ltv(rendered["finance"]["unified_cx"])
     assert ltv is not None
     # finance_interactions: Enterprise 250000; Premium (70000 + 90000) / 2, the out-of-window and
     # in-flight rows left out; no Standard rows. The mart's own figures differ (90000, 12000).
     assert ltv["Enterprise"] == pytest.approx(250000.0)
     assert ltv["Premium"] == pytest.approx(80000.0)
     assert math.isnan(ltv["Standard"])
-    assert _tier_ltv(rendered["internal"]["unified_cx"]) == {
+    assert tier_ltv(rendered["internal"]["unified_cx"]) == {
         "Enterprise": 250000.0,
         "Premium": 90000.0,
         "Standard": 12000.0,
     }
-    assert _tier_ltv(rendered["supervisor"]["unified_cx"]) is None
+    assert tier_ltv(rendered["supervisor"]["unified_cx"]) is None
 
 
 def test_the_role_view_alone_decides_what_the_role_sees(publication: Path, tmp_path: Path) -> None:
@@ -68,9 +56,9 @@ def test_the_role_view_alone_decides_what_the_role_sees(publication: Path, tmp_p
         "alter table finance_interactions drop column ltv_usd",
     )
     supervisor = _unified("supervisor", changed, tmp_path / "supervisor")
-    ltv = _tier_ltv(supervisor)
+    ltv = tier_ltv(supervisor)
     assert ltv is not None and (ltv["Enterprise"], ltv["Premium"]) == (123.0, 123.0)
     assert math.isnan(ltv["Standard"])
     finance = _unified("finance", changed, tmp_path / "finance")
-    assert _tier_ltv(finance) is None
+    assert tier_ltv(finance) is None
     assert "LTV" not in page_data(finance)
