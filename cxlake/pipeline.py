@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from cxlake import config
 
 if TYPE_CHECKING:
-    from ingestion.pipeline import IngestSummary
+    from ingestion.run import IngestSummary
 
 STAGES = ("ingest", "build", "validate", "publish")
 
@@ -85,7 +85,7 @@ def ingest(args: argparse.Namespace, warehouse: Path) -> IngestSummary:
     The caller holds the warehouse lock."""
     from cxlake.cli import _refuse_quoted_path, capped_end
     from cxlake.origin import record_load
-    from ingestion.pipeline import format_summary, run_ingest
+    from ingestion.run import format_summary, run_ingest
 
     sources = ["genesys", "predictive_engagement", "salesforce"] if args.source == "all" else [args.source]
     from_files = Path(args.from_files) if args.from_files else None
