@@ -13,7 +13,7 @@ from ingestion.api_clients import genesys_client
 from ingestion.api_settings import genesys_connection, sandbox_credentials
 from ingestion.genesys_cloud import entity_pages
 from ingestion.http_client import HttpCounters
-from sandbox.server import SandboxServer
+from sandbox.simulator.server import SandboxServer
 
 
 def _written(tenant: Path, resource: str) -> list[dict[str, Any]]:
