@@ -51,6 +51,14 @@ def _json(response: Response) -> Any:
     return orjson.loads(response.content) if response.content else None
 
 
+def _answer(content: bytes) -> Response:
+    """A successful answer holding ``content`` (what dlt's paginators read)."""
+    response = Response()
+    response.status_code = 200
+    response._content = content
+    return response
+
+
 def pages(
     client: ApiClient,
     paginator: BasePaginator,
@@ -59,20 +67,31 @@ def pages(
     params: dict[str, Any] | None = None,
     body: Any = None,
     headers: dict[str, str] | None = None,
-    items: Callable[[Response], list[Any]] | None = None,
-) -> Iterator[tuple[Response, list[Any]]]:
-    """(answer, its items) of every page, the next request made by ``paginator``.
+    items: Callable[[Any], list[Any]] | None = None,
+    raw: bool = False,
+) -> Iterator[tuple[Any, list[Any]]]:
+    """(page, its items) of every page, the next request made by ``paginator``.
 
-    ``items(answer)`` gives the records of a page (what ``stop_after_empty_page`` looks at).
+    A page is the parsed JSON answer (``raw``: the body bytes, never parsed in Python).
+    ``items(page)`` gives the records of a page (what ``stop_after_empty_page`` looks at).
     """
     request = Request(method, path, params=dict(params or {}), json=copy.deepcopy(body))
     paginator.init_request(request)
     while True:
-        response = client.send_response(
-            request.method, request.url, request.params or None, request.json, headers
-        )
-        data = items(response) if items is not None else []
-        yield response, data
+        query = request.params or None
+        if raw:
+            page: Any = client.get_raw(request.url, query)
+            response = _answer(page)
+        else:
+            if request.method == "POST":
+                page = client.post(request.url, request.json)
+            elif headers:
+                page = client.get(request.url, query, headers)
+            else:
+                page = client.get(request.url, query)
+            response = _answer(orjson.dumps(page) if page is not None else b"")
+        data = items(page) if items is not None else []
+        yield page, data
         paginator.update_state(response, data)
         if not paginator.has_next_page:
             return
@@ -93,7 +112,7 @@ def body_pages(
         base_page=1, page=1, page_body_path=page_body_path, total_path=total_path, stop_after_empty_page=True
     )
     for _, data in pages(
-        client, paginator, "POST", path, body=body, items=lambda r: (_json(r) or {}).get(list_key) or []
+        client, paginator, "POST", path, body=body, items=lambda page: (page or {}).get(list_key) or []
     ):
         yield data
 
@@ -170,9 +189,8 @@ def entity_pages(
 ) -> Iterator[list[Any]]:
     """The ``entities`` of every page of a Genesys list (:class:`GenesysListPaginator`)."""
 
-    def entities(response: Response) -> list[Any]:
-        body = _json(response)
-        return (body.get(key) or []) if isinstance(body, dict) else []
+    def entities(page: Any) -> list[Any]:
+        return (page.get(key) or []) if isinstance(page, dict) else []
 
     for _, data in pages(client, GenesysListPaginator(), "GET", path, params, items=entities):
         yield data

@@ -83,11 +83,11 @@ class RequestProgress:
     """Progress of a read whose number of requests is known: one line at most every
     ``every_s`` seconds with requests done, left and an estimate of the time left."""
 
-    def __init__(self, stats: RunStats, what: str, total: int, every_s: float = PROGRESS_EVERY_S) -> None:
+    def __init__(self, stats: RunStats, what: str, total: int, every_s: float | None = None) -> None:
         self.stats = stats
         self.what = what
         self.total = total
-        self.every_s = every_s
+        self.every_s = PROGRESS_EVERY_S if every_s is None else every_s
         self.done = 0
         self.began = time.monotonic()
         self.last = self.began

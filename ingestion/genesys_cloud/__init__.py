@@ -279,9 +279,10 @@ class _GenesysReads:
         count = 0
         paginator = RawCursorPaginator(lambda page: self.run.validator.page_value(page, "cursor"))
         params = {"pageSize": self.settings.jobs_page_size}
-        for response, _ in pages(self.client, paginator, "GET", f"{DETAILS}/jobs/{job_id}/results", params):
+        results = f"{DETAILS}/jobs/{job_id}/results"
+        for page, _ in pages(self.client, paginator, "GET", results, params, raw=True):
             count += 1
-            yield response.content
+            yield page
         self.run.stats.say(f"  genesys conversations: jobs {window}: {count} result pages")
 
     def _wait_for_job(self, job_id: str, window: str) -> None:

@@ -230,10 +230,8 @@ class _PredictiveReads:
         }
         record: dict[str, Any] | None = None
         paginator = JSONLinkPaginator(next_url_path="nextPageUri")
-        for response, _ in pages(
-            self.client, paginator, "GET", f"{PE}/campaigns/{campaign_id}/analytics", params
-        ):
-            page = response.json() if response.content else None
+        path = f"{PE}/campaigns/{campaign_id}/analytics"
+        for page, _ in pages(self.client, paginator, "GET", path, params):
             if not isinstance(page, dict):
                 break
             steps = page.get("steps")

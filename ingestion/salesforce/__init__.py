@@ -223,8 +223,7 @@ def _query(
         next_url = page.get("nextRecordsUrl") if isinstance(page, dict) else None
         if isinstance(page, dict) and not page.get("done", True) and next_url:
             paginator = JSONLinkPaginator(next_url_path="nextRecordsUrl")
-            for response, _ in pages(client, paginator, "GET", next_url, headers=options):
-                page = response.json() if response.content else None
+            for page, _ in pages(client, paginator, "GET", next_url, headers=options):
                 if not isinstance(page, dict):
                     break
                 records = page.get("records") or []
