@@ -21,7 +21,7 @@ import pytest
 from dbt_build_support import build_into, filter_ndjson
 
 from cxlake.build import dbt_target_path
-from ingestion.pipeline import run_ingest
+from ingestion.run import run_ingest
 
 START = date(2026, 10, 1)
 DAYS = 8

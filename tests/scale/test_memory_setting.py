@@ -112,10 +112,10 @@ def test_no_duckdb_connect_outside_the_helper() -> None:
 
 
 def test_ingestion_transformer_and_loader_share_the_limit(limited: Path) -> None:
-    from ingestion.loader import make_pipeline
-    from ingestion.records import RawTransformer
+    from ingestion.validation import RecordValidator
+    from ingestion.warehouse import make_pipeline
 
-    transformer = RawTransformer(limited)
+    transformer = RecordValidator(limited)
     try:
         assert _settings(transformer.con) == ("256.0 MiB", 1, str(limited.parent / ".duckdb_tmp"))
     finally:

@@ -83,10 +83,10 @@ def _raw_expr(index: int) -> str:
 
 
 TRANSFORMER_SHARE = 0.25
-"""Share of cxlake's DuckDB memory limit the in-memory record transformer may use."""
+"""Share of cxlake's DuckDB memory limit the in-memory record validator may use."""
 
 
-class RawTransformer:
+class RecordValidator:
     """Owns an in-memory DuckDB connection that validates and shapes records."""
 
     def __init__(self, warehouse: Path | None = None) -> None:
@@ -363,7 +363,7 @@ def resolved_rules(spec: TableSpec) -> tuple[Nested, ...]:
     """The spec's nested rules with configured field names (``{salesforce_ltv_field}``) filled in."""
     if not any("{" in rule.path for rule in spec.nested):
         return spec.nested
-    from ingestion.settings import crm_field_mapping
+    from ingestion.api_settings import crm_field_mapping
 
     mapping = crm_field_mapping()
     return tuple(
@@ -678,7 +678,7 @@ def explode_data(records: list[Any]) -> list[Any]:
 
 
 def validate_records(
-    transformer: RawTransformer,
+    validator: RecordValidator,
     spec: TableSpec,
     records: list[Any],
     meta: LoadMeta,
@@ -696,7 +696,7 @@ def validate_records(
     if not_objects:
         rejected = [Rejected(text, REASON_NOT_OBJECT, source_file=source_file) for text in not_objects]
         yield Split(pa.table({}), quarantine_table(spec, rejected, meta))
-    split = transformer.split_records(
+    split = validator.split_records(
         spec,
         [r for r in records if isinstance(r, dict)],
         meta,
