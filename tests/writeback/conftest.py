@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from cxlake.writeback.push import PushOptions
-from ingestion.pipeline import run_ingest
-from sandbox.gen_contact_lists import write_contact_lists
+from ingestion.run import run_ingest
+from sandbox.generator.contact_lists import write_contact_lists
 
 
 @pytest.fixture(scope="session")
