@@ -6,6 +6,13 @@
   (or another ``data_dir``) on a free port; every server it started is stopped at
   teardown. ``sandbox_server(faults="flaky", rate_limit_per_minute=0)`` returns a
   started :class:`sandbox.server.SandboxServer` (use ``.url``).
+
+The suite runs on two workers (``make test``: pytest-xdist ``-n 2 --dist loadgroup``).
+Every test is grouped with the others that share its expensive fixtures, so each is
+built once, on one worker: a module is one group (module fixtures), and a folder whose
+``conftest.py`` builds session fixtures for several modules (``SHARED_FOLDERS``) is one
+group. Tests stay isolated anyway: their own ``tmp_path`` warehouses, free ports, no
+``chdir``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,18 @@ from typing import Any
 import pytest
 
 from sandbox.server import SandboxServer
+
+TESTS_DIR = Path(__file__).resolve().parent
+SHARED_FOLDERS = ("models", "writeback", "dashboard")
+"""Folders whose session fixtures (built warehouses, publications) serve several modules."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """An ``xdist_group`` per module, or per folder of ``SHARED_FOLDERS`` (no effect without xdist)."""
+    for item in items:
+        relative = Path(str(item.path)).resolve().relative_to(TESTS_DIR)
+        group = relative.parts[0] if relative.parts[0] in SHARED_FOLDERS else relative.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
