@@ -3,8 +3,8 @@
 "Before" is the code just before validation was pushed down into DuckDB (the parent of
 the commit that added ``cxlake/quality/pushdown.py``, or ``--baseline REF``), extracted
 with ``git archive`` into a temporary folder; "after" is this checkout. Both run on the
-same warehouse files, one stage at a time, each in its own process (peak RSS from
-``os.wait4``, wall time around it).
+same warehouse files, one stage at a time, each in its own process (peak RSS = the
+process's ``VmHWM`` at its end, wall time around it).
 
 The warehouses: the demo tenant (20k conversations) is generated, ingested from files and
 built with dbt once; each size is a copy whose per-conversation tables (raw conversations,
@@ -44,7 +44,8 @@ PER_CONVERSATION = (
     "marts.finance_interactions",
 )
 
-VALIDATE = """
+VALIDATE = (
+    """
 import sys
 from pathlib import Path
 import cxlake
@@ -53,8 +54,15 @@ from cxlake.quality.runner import validate_warehouse
 outcome = validate_warehouse(Path(sys.argv[2]), Path(sys.argv[3]))
 print(f"findings={len(outcome.findings)} critical={len(outcome.critical_failures)}")
 """
+    + "\n"
+    + (
+        # this process's own peak (ru_maxrss of a child also counts its parent's pages at fork)
+        "print('VmHWM', next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
+    )
+)
 
-PUBLISH = """
+PUBLISH = (
+    """
 import sys
 from pathlib import Path
 import cxlake
@@ -66,6 +74,9 @@ write_build_stamp(warehouse, "build", 0)
 write_stamp(warehouse, fingerprint(warehouse), True, 0, 0)
 publish(warehouse, Path(sys.argv[3]))
 """
+    + "\n"
+    + ("print('VmHWM', next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))")
+)
 
 
 def _env(code_root: Path) -> dict[str, str]:
@@ -89,12 +100,12 @@ def measure(code_root: Path, script: str, *args: str) -> tuple[float, float]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
     out, err = process.communicate()
-    if os.waitstatus_to_exitcode(status) != 0:
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
         raise SystemExit(f"stage failed ({code_root}):\n{out[-2000:]}\n{err[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    peak_kib = next(int(line.split()[1]) for line in out.splitlines() if line.startswith("VmHWM"))
+    return elapsed, peak_kib / 1024
 
 
 def baseline_tree(ref: str | None, into: Path) -> tuple[str, Path]:
@@ -154,7 +165,7 @@ def scaled_copy(base: Path, base_count: int, size: int, target: Path) -> None:
                 continue  # views follow the tables they read
             con.execute(f"create or replace temp table originals as from {relation}")
             con.execute(
-                f"insert into {relation} select * replace "
+                f"insert into {relation} select originals.* replace "
                 f"(conversation_id || '#' || copy as conversation_id) "
                 f"from originals, range(1, {copies}) r(copy)"
             )
@@ -185,7 +196,7 @@ def main() -> None:
                 import duckdb
 
                 with duckdb.connect(str(warehouse)) as con:  # the daily case: one small mart rebuilt
-                    con.execute("update marts.bpo_metric_labels set business_label = business_label || ' '")
+                    con.execute("update marts.escalation_by_tier set escalations = escalations + 1")
                 again = measure(root, PUBLISH, str(warehouse), str(published))
                 rows.append((size, label, validate, first, again))
                 print(
