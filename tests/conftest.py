@@ -5,7 +5,7 @@
 - ``sandbox_server``: a factory starting the API simulator over ``small_tenant``
   (or another ``data_dir``) on a free port; every server it started is stopped at
   teardown. ``sandbox_server(faults="flaky", rate_limit_per_minute=0)`` returns a
-  started :class:`sandbox.server.SandboxServer` (use ``.url``).
+  started :class:`sandbox.simulator.server.SandboxServer` (use ``.url``).
 - ``small_run``: one ``cxlake run --from-files`` of ``small_tenant`` per session (ingest,
   build, validate, publish); a factory copying its folder (warehouse, stamps, dbt target,
   publication) to a fresh place and returning ``(env, run)`` for it: the env points at
@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.server import SandboxServer
+from sandbox.simulator.server import SandboxServer
 
 TESTS_DIR = Path(__file__).resolve().parent
 SHARED_GROUPS = {
@@ -43,7 +43,7 @@ SHARED_GROUPS = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """An ``xdist_group`` per module, or per folder of ``SHARED_FOLDERS`` (no effect without xdist)."""
+    """An ``xdist_group`` per module, or per entry of ``SHARED_GROUPS`` (no effect without xdist)."""
     for item in items:
         relative = Path(str(item.path)).resolve().relative_to(TESTS_DIR)
         group = SHARED_GROUPS.get(relative.parts[0]) or SHARED_GROUPS.get(relative.as_posix())
@@ -53,7 +53,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def small_tenant(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sandbox.generate import generate
+    from sandbox.generator.generate import generate
 
     out = tmp_path_factory.mktemp("small_tenant")
     generate(out, scale="small")
