@@ -42,6 +42,7 @@ SHARED_GROUPS = {
 """Folders (or modules) whose session fixtures serve several modules: one group each."""
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """An ``xdist_group`` per module, or per entry of ``SHARED_GROUPS`` (no effect without xdist)."""
     for item in items:
