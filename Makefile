@@ -31,7 +31,8 @@ test: install
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadgroup tests
 
 lint: install
-	$(BIN)/ruff check cxlake sandbox ingestion tests benchmarks
+	$(BIN)/ruff check cxlake sandbox ingestion tests benchmarks lint
+	$(BIN)/sqlfluff lint models macros snapshots analyses tests/dbt --processes 2 --disable-progress-bar
 
 clean:
 	rm -rf warehouse sandbox_data target logs dashboards

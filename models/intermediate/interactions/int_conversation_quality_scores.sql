@@ -32,7 +32,7 @@ surveys as (
 evaluations_ranked as (
 
     select
-        evaluations.*,
+        *,
         row_number() over (
             partition by conversation_id, evaluation_id
             order by event_time desc nulls last, is_rescored desc, evaluation_index desc

@@ -31,7 +31,8 @@ intervals as (
 
 metrics as (
 
-    {{ json_array_rows('intervals', 'payload', '$.metrics', ['division_id', 'interval_start_at', 'group_key', 'time_zone', 'granularity', 'queue_id', 'media_type'], 'metric', 'metric_index') }}
+    {{ json_array_rows('intervals', 'payload', '$.metrics',
+        ['division_id', 'interval_start_at', 'group_key', 'time_zone', 'granularity', 'queue_id', 'media_type'], 'metric', 'metric_index') }}
 
 ),
 

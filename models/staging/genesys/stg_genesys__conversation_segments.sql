@@ -24,13 +24,15 @@ conversation_document_sessions as (
 
 segments as (
 
-    {{ document_array_rows('conversation_document_sessions', 'session', '$.segments', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type'], 'segment', 'segment_index') }}
+    {{ document_array_rows('conversation_document_sessions', 'session', '$.segments',
+        ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type'], 'segment', 'segment_index') }}
 
 ),
 
 segment_fields as (
 
-    {{ document_fields('segments', 'segment', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type', 'segment_index',
+    {{ document_fields('segments', 'segment',
+        ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id', 'media_type', 'segment_index',
         document_text_array_joined('segment', '$.sipResponseCodes') ~ ' as sip_response_codes'], {
         'segment_type': '$.segmentType',
         'segment_start_text': '$.segmentStart',

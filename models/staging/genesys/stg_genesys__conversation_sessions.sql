@@ -24,7 +24,8 @@ conversation_document_sessions as (
 
 session_fields as (
 
-    {{ document_fields('conversation_document_sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index', 'session_id', 'media_type',
+    {{ document_fields('conversation_document_sessions', 'session',
+        ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index', 'session_id', 'media_type',
         document_text_array_joined('session', '$.callbackNumbers') ~ ' as callback_numbers',
         document_text_array_joined('session', '$.requestedRoutings') ~ ' as requested_routings'], {
         'direction': '$.direction',

@@ -18,7 +18,8 @@ conversation_documents as (
 
 evaluations as (
 
-    {{ document_array_rows('conversation_documents', 'conversation_document', '$.evaluations', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'evaluation', 'evaluation_index') }}
+    {{ document_array_rows('conversation_documents', 'conversation_document', '$.evaluations',
+        ['conversation_id', 'conversation_started_at', 'extracted_at'], 'evaluation', 'evaluation_index') }}
 
 ),
 

@@ -24,7 +24,8 @@ conversation_documents as (
 
 participants as (
 
-    {{ document_array_rows('conversation_documents', 'conversation_document', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
+    {{ document_array_rows('conversation_documents', 'conversation_document', '$.participants',
+        ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
 
 ),
 

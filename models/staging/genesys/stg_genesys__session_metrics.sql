@@ -24,7 +24,8 @@ conversation_document_sessions as (
 
 metrics as (
 
-    {{ document_array_rows('conversation_document_sessions', 'session', '$.metrics', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id'], 'metric', 'metric_index') }}
+    {{ document_array_rows('conversation_document_sessions', 'session', '$.metrics',
+        ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id'], 'metric', 'metric_index') }}
 
 ),
 

@@ -16,7 +16,8 @@ conversation_documents as (
 
 surveys as (
 
-    {{ document_array_rows('conversation_documents', 'conversation_document', '$.surveys', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'survey', 'survey_index') }}
+    {{ document_array_rows('conversation_documents', 'conversation_document', '$.surveys',
+        ['conversation_id', 'conversation_started_at', 'extracted_at'], 'survey', 'survey_index') }}
 
 ),
 

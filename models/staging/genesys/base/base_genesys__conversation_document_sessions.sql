@@ -28,7 +28,8 @@ conversation_documents as (
 
 participants as (
 
-    {{ document_array_rows('conversation_documents', 'conversation_document', '$.participants', ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
+    {{ document_array_rows('conversation_documents', 'conversation_document', '$.participants',
+        ['conversation_id', 'conversation_started_at', 'extracted_at'], 'participant', 'participant_index') }}
 
 ),
 
@@ -44,13 +45,15 @@ participant_fields as (
 
 sessions as (
 
-    {{ document_array_rows('participant_fields', 'participant', '$.sessions', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
+    {{ document_array_rows('participant_fields', 'participant', '$.sessions',
+        ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index', 'participant_id', 'purpose', 'user_id'], 'session', 'session_index') }}
 
 ),
 
 session_fields as (
 
-    {{ document_fields('sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index', 'participant_id', 'purpose', 'user_id', 'session_index', 'session'], {
+    {{ document_fields('sessions', 'session',
+        ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_index', 'participant_id', 'purpose', 'user_id', 'session_index', 'session'], {
         'session_id': '$.sessionId',
         'media_type': '$.mediaType',
     }) }}
