@@ -11,12 +11,10 @@
   publication) to a fresh place and returning ``(env, run)`` for it: the env points at
   the copy, ``run`` is the completed process of the one run.
 
-The suite runs on two workers (``make test``: pytest-xdist ``-n 2 --dist loadgroup``).
-Every test is grouped with the others that share its expensive fixtures, so each is
-built once, on one worker: a module is one group (module fixtures), and a folder whose
-``conftest.py`` builds session fixtures for several modules (``SHARED_GROUPS``) is one
-group. Tests stay isolated anyway: their own ``tmp_path`` warehouses, free ports, no
-``chdir``.
+The suite runs on two workers (``make test``: pytest-xdist ``-n 2 --dist loadscope``):
+a module runs whole on one worker, so its module fixtures are built once; a session
+fixture several modules share is built at most once per worker. Tests stay isolated:
+their own ``tmp_path`` warehouses, free ports, no ``chdir``.
 """
 
 from __future__ import annotations
@@ -31,25 +29,6 @@ from typing import Any
 import pytest
 
 from sandbox.simulator.server import SandboxServer
-
-TESTS_DIR = Path(__file__).resolve().parent
-SHARED_GROUPS = {
-    "models": "models",
-    "writeback": "writeback",
-    "dashboard": "small_run",
-    "serving/test_pipeline.py": "small_run",
-}
-"""Folders (or modules) whose session fixtures serve several modules: one group each."""
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """An ``xdist_group`` per module, or per entry of ``SHARED_GROUPS`` (no effect without xdist)."""
-    for item in items:
-        relative = Path(str(item.path)).resolve().relative_to(TESTS_DIR)
-        group = SHARED_GROUPS.get(relative.parts[0]) or SHARED_GROUPS.get(relative.as_posix())
-        group = group or relative.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
