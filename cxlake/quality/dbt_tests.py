@@ -18,7 +18,10 @@ expectation                                dbt test (``models/**/*.yml``)
 ``expect_column_values_to_be_in_set``      ``accepted_values`` on the column
 ``expect_column_values_to_be_between``     ``accepted_range`` on the column (constant
                                            bounds only: the extraction window is GX's)
-``expect_column_pair_values_a_to_be_...``  ``expression_is_true``: ``smaller <= larger``
+``expect_column_pair_values_a_to_be_...``  ``expression_is_true``: ``smaller <= larger``,
+                                           or a pair of ``ordered_columns``
+(the multi-column tests ``accepted_ranges``, ``accepted_values_of_columns`` and
+``not_null_columns`` count as the one-column test for each column they name)
 =========================================  ============================================
 """
 
@@ -84,6 +87,16 @@ def _model_check(test: object) -> Iterable[Check]:
     name, arguments = _test_name(test), _arguments(test)
     if name == "unique_combination_of_columns":
         yield ("unique_combination", tuple(sorted(arguments.get("combination_of_columns") or [])))
+    elif name == "accepted_ranges":
+        yield from (("accepted_range", (column,)) for column in arguments.get("ranges") or {})
+    elif name == "accepted_values_of_columns":
+        yield from (("accepted_values", (column,)) for column in arguments.get("values") or {})
+    elif name == "not_null_columns":
+        yield from (("not_null", (column,)) for column in arguments.get("columns") or [])
+    elif name == "ordered_columns":
+        yield from (
+            ("at_most", (str(smaller), str(larger))) for smaller, larger in arguments.get("pairs") or []
+        )
     elif name == "expression_is_true":
         match = _COMPARISON.match(str(arguments.get("expression", "")))
         if match:

@@ -30,6 +30,11 @@ def test_dbt_tests_are_read_from_the_model_yaml() -> None:
     assert ("unique_combination", ("campaign_id", "interval_start_at")) in checks["campaign_kpis"]
     assert ("at_most", ("connected", "contacted")) in checks["campaign_kpis"]
     assert ("accepted_values", ("group_type",)) in checks["agent_utilization"]
+    # the multi-column tests name each of their columns
+    assert ("accepted_values", ("media_type",)) in checks["unified_interactions"]
+    assert ("not_null", ("data_source",)) in checks["unified_interactions"]
+    assert ("accepted_range", ("talk_time_ms",)) in checks["unified_interactions"]
+    assert ("at_most", ("conversation_start", "conversation_end")) in checks["unified_interactions"]
 
 
 def test_no_expectation_of_the_plan_repeats_a_dbt_test() -> None:
