@@ -24,8 +24,11 @@ install: $(STAMP)
 demo: install
 	$(BIN)/python -m cxlake.demo --data $(DEMO_DATA) --port $(DEMO_PORT)
 
+# two workers; each test module runs whole on one of them (tests/conftest.py)
+PYTEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope tests
 
 lint: install
 	$(BIN)/ruff check cxlake sandbox ingestion tests benchmarks lint

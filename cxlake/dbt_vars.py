@@ -10,6 +10,8 @@ ingestion reads. A value the caller gives in ``--vars`` always wins.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -60,3 +62,33 @@ def crm_vars() -> dict[str, str]:
     from ingestion.api_settings import crm_field_mapping
 
     return crm_field_mapping()
+
+
+PROJECT_FILE = Path(__file__).resolve().parents[1] / "dbt_project.yml"
+
+
+@dataclass(frozen=True)
+class CrmJoinThresholds:
+    """Shares of conversations without a CRM link (percent) above which cxlake warns / fails.
+
+    Their one home is the dbt project's vars ``crm_unlinked_warn_pct`` and
+    ``crm_unlinked_error_pct`` (read by the ``crm_join_audit`` tests); Python reads them from
+    there (the Unified CX badge), so the build and the dashboard never disagree.
+    """
+
+    warn_pct: float
+    error_pct: float
+
+
+def project_vars(project_file: Path = PROJECT_FILE) -> dict[str, Any]:
+    """The ``vars:`` of ``dbt_project.yml``."""
+    loaded = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
+    return dict(loaded.get("vars") or {})
+
+
+def crm_join_thresholds(project_file: Path = PROJECT_FILE) -> CrmJoinThresholds:
+    """The CRM join-rate thresholds as dbt will use them (``dbt_project.yml`` vars)."""
+    found = project_vars(project_file)
+    return CrmJoinThresholds(
+        warn_pct=float(found["crm_unlinked_warn_pct"]), error_pct=float(found["crm_unlinked_error_pct"])
+    )

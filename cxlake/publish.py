@@ -9,6 +9,13 @@ Layout under the publication folder::
     <out_dir>/versions/<version>/publication.json       row counts, validation stamp
     <out_dir>/current -> versions/<version>             swapped atomically (os.replace)
 
+Only what changed is copied: every mart's content hash (row count and an
+order-independent sum of row hashes, with its column names and types) is computed in
+DuckDB and kept in ``publication.json``; a mart whose hash equals the one in the current
+publication keeps its table (the new ``marts.duckdb`` starts as a copy of the current
+one) and its Parquet file (hard-linked, never rewritten). A daily run that rebuilt a few
+marts publishes only those.
+
 A version folder is complete before it gets its final name, and ``current`` is
 replaced in one rename, so a reader resolving ``current`` sees the old or the new
 publication, never a partial one. Readers open ``current/marts.duckdb`` with
@@ -92,7 +99,7 @@ def _publish(warehouse: Path, out_dir: Path, stamp: ValidationStamp, keep: int) 
     final = versions / version
     try:
         building.mkdir()
-        relations = _copy_marts(warehouse, building)
+        relations = _copy_marts(warehouse, building, _previous(out_dir))
         _write_manifest(building, version, warehouse, stamp, relations)
         _make_files_read_only(building)
         os.rename(building, final)
@@ -163,14 +170,50 @@ def _new_version_name(versions: Path) -> str:
     return name
 
 
-def _copy_marts(warehouse: Path, target: Path) -> dict[str, dict[str, object]]:
+def _previous(out_dir: Path) -> tuple[Path, dict[str, dict[str, object]]] | None:
+    """The current publication's folder and relations, when it records content hashes."""
+    try:
+        version = current_publication(out_dir)
+        manifest = json.loads((version / "publication.json").read_text(encoding="utf-8"))
+    except (PublishError, OSError, ValueError):
+        return None
+    relations = manifest.get("relations") or {}
+    if not (version / PUBLISHED_DB).exists() or not all("content_hash" in r for r in relations.values()):
+        return None
+    return version, relations
+
+
+def _content_hash(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """Rows, order-independent sum of row hashes, and the columns: equal hashes, equal marts."""
+    columns = con.execute(
+        "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
+        "from information_schema.columns where table_catalog = current_database() "
+        "and table_schema = ? and table_name = ?",
+        [MARTS_SCHEMA, name],
+    ).fetchone()
+    quoted = '"' + name.replace('"', '""') + '"'
+    rows = con.execute(f"select count(*), coalesce(sum(hash(t))::hugeint, 0) from {MARTS_SCHEMA}.{quoted} t")
+    count, total = rows.fetchone() or (0, 0)
+    return f"{count}:{total}:{columns[0] if columns else ''}"
+
+
+def _copy_marts(
+    warehouse: Path, target: Path, previous: tuple[Path, dict[str, dict[str, object]]] | None = None
+) -> dict[str, dict[str, object]]:
     """Copy every table and view of schema ``marts`` into ``target``: DuckDB tables + Parquet.
 
     The warehouse is the main (read-only) database of the connection, so views resolve
-    their references exactly as dbt wrote them; views are materialised as tables.
+    their references exactly as dbt wrote them; views are materialised as tables. Marts
+    whose content hash equals ``previous``'s are not copied again (see the module docs).
     """
     parquet_dir = target / "parquet"
     parquet_dir.mkdir()
+    published_db = target / PUBLISHED_DB
+    prior_relations: dict[str, dict[str, object]] = {}
+    if previous is not None:
+        prior_version, prior_relations = previous
+        shutil.copyfile(prior_version / PUBLISHED_DB, published_db)
+        published_db.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
     con = duck.connect(warehouse, read_only=True, warehouse=warehouse)
     try:
         names = [
@@ -183,25 +226,51 @@ def _copy_marts(warehouse: Path, target: Path) -> dict[str, dict[str, object]]:
         ]
         if not names:
             raise PublishError(f"warehouse {warehouse} has no relations in schema '{MARTS_SCHEMA}'")
-        con.execute(f"attach ? as {_PUBLISHED_CATALOG} (read_write)", [str(target / PUBLISHED_DB)])
+        con.execute(f"attach ? as {_PUBLISHED_CATALOG} (read_write)", [str(published_db)])
+        kept = {
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_catalog = ?",
+                [_PUBLISHED_CATALOG],
+            ).fetchall()
+        }
         relations: dict[str, dict[str, object]] = {}
         for name, kind in names:
             quoted = '"' + name.replace('"', '""') + '"'
             published = f"{_PUBLISHED_CATALOG}.main.{quoted}"
-            con.execute(f"create table {published} as select * from {MARTS_SCHEMA}.{quoted}")
             parquet = parquet_dir / f"{name}.parquet"
-            con.sql(f"select * from {published}").write_parquet(str(parquet))  # path never in SQL
+            content = _content_hash(con, name)
+            prior = prior_relations.get(name)
+            reused = prior is not None and prior.get("content_hash") == content and name in kept
+            if reused:
+                assert previous is not None
+                _link_or_copy(previous[0] / str(prior["parquet"]), parquet)
+            else:
+                con.execute(f"create or replace table {published} as select * from {MARTS_SCHEMA}.{quoted}")
+                con.sql(f"select * from {published}").write_parquet(str(parquet))  # path never in SQL
             rows = con.execute(f"select count(*) from {published}").fetchone()
             relations[name] = {
                 "source_kind": "view" if kind == "VIEW" else "table",
                 "rows": int(rows[0]) if rows else 0,
                 "parquet": f"parquet/{name}.parquet",
+                "content_hash": content,
+                "reused": reused,
             }
+        for gone in sorted(kept - set(relations)):
+            con.execute(f'drop table {_PUBLISHED_CATALOG}.main."{gone.replace(chr(34), chr(34) * 2)}"')
         con.execute(f"checkpoint {_PUBLISHED_CATALOG}")
         con.execute(f"detach {_PUBLISHED_CATALOG}")
         return relations
     finally:
         con.close()
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to an unchanged, read-only published file (a copy across file systems)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _write_manifest(

@@ -9,9 +9,11 @@ from plotly.subplots import make_subplots
 from cxlake.dashboard.audience import UNIFIED_CX
 from cxlake.dashboard.page import PALETTE, Badge, Page, Section
 from cxlake.dashboard.reader import MartReader
+from cxlake.dbt_vars import crm_join_thresholds
 
-UNLINKED_BAD_PCT = 30.0
-UNLINKED_WARN_PCT = 20.0
+# the build's thresholds (dbt vars crm_unlinked_error_pct / crm_unlinked_warn_pct), never a copy
+UNLINKED_BAD_PCT = crm_join_thresholds().error_pct
+UNLINKED_WARN_PCT = crm_join_thresholds().warn_pct
 TIER_ORDER = ("Strategic", "Enterprise", "Mid-Market", "SMB")
 """Display order of the usual Salesforce tiers, largest first; other tiers follow alphabetically."""
 
@@ -184,7 +186,8 @@ def _containment_figure(containment: pd.DataFrame) -> go.Figure:
 
 
 def join_badge(audit: pd.DataFrame) -> Badge:
-    """Join-rate badge from the overall row: red above 30% unlinked, amber above 20%."""
+    """Join-rate badge from the overall row: red above the build's failing share of unlinked
+    conversations, amber above its warning share."""
     overall = audit[audit["audit_level"] == "overall"]
     if overall.empty:
         return Badge("CRM join rate: not available", "warn")
@@ -213,7 +216,9 @@ def _daily_join_figure(audit: pd.DataFrame) -> go.Figure | None:
         )
     )
     figure.add_hline(
-        y=UNLINKED_BAD_PCT, line={"color": "#c92a2a", "dash": "dash"}, annotation_text="30% limit"
+        y=UNLINKED_BAD_PCT,
+        line={"color": "#c92a2a", "dash": "dash"},
+        annotation_text=f"{UNLINKED_BAD_PCT:g}% limit",
     )
     figure.update_layout(height=300, yaxis_title="unlinked %", xaxis_title="day (UTC)", margin={"t": 30})
     return figure

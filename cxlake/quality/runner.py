@@ -1,8 +1,11 @@
 """Run the suites with Great Expectations on DataFrames read from a read-only DuckDB connection.
 
-GX has no DuckDB dialect and fails silently through SQLAlchemy, so every relation is
-read once (only the columns its suite and the measures need) into pandas and validated
-in an ephemeral GX context. Data Docs HTML is written to a folder at the end.
+GX has no DuckDB dialect and fails silently through SQLAlchemy, so GX validates pandas
+frames in an ephemeral context, and DuckDB keeps those frames small: measures,
+freshness and the extraction window are aggregates computed in SQL, and each relation
+is read only for the rows its expectations can fail on (``pushdown``), with the row
+counts of the whole relation taken in DuckDB. Data Docs HTML is written to a folder at
+the end.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pandas as pd
 
 from cxlake import duck
 from cxlake.quality.checks import CRITICAL, Severity, TableSuite, severity_of
+from cxlake.quality.pushdown import candidates_sql, pushable, quoted
 from cxlake.quality.suites import Measure, ValidationPlan, default_plan
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -104,31 +108,32 @@ def read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def validate_warehouse(
-    warehouse: Path, docs_dir: Path, plan: ValidationPlan | None = None
+    warehouse: Path, docs_dir: Path | None, plan: ValidationPlan | None = None
 ) -> ValidationOutcome:
     """Validate every suite of ``plan`` (default: cxlake's) against ``warehouse``.
 
-    Data Docs HTML is written into ``docs_dir``.
+    Data Docs HTML is written into ``docs_dir``. Measures, freshness and the extraction
+    window are aggregates computed in DuckDB; each suite reads only the rows its
+    expectations can fail on (``pushdown``), so memory follows the bad rows, not the size
+    of the warehouse.
     """
     plan = plan or default_plan()
     outcome = ValidationOutcome()
     context = _ephemeral_context(docs_dir)
-    all_measures = plan.measures
-    parameters: dict[str, Any] = {}
+    counts: dict[str, dict[str, tuple[int, int]]] = {}
     with read_only(warehouse) as con:
+        con.execute("set TimeZone = 'UTC'")  # timestamptz compared and read as naive UTC
         catalog = _columns_by_relation(con)
+        parameters = _extraction_window(con, catalog)
         for suite in plan.suites:
-            frame = _load(con, catalog, suite, all_measures, outcome)
-            if frame is None:
+            if not _present(catalog, suite, plan.measures, outcome):
                 continue
-            _take_measures(suite.relation, frame, all_measures, outcome)
-            _note_freshness(suite.relation, frame, outcome)
-            if suite.relation == "raw_genesys.conversations":
-                parameters = _extraction_window(frame)
-            outcome.findings += _validate(context, suite, frame, parameters or _open_window())
-            del frame
+            _take_measures(con, suite.relation, plan.measures, outcome)
+            _note_freshness(con, catalog, suite.relation, outcome)
+            if suite.expectations:
+                outcome.findings += _validate_relation(context, con, suite, parameters, counts)
     outcome.findings += _reconcile(context, plan.reconciliation, outcome)
-    _escape_stored_results(context)
+    _escape_stored_results(context, counts)
     docs = context.build_data_docs()
     outcome.docs_index = docs_dir / "index.html" if docs else None
     return outcome
@@ -154,7 +159,7 @@ def _ephemeral_context(docs_dir: Path) -> Any:
     return context
 
 
-def _escape_stored_results(context: Any) -> None:
+def _escape_stored_results(context: Any, counts: dict[str, dict[str, tuple[int, int]]]) -> None:
     """HTML-escape every value GX recorded from the data, before Data Docs render it.
 
     GX's renderers put sampled unexpected values (and their counts and index rows) into
@@ -165,9 +170,12 @@ def _escape_stored_results(context: Any) -> None:
     store = context.validation_results_store
     for key in store.list_keys():
         suite_result = store.get(key)
+        relation_counts = counts.get(suite_result.suite_name, {})
         for result in suite_result.results:
             if result.result:
-                result.result = _escaped(result.result)
+                result.result = _escaped(
+                    _whole_relation(result.result, relation_counts.get(str(result.expectation_config.id)))
+                )
         store.set(key, suite_result)
 
 
@@ -204,37 +212,96 @@ def _columns_by_relation(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     return catalog
 
 
-def _load(
-    con: duckdb.DuckDBPyConnection,
-    catalog: dict[str, set[str]],
-    suite: TableSuite,
-    all_measures: list[Measure],
-    outcome: ValidationOutcome,
-) -> pd.DataFrame | None:
-    """Read the columns ``suite`` and the measures need; a missing relation or column is reported."""
+def _present(
+    catalog: dict[str, set[str]], suite: TableSuite, all_measures: list[Measure], outcome: ValidationOutcome
+) -> bool:
+    """The relation and the columns ``suite`` and its measures need exist; else it is reported."""
     present = catalog.get(suite.relation)
     if present is None:
         if suite.optional:
             outcome.skipped.append(f"{suite.relation} (not loaded: optional)")
         else:
             outcome.findings.append(_structural(suite.relation, "", "relation exists", "relation is missing"))
-        return None
+        return False
     wanted = suite.columns()
     for measure in all_measures:
         if measure.relation == suite.relation:
             wanted += [c for c in measure.columns if c not in wanted]
-    if suite.relation.startswith("raw_") and "_extracted_at" in present and "_extracted_at" not in wanted:
-        wanted.append("_extracted_at")
     missing = [c for c in wanted if c not in present]
     if missing:
         outcome.findings.append(
             _structural(suite.relation, ", ".join(missing), "columns exist", "columns are missing")
         )
-        return None
-    schema, table = suite.relation.split(".", 1)
-    select = ", ".join(f'"{c}"' for c in wanted) if wanted else "count(*) as row_count"
-    frame = con.execute(f'select {select} from "{schema}"."{table}"').df()
-    return _naive_utc(frame)
+        return False
+    return True
+
+
+def _sql_name(relation: str) -> str:
+    schema, table = relation.split(".", 1)
+    return f"{quoted(schema)}.{quoted(table)}"
+
+
+def _read(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    return _naive_utc(con.execute(query).df())
+
+
+def _validate_relation(
+    context: Any,
+    con: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    parameters: dict[str, Any],
+    counts: dict[str, dict[str, tuple[int, int]]],
+) -> list[Finding]:
+    """GX on the rows that can fail (all rows when an expectation cannot be pushed down)."""
+    relation = _sql_name(suite.relation)
+    columns = suite.columns()
+    if not all(pushable(e) for e in suite.expectations):
+        select = ", ".join(quoted(c) for c in columns) if columns else "count(*) as row_count"
+        return _validate(context, suite, _read(con, f"select {select} from {relation}"), parameters)
+    frame = _read(con, candidates_sql(relation, columns, suite.expectations, parameters))
+    relation_counts = _row_counts(con, relation, suite.expectations)
+    return _validate(context, suite, frame, parameters, relation_counts, counts)
+
+
+def _row_counts(
+    con: duckdb.DuckDBPyConnection, relation: str, expectations: list[Expectation]
+) -> list[tuple[int, int]]:
+    """Per expectation, in order: (rows of the relation, rows its unexpected share is taken of)."""
+    domains = [_domain(e) for e in expectations]
+    row = con.execute(f"select count(*), {', '.join(domains)} from {relation}").fetchone()
+    assert row is not None
+    return [(int(row[0]), int(n)) for n in row[1:]]
+
+
+def _domain(expectation: Expectation) -> str:
+    """The rows GX takes an unexpected share of: non-null values (both, for a pair), or all rows."""
+    kind, kwargs = expectation.configuration.type, expectation.configuration.kwargs
+    if kind in ("expect_column_values_to_not_be_null", "expect_column_values_to_be_null"):
+        return "count(*)"
+    if kwargs.get("column"):
+        return f"count({quoted(kwargs['column'])})"
+    if kwargs.get("column_A"):
+        a, b = quoted(kwargs["column_A"]), quoted(kwargs["column_B"])
+        return f"count(*) filter (where {a} is not null and {b} is not null)"
+    return "count(*)"
+
+
+def _whole_relation(details: dict[str, Any], relation_counts: tuple[int, int] | None) -> dict[str, Any]:
+    """GX's counts on the candidate rows, restated on the whole relation."""
+    if relation_counts is None or details.get("unexpected_count") is None:
+        return details
+    total, domain = relation_counts
+    unexpected = int(details["unexpected_count"])
+    share = 100.0 * unexpected / domain if domain else 0.0
+    return {
+        **details,
+        "element_count": total,
+        "missing_count": total - domain,
+        "missing_percent": 100.0 * (total - domain) / total if total else None,
+        "unexpected_percent": share,
+        "unexpected_percent_total": 100.0 * unexpected / total if total else 0.0,
+        "unexpected_percent_nonmissing": share,
+    }
 
 
 def _structural(relation: str, column: str, expected: str, observed: str) -> Finding:
@@ -258,21 +325,30 @@ def _naive_utc(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _take_measures(
-    relation: str, frame: pd.DataFrame, all_measures: list[Measure], outcome: ValidationOutcome
+    con: duckdb.DuckDBPyConnection, relation: str, all_measures: list[Measure], outcome: ValidationOutcome
 ) -> None:
     for measure in all_measures:
-        if measure.relation == relation:
+        if measure.relation != relation:
+            continue
+        if measure.sql is not None:
+            row = con.execute(measure.sql.format(relation=_sql_name(relation))).fetchone()
+            outcome.measures[measure.name] = float(row[0]) if row and row[0] is not None else 0.0
+        elif measure.compute is not None:
+            select = ", ".join(quoted(c) for c in measure.columns)
+            frame = _read(con, f"select {select} from {_sql_name(relation)}")
             outcome.measures[measure.name] = measure.compute(frame)
 
 
-def _note_freshness(relation: str, frame: pd.DataFrame, outcome: ValidationOutcome) -> None:
-    if not relation.startswith("raw_") or "_extracted_at" not in frame or frame.empty:
+def _note_freshness(
+    con: duckdb.DuckDBPyConnection, catalog: dict[str, set[str]], relation: str, outcome: ValidationOutcome
+) -> None:
+    if not relation.startswith("raw_") or "_extracted_at" not in catalog.get(relation, set()):
+        return
+    row = con.execute(f"select max(_extracted_at)::timestamp from {_sql_name(relation)}").fetchone()
+    if row is None or row[0] is None:
         return
     schema = relation.split(".", 1)[0]
-    latest = frame["_extracted_at"].max()
-    if pd.isna(latest):
-        return
-    latest_dt = latest.to_pydatetime().replace(tzinfo=UTC)
+    latest_dt = row[0].replace(tzinfo=UTC)
     known = next((f for f in outcome.freshness if f.schema == schema), None)
     if known is not None and known.latest >= latest_dt:
         return
@@ -282,15 +358,21 @@ def _note_freshness(relation: str, frame: pd.DataFrame, outcome: ValidationOutco
     outcome.freshness.append(SourceFreshness(schema, latest_dt, age))
 
 
-def _extraction_window(raw_conversations: pd.DataFrame) -> dict[str, Any]:
+_RAW_CONVERSATIONS = "raw_genesys.conversations"
+
+
+def _extraction_window(con: duckdb.DuckDBPyConnection, catalog: dict[str, set[str]]) -> dict[str, Any]:
     """Mart timestamps must lie between the UTC day of the first extracted conversation (marts
     bucket by day and interval) and the last extraction."""
-    if raw_conversations.empty:
+    if not {"conversation_start", "_extracted_at"} <= catalog.get(_RAW_CONVERSATIONS, set()):
         return _open_window()
-    return {
-        "window_start": raw_conversations["conversation_start"].min().floor("D"),
-        "window_end": raw_conversations["_extracted_at"].max(),
-    }
+    row = con.execute(
+        "select date_trunc('day', min(conversation_start)::timestamp), max(_extracted_at)::timestamp "
+        f"from {_sql_name(_RAW_CONVERSATIONS)}"
+    ).fetchone()
+    if row is None or row[0] is None or row[1] is None:
+        return _open_window()
+    return {"window_start": pd.Timestamp(row[0]), "window_end": pd.Timestamp(row[1])}
 
 
 def _open_window() -> dict[str, Any]:
@@ -301,12 +383,25 @@ def _open_window() -> dict[str, Any]:
 
 
 def _validate(
-    context: Any, suite: TableSuite, frame: pd.DataFrame, parameters: dict[str, Any]
+    context: Any,
+    suite: TableSuite,
+    frame: pd.DataFrame,
+    parameters: dict[str, Any],
+    relation_counts: list[tuple[int, int]] | None = None,
+    counts: dict[str, dict[str, tuple[int, int]]] | None = None,
 ) -> list[Finding]:
+    """GX on ``frame``; with ``relation_counts`` (one per expectation: the frame holds only the
+    candidate rows), the counts reported are those of the whole relation, also kept in
+    ``counts`` by suite and expectation id for the Data Docs."""
     asset = context.data_sources.get("warehouse").add_dataframe_asset(suite.name)
     batch = asset.add_batch_definition_whole_dataframe("all_rows")
     # built whole, then stored once (add_expectation on a stored suite re-saves it each time)
     gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations)))
+    by_id: dict[str, tuple[int, int]] = {}
+    if relation_counts is not None:  # the stored suite keeps the order, and now has ids
+        by_id = {str(e.id): n for e, n in zip(gx_suite.expectations, relation_counts, strict=True)}
+        if counts is not None:
+            counts[suite.name] = by_id
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
     )
@@ -319,7 +414,7 @@ def _validate(
         expectation_parameters=parameters,
         result_format=result_format,
     )
-    return [_finding(suite.name, r) for r in result.results]
+    return [_finding(suite.name, r, by_id.get(str(r.expectation_config.id))) for r in result.results]
 
 
 def _reconcile(context: Any, expectations: list[Expectation], outcome: ValidationOutcome) -> list[Finding]:
@@ -341,7 +436,9 @@ def _reconcile(context: Any, expectations: list[Expectation], outcome: Validatio
     return _validate(context, suite, frame, {})
 
 
-def _finding(suite: str, result: ExpectationValidationResult) -> Finding:
+def _finding(
+    suite: str, result: ExpectationValidationResult, relation_counts: tuple[int, int] | None = None
+) -> Finding:
     config = result.expectation_config
     kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "result_format")}
     pair = [str(kwargs[k]) for k in ("column_A", "column_B") if k in kwargs]
@@ -352,7 +449,7 @@ def _finding(suite: str, result: ExpectationValidationResult) -> Finding:
         column=str(column),
         severity=severity_of(config.meta),
         success=bool(result.success),
-        observed=_observed(result),
+        observed=_observed(result, relation_counts),
         expected=_expected(config.type, kwargs),
         sample=_sample(result, pair),
     )
@@ -387,11 +484,11 @@ def _expected(expectation_type: str, kwargs: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in shown.items()) or expectation_type
 
 
-def _observed(result: ExpectationValidationResult) -> str:
+def _observed(result: ExpectationValidationResult, relation_counts: tuple[int, int] | None = None) -> str:
     info = result.exception_info or {}
     if info.get("raised_exception"):
         return f"ERROR {info.get('exception_message')}"
-    details = result.result or {}
+    details = _whole_relation(result.result or {}, relation_counts)
     if details.get("unexpected_count") is not None:
         count, total = details["unexpected_count"], details.get("element_count")
         share = details.get("unexpected_percent") or 0.0

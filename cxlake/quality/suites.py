@@ -3,26 +3,27 @@
 * raw suites, one per raw table the ingestion lands (keys from ``ingestion.tables``):
   the grain, load metadata, cursor ordering;
 * staging suites for the models reconciliation counts through;
-* mart suites, one per mart of ``models/marts``: grain, rates, durations, enums,
-  timestamps inside the extraction window, the CRM join rate (on ``unified_interactions``);
+* mart suites, one per mart of ``models/marts``: timestamps inside the extraction window,
+  and the grain, rates, durations and enums the mart's dbt YAML does not test yet (an
+  expectation that repeats a dbt test is dropped from the plan: see ``dbt_tests``; the CRM
+  join rate is dbt's ``join_rate`` and ``crm_unlinked_share_*`` tests);
 * the reconciliation suite: counts carried from raw to staging to marts (no
   conversation lost or duplicated; BPO daily totals = interval totals).
 
-``measures()`` says what to count on each relation while it is loaded (each table is
-read once); ``reconciliation()`` states how those counts must relate.
+``measures()`` says what to count on each relation (aggregates computed in DuckDB);
+``reconciliation()`` states how those counts must relate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import great_expectations.expectations as gxe
 import pandas as pd
 from great_expectations.expectations.expectation import Expectation
 
 from cxlake.quality.checks import (
-    CRITICAL,
     WARNING,
     TableSuite,
     accepted,
@@ -35,6 +36,7 @@ from cxlake.quality.checks import (
     with_severity,
     within_window,
 )
+from cxlake.quality.dbt_tests import rechecks_dbt
 from ingestion.tables import TABLES, TableSpec
 
 EXTRACT_METHODS = ("query", "jobs", "api", "file")
@@ -48,41 +50,41 @@ GROUP_TYPES = ("queue", "skill_group")
 DURATION_COLUMNS = ("duration_ms", "handle_time_ms", "talk_time_ms", "hold_time_ms", "acw_time_ms")
 PE_CAMPAIGN_STATUSES = ("active", "paused", "archived")
 CAMPAIGN_SOURCES = ("predictive_engagement", "journey_action_map")
-# Join-rate thresholds on linked conversations, aligned with the dbt test on crm_join_audit
-# (fail above 30% unlinked, warn above 20%).
-JOIN_RATE_CRITICAL = 0.70
-JOIN_RATE_WARNING = 0.80
-# Linked conversations whose Salesforce account exists.
-ACCOUNT_MATCH_RATE = 0.95
 
 
 @dataclass(frozen=True)
 class Measure:
-    """A number computed on one relation's DataFrame while it is loaded."""
+    """A number computed on one relation.
+
+    ``sql``: a scalar query over ``{relation}`` run in DuckDB (nothing is loaded into
+    Python: cxlake's own measures). ``compute``: a function of a DataFrame of ``columns``
+    (the relation's columns are then read into pandas; for small, hand-written plans).
+    """
 
     name: str
     relation: str
     columns: tuple[str, ...]
-    compute: Callable[[pd.DataFrame], float]
+    compute: Callable[[pd.DataFrame], float] | None = None
+    sql: str | None = None
 
 
-def _distinct(column: str) -> Callable[[pd.DataFrame], float]:
-    return lambda frame: float(frame[column].nunique(dropna=True))
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
 
 
-def _rows(frame: pd.DataFrame) -> float:
-    return float(len(frame))
+def _distinct(column: str) -> str:
+    return f"select count(distinct {_quoted(column)}) from {{relation}}"
 
 
-def _checksum(column: str) -> Callable[[pd.DataFrame], float]:
+_ROWS = "select count(*) from {relation}"
+
+
+def _checksum(column: str) -> str:
     """Order-independent checksum of the distinct values: equal sets give equal sums."""
-
-    def compute(frame: pd.DataFrame) -> float:
-        distinct = frame[column].dropna().drop_duplicates()
-        hashed = pd.util.hash_pandas_object(distinct, index=False).to_numpy()
-        return float(int(hashed.sum(dtype="uint64")) % (1 << 52))
-
-    return compute
+    return (
+        f"select coalesce(sum(hash(value)::hugeint), 0) % {1 << 52} from "
+        f"(select distinct {_quoted(column)} as value from {{relation}} where {_quoted(column)} is not null)"
+    )
 
 
 def raw_suite(spec: TableSpec) -> TableSuite:
@@ -179,23 +181,6 @@ def cx_mart_suites() -> list[TableSuite]:
     unified = [
         *_interaction_checks(),
         *accepted("current_customer_tier", CUSTOMER_TIERS),
-        # CRM join rate: linked conversations (dbt fails the build above 30% unlinked)...
-        with_severity(
-            gxe.ExpectColumnValuesToNotBeNull(column="crm_account_id", mostly=JOIN_RATE_CRITICAL), CRITICAL
-        ),
-        with_severity(
-            gxe.ExpectColumnValuesToNotBeNull(column="crm_account_id", mostly=JOIN_RATE_WARNING), WARNING
-        ),
-        # ...and linked conversations whose account was found in the CRM.
-        with_severity(
-            gxe.ExpectColumnValuesToNotBeNull(
-                column="current_customer_tier",
-                mostly=ACCOUNT_MATCH_RATE,
-                row_condition="crm_account_id.notna()",
-                condition_parser="pandas",
-            ),
-            CRITICAL,
-        ),
     ]
     per_conversation = [
         TableSuite("marts.unified_interactions", ("conversation_id",), unified),
@@ -478,51 +463,63 @@ def default_plan() -> ValidationPlan:
 
 
 def table_suites() -> list[TableSuite]:
-    """Every table suite, raw first (the extraction window is measured on raw data)."""
+    """Every table suite, raw first (the extraction window is measured on raw data), without the
+    expectations a dbt test already makes on the same model (``dbt_tests.rechecks_dbt``)."""
     raw = [raw_suite(spec) for spec in TABLES.values()]
     schemas = sorted({spec.schema for spec in TABLES.values()})
     quarantine = [quarantine_suite(schema) for schema in schemas]
-    return raw + quarantine + [extraction_log_suite()] + staging_suites() + mart_suites()
+    suites = raw + quarantine + [extraction_log_suite()] + staging_suites() + mart_suites()
+    return [without_dbt_rechecks(suite) for suite in suites]
+
+
+def without_dbt_rechecks(suite: TableSuite) -> TableSuite:
+    """``suite`` minus every expectation that repeats a dbt test of its model."""
+    kept = [e for e in suite.expectations if not rechecks_dbt(suite.relation, e)]
+    return replace(suite, expectations=kept)
 
 
 def measures() -> list[Measure]:
-    """Counts taken on the relations while they are loaded, for the reconciliation suite."""
+    """Counts taken on the relations in DuckDB, for the reconciliation suite."""
     return [
         Measure(
             "raw_conversations",
             "raw_genesys.conversations",
             ("conversation_id",),
-            _distinct("conversation_id"),
+            sql=_distinct("conversation_id"),
         ),
         Measure(
             "raw_conversation_ids_checksum",
             "raw_genesys.conversations",
             ("conversation_id",),
-            _checksum("conversation_id"),
+            sql=_checksum("conversation_id"),
         ),
-        Measure("staged_conversations", "staging.stg_genesys__conversations", ("conversation_id",), _rows),
-        Measure("unified_interactions", "marts.unified_interactions", ("conversation_id",), _rows),
+        Measure(
+            "staged_conversations", "staging.stg_genesys__conversations", ("conversation_id",), sql=_ROWS
+        ),
+        Measure("unified_interactions", "marts.unified_interactions", ("conversation_id",), sql=_ROWS),
         Measure(
             "unified_conversation_ids_checksum",
             "marts.unified_interactions",
             ("conversation_id",),
-            _checksum("conversation_id"),
+            sql=_checksum("conversation_id"),
         ),
         *_bpo_measures(),
         # Adherence results: every raw result (one per unit, agent and day) reaches the mart.
-        Measure("raw_adherence_results", "raw_genesys.historical_adherence", ("management_unit_id",), _rows),
-        Measure("mart_adherence_days", "marts.agent_adherence_daily", ("agent_adherence_day_id",), _rows),
+        Measure(
+            "raw_adherence_results", "raw_genesys.historical_adherence", ("management_unit_id",), sql=_ROWS
+        ),
+        Measure("mart_adherence_days", "marts.agent_adherence_daily", ("agent_adherence_day_id",), sql=_ROWS),
     ]
 
 
-def _sum(column: str) -> Callable[[pd.DataFrame], float]:
-    return lambda frame: float(frame[column].sum())
+def _sum(column: str) -> str:
+    return f"select coalesce(sum({_quoted(column)}), 0) from {{relation}}"
 
 
 def _bpo_measures() -> list[Measure]:
     """Daily partner metrics are sums of the interval ones: the totals must agree."""
     return [
-        Measure(f"bpo_{grain}_{column}", f"marts.bpo_{grain}_metrics", (column,), _sum(column))
+        Measure(f"bpo_{grain}_{column}", f"marts.bpo_{grain}_metrics", (column,), sql=_sum(column))
         for grain in ("interval", "daily")
         for column in ("offered_count", "handled_count")
     ]

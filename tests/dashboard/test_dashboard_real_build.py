@@ -9,9 +9,10 @@ nor the other partner.
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cxlake_cli import run_cxlake
@@ -31,18 +32,10 @@ def _records(tenant: Path, source: str, resource: str) -> list[dict[str, object]
 
 
 @pytest.fixture(scope="module")
-def real_build(tmp_path_factory: pytest.TempPathFactory, small_tenant: Path) -> dict[str, object]:
+def real_build(small_run: Callable[..., Any], small_tenant: Path) -> dict[str, object]:
     """Publish the small tenant with one `cxlake run`; render `internal` with the CLI, the rest in-process."""
-    root = tmp_path_factory.mktemp("dashboard_real_build")
-    env = {
-        **os.environ,
-        "CXLAKE_WAREHOUSE": str(root / "warehouse" / "cxlake.duckdb"),
-        "CXLAKE_PUBLISH_DIR": str(root / "published"),
-        "GX_ANALYTICS_ENABLED": "false",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "RUNTIME__DLTHUB_TELEMETRY": "false",
-    }
-    run = run_cxlake(env, "run", "--from-files", str(small_tenant), "--quiet")
+    env, run = small_run()  # the session's one run, copied for this module
+    root = Path(env["CXLAKE_WAREHOUSE"]).parent.parent
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     manifest = json.loads((small_tenant / "manifest.json").read_text(encoding="utf-8"))
     partners = manifest["partners"]

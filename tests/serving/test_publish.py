@@ -157,3 +157,53 @@ def test_readers_see_old_or_new_never_partial_and_never_block(tmp_path: Path) ->
         assert reader.returncode == 0, stderr
         seen = json.loads(stdout.strip().splitlines()[-1])
         assert seen[-1] == last and seen == sorted(seen)
+
+
+def _published_rows(version: Path, relation: str) -> list[tuple]:
+    con = duckdb.connect(str(version / "marts.duckdb"), read_only=True)
+    try:
+        return con.execute(f"select * from {relation} order by all").fetchall()
+    finally:
+        con.close()
+
+
+def test_publish_copies_only_the_marts_that_changed(tmp_path: Path) -> None:
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "pub"
+    _set_generation(warehouse, 2)
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table marts.labels as select range as id, 'label ' || range as label from range(4)")
+    con.execute("create table marts.retired as select 1 as id")
+    con.close()
+    _validated(warehouse)
+    first = publish(warehouse, out)
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("update marts.kpis set generation = 7 where generation = 2")  # same rows, other values
+    con.execute("drop table marts.retired")
+    con.close()
+    _validated(warehouse)
+    second = publish(warehouse, out)
+
+    relations = json.loads((second / "publication.json").read_text())["relations"]
+    assert {name: r["reused"] for name, r in relations.items()} == {
+        "kpis": False,
+        "kpis_view": False,
+        "labels": True,
+    }
+    # the unchanged mart's Parquet is the same file, the changed ones were written again
+    same_file = (first / "parquet" / "labels.parquet").stat().st_ino
+    assert (second / "parquet" / "labels.parquet").stat().st_ino == same_file
+    assert (second / "parquet" / "kpis.parquet").stat().st_ino != (
+        first / "parquet" / "kpis.parquet"
+    ).stat().st_ino
+    # and every reader sees this warehouse's content, nothing of the previous one
+    assert _published_rows(second, "kpis") == [(7,), (7,)]
+    assert _published_rows(second, "kpis_view") == [(70,), (70,)]
+    assert _published_rows(second, "labels") == [(i, f"label {i}") for i in range(4)]
+    parquet = duckdb.sql(f"select sum(generation) from '{second / 'parquet' / 'kpis.parquet'}'").fetchall()
+    assert parquet == [(14,)]
+    con = duckdb.connect(str(second / "marts.duckdb"), read_only=True)
+    tables = {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
+    con.close()
+    assert tables == {"kpis", "kpis_view", "labels"}
+    assert _published_rows(first, "kpis") == [(2,), (2,)]  # the previous version is untouched
