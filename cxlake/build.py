@@ -102,6 +102,9 @@ def run_build(dbt_args: list[str]) -> int:
     args, salt = with_salt(dbt_command(dbt_args, warehouse))
     # the CRM field names ingestion asked Salesforce for are the ones staging reads
     args = with_vars(args, crm_vars())
+    target = engine_target(args)
+    if target != "duckdb" and not {"--target", "-t"} & set(args):
+        args += ["--target", target]
     with warehouse_lock(warehouse, f"cxlake build ({args[0]})"):
         if args[0] not in READ_ONLY_COMMANDS:
             check_salt(warehouse, salt)
@@ -110,8 +113,21 @@ def run_build(dbt_args: list[str]) -> int:
             # publish needs the last writing dbt command to be a passed `build` of this very state
             write_build_stamp(warehouse, args[0], code)
         if code == 0 and args[0] in SUMMARY_COMMANDS:
-            print(summarise(warehouse).format())
+            print(summarise(warehouse).format() if target == "duckdb" else f"marts built on target {target}")
     return code
+
+
+def engine_target(args: list[str]) -> str:
+    """The dbt target of ``args`` (``--target X``, else ``CXLAKE_TARGET``, else duckdb). On Spark
+    the Parquet raw layer is registered as tables of the raw schemas first, in the Spark
+    session dbt-spark then reuses (one session for the whole build)."""
+    from ingestion.destinations import register_spark_raw_tables, target_name
+
+    explicit = next((args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("--target", "-t")), None)
+    target = target_name(explicit)
+    if target == "spark":
+        register_spark_raw_tables(config.warehouse_path())
+    return target
 
 
 def _invoke(args: list[str]) -> int:

@@ -18,6 +18,7 @@ from dlt.common.schema.typing import TColumnSchema
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.extract.resource import DltResource
 
+from ingestion.destinations import destination_for
 from ingestion.http_client import ApiError, AuthError, WriteScopeRefused
 from ingestion.records import QUARANTINE_SCHEMA, QUARANTINE_TABLE, LoadMeta, RawTransformer, Split
 from ingestion.tables import Column, TableSpec
@@ -229,7 +230,7 @@ def make_pipeline(warehouse: Path, source: str, schema: str) -> dlt.Pipeline:
     credentials = DuckDbCredentials(str(warehouse), global_config=LOAD_SETTINGS)
     return dlt.pipeline(
         pipeline_name=f"cxlake_{source}",
-        destination=dlt.destinations.duckdb(credentials),
+        destination=destination_for(warehouse, duckdb=dlt.destinations.duckdb(credentials)),
         dataset_name=schema,
         pipelines_dir=str(pipelines_dir),
     )
