@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sandbox.generate import generate
+from sandbox.generator.generate import generate
 
 
 class RssSampler(threading.Thread):

@@ -65,7 +65,7 @@ def build_dataset(work: Path, conversations: int) -> Path:
     tenant = work / "tenant"
     if not (tenant / "manifest.json").exists():
         sys.path.insert(0, str(ROOT))
-        from sandbox.generate import generate
+        from sandbox.generator.generate import generate
 
         generate(tenant, scale="small")
     lines = [

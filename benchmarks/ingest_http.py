@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 SERVE = """
 import sys, time
 from pathlib import Path
-from sandbox.server import SandboxServer
+from sandbox.simulator.server import SandboxServer
 server = SandboxServer(Path(sys.argv[1]), port=int(sys.argv[2]), faults="none", rate_limit_per_minute=0)
 server.start()
 print("ready", flush=True)
@@ -52,7 +52,7 @@ def main() -> None:
     work = args.work.resolve()
     tenant = work / f"tenant-{args.conversations}"
     if not (tenant / "manifest.json").exists():
-        from sandbox.generate import generate
+        from sandbox.generator.generate import generate
 
         started = time.perf_counter()
         generate(tenant, scale=args.conversations)

@@ -27,9 +27,9 @@ from cxlake.live.web import LiveWebServer, create_app
 from ingestion.http_client import HttpCounters
 from ingestion.http_sources import genesys_client
 from ingestion.settings import genesys_settings
-from sandbox.generate import generate
-from sandbox.server import SandboxServer
-from sandbox.sim_live import LiveOptions
+from sandbox.generator.generate import generate
+from sandbox.simulator.live import LiveOptions
+from sandbox.simulator.server import SandboxServer
 
 GENESYS_DOCUMENTED = "15-45 s (Genesys' own real-time pipeline)"
 

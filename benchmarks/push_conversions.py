@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from cxlake.writeback.outbox import Outbox, now  # noqa: E402
 from cxlake.writeback.push import PushOptions, PushSummary, Sender, write_client  # noqa: E402
-from sandbox.gen_contact_lists import CONVERSION_COLUMNS  # noqa: E402
-from sandbox.generate import generate  # noqa: E402
-from sandbox.server import SandboxServer  # noqa: E402
+from sandbox.generator.contact_lists import CONVERSION_COLUMNS  # noqa: E402
+from sandbox.generator.generate import generate  # noqa: E402
+from sandbox.simulator.server import SandboxServer  # noqa: E402
 
 ADMIN = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")
 NAMESPACE = uuid.UUID("5b0d0a5e-be9c-4d0b-8b0b-00000000be9c")

@@ -1,15 +1,19 @@
-"""``cxlake build``: dbt on ``CXLAKE_WAREHOUSE``, in-process, then a short summary of the marts."""
+"""``cxlake build``: dbt on a warehouse, in-process, then a short summary of the marts.
+
+The warehouse reaches dbt as an argument: the ``cxlake_warehouse`` var, which the duckdb
+output of ``profiles.yml`` reads (``CXLAKE_WAREHOUSE`` remains its fallback for a plain
+``dbt`` run); nothing here writes ``os.environ``.
+"""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from cxlake import config
-from cxlake.dbt_vars import crm_vars, with_vars
+from cxlake.dbt_vars import crm_vars, given_vars, with_vars
 from cxlake.origin import check_salt, with_salt
 from cxlake.quality.stamp import write_build_stamp
 
@@ -35,9 +39,22 @@ DBT_SUBCOMMANDS = frozenset(
         "clone",
     }
 )
+WAREHOUSE_VAR = "cxlake_warehouse"
+"""The dbt var carrying the warehouse path to the profile."""
 SUMMARY_COMMANDS = frozenset({"build", "run"})
 READ_ONLY_COMMANDS = frozenset({"compile", "parse", "docs", "list", "ls", "show", "debug", "clean", "source"})
 """dbt subcommands that leave the warehouse's data as it is: they record no build stamp."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What one ``cxlake build`` runs: dbt's arguments as given (``build`` unless they start
+    with another dbt subcommand; ``--select``, ``--full-refresh``, ``--vars`` ... pass through)."""
+
+    dbt_args: tuple[str, ...] = ()
+    target: str | None = None
+    """The engine (profiles.yml output): duckdb, postgres or spark; None = ``--target`` in
+    ``dbt_args``, else ``CXLAKE_TARGET``, else duckdb."""
 
 
 @dataclass(frozen=True)
@@ -88,22 +105,28 @@ def dbt_target_path(warehouse: Path) -> Path:
     return warehouse.parent / "dbt_target"
 
 
-def run_build(dbt_args: list[str]) -> int:
-    """Run dbt (``build`` by default) in-process on the warehouse; return its exit code.
+def run_build(warehouse: Path, options: BuildOptions | None = None) -> int:
+    """Run dbt (``build`` by default) in-process on ``warehouse``; return its exit code.
 
     0 = success, 1 = dbt ran and something failed (model, test, snapshot), 2 = dbt could
     not run (bad arguments, project or profile errors).
     """
     from cxlake.lock import warehouse_lock
 
-    warehouse = config.warehouse_path()
+    options = options or BuildOptions()
+    warehouse = warehouse.expanduser().resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    os.environ["CXLAKE_WAREHOUSE"] = str(warehouse)
-    args, salt = with_salt(dbt_command(dbt_args, warehouse))
+    args, salt = with_salt(dbt_command(list(options.dbt_args), warehouse))
+    given = given_vars(args).get(WAREHOUSE_VAR)
+    if given is not None and Path(str(given)).expanduser().resolve() != warehouse:
+        raise ValueError(
+            f"--vars {WAREHOUSE_VAR}={given} names another warehouse than {warehouse}; "
+            "choose the warehouse with CXLAKE_WAREHOUSE"
+        )
     # the CRM field names ingestion asked Salesforce for are the ones staging reads
-    args = with_vars(args, crm_vars())
-    target = engine_target(args)
-    if target != "duckdb" and not {"--target", "-t"} & set(args):
+    args = with_vars(args, {WAREHOUSE_VAR: str(warehouse), **crm_vars()})
+    target = engine_target(args, warehouse, options.target)
+    if not {"--target", "-t"} & set(args):
         args += ["--target", target]
     with warehouse_lock(warehouse, f"cxlake build ({args[0]})"):
         if args[0] not in READ_ONLY_COMMANDS:
@@ -117,16 +140,16 @@ def run_build(dbt_args: list[str]) -> int:
     return code
 
 
-def engine_target(args: list[str]) -> str:
-    """The dbt target of ``args`` (``--target X``, else ``CXLAKE_TARGET``, else duckdb). On Spark
-    the Parquet raw layer is registered as tables of the raw schemas first, in the Spark
-    session dbt-spark then reuses (one session for the whole build)."""
+def engine_target(args: list[str], warehouse: Path, chosen: str | None = None) -> str:
+    """The dbt target: ``chosen``, else ``--target X`` in ``args``, else ``CXLAKE_TARGET``, else
+    duckdb. On Spark the Parquet raw layer is registered as tables of the raw schemas first,
+    in the Spark session dbt-spark then reuses (one session for the whole build)."""
     from ingestion.destinations import register_spark_raw_tables, target_name
 
     explicit = next((args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("--target", "-t")), None)
-    target = target_name(explicit)
+    target = target_name(chosen or explicit)
     if target == "spark":
-        register_spark_raw_tables(config.warehouse_path())
+        register_spark_raw_tables(warehouse)
     return target
 
 

@@ -7,8 +7,12 @@ import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cxlake import config
+
+if TYPE_CHECKING:
+    from cxlake.pipeline import IngestRequest
 
 
 def _date(value: str) -> date:
@@ -26,7 +30,7 @@ def capped_end(end: date | None, today: date | None = None) -> date | None:
 
 
 def _cmd_sandbox_generate(args: argparse.Namespace) -> int:
-    from sandbox.generate import generate
+    from sandbox.generator.generate import generate
 
     manifest = generate(
         Path(args.out),
@@ -44,8 +48,8 @@ def _cmd_sandbox_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    from sandbox.server import serve_forever
-    from sandbox.sim_live import LiveOptions
+    from sandbox.simulator.live import LiveOptions
+    from sandbox.simulator.server import serve_forever
 
     live = LiveOptions(speed=args.speed) if args.live else None
     serve_forever(
@@ -54,13 +58,29 @@ def _cmd_sandbox_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def ingest_request(args: argparse.Namespace) -> IngestRequest:
+    """The typed ingest options of ``cxlake ingest`` / ``cxlake run`` (``--end`` capped at now)."""
+    from cxlake.pipeline import ALL_SOURCES, IngestRequest
+
+    return IngestRequest(
+        sources=ALL_SOURCES if args.source == "all" else (args.source,),
+        base_url=args.base_url,
+        sandbox_url=args.sandbox,
+        from_files=Path(args.from_files) if args.from_files else None,
+        start=args.start,
+        end=capped_end(args.end),
+        quiet=args.quiet,
+    )
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from cxlake.lock import warehouse_lock
     from cxlake.pipeline import ingest
 
     warehouse = config.warehouse_path()
+    request = ingest_request(args)
     with warehouse_lock(warehouse, "cxlake ingest"):
-        summary = ingest(args, warehouse)
+        summary = ingest(warehouse, request)
     return 0 if summary.ok else 1
 
 
@@ -75,9 +95,9 @@ def _refuse_quoted_path(warehouse: Path) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from cxlake.build import run_build
+    from cxlake.build import BuildOptions, run_build
 
-    return run_build(args.dbt_args)
+    return run_build(config.warehouse_path(), BuildOptions(dbt_args=tuple(args.dbt_args)))
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -94,9 +114,16 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from cxlake.pipeline import run_all
+    from cxlake.build import BuildOptions
+    from cxlake.pipeline import RunOptions, run_all
 
-    return run_all(args)
+    options = RunOptions(
+        publish_dir=config.publish_dir(),
+        ingest=ingest_request(args),
+        build=BuildOptions(dbt_args=("--quiet",) if args.quiet else ()),
+        skip_ingest=args.skip_ingest,
+    )
+    return run_all(config.warehouse_path(), options)
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
@@ -199,7 +226,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from cxlake.publish import PublishError
     from ingestion.http_client import ApiError
     from ingestion.http_sources import MissingCredentials
-    from sandbox.sim_store import TenantError
+    from sandbox.simulator.store import TenantError
 
     return (
         PublishError,

@@ -4,13 +4,13 @@ again (incremental) -> dashboards, then a short summary.
     python -m cxlake.demo --data sandbox_data/demo --port 8765
 
 The warehouse is ``CXLAKE_WAREHOUSE``; the publication goes to ``cxlake.config.publish_dir()``.
+Both are read once, in ``main``; every step gets them (and its options) as arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from datetime import date, timedelta
@@ -21,8 +21,9 @@ import duckdb
 import requests
 
 from cxlake import config
-from cxlake.cli import build_parser
-from cxlake.pipeline import PipelineResult, run_pipeline
+from cxlake.build import BuildOptions
+from cxlake.cli import capped_end
+from cxlake.pipeline import IngestRequest, PipelineResult, RunOptions, run_pipeline
 from cxlake.publish import current_publication
 
 SEED = 42
@@ -40,8 +41,8 @@ _RETRYABLE = {429, 500, 502, 503, 504}
 # extraction stays rate-limited (and flaky faults still throttle) but finishes in seconds.
 DEMO_SIMULATOR_RATE_LIMIT = 3000
 DEMO_SOURCE_SETTINGS = {
-    "SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE": "2400",
-    "SOURCES__PREDICTIVE_ENGAGEMENT__RATE_LIMIT_PER_MINUTE": "2400",
+    "sources.genesys.rate_limit_per_minute": 2400,
+    "sources.predictive_engagement.rate_limit_per_minute": 2400,
 }
 
 
@@ -52,20 +53,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="demo", help="tenant scale: demo | small | a number")
     parser.add_argument("--dashboards", default="dashboards", help="where to write the dashboards")
     args = parser.parse_args(argv)
-    return run_demo(Path(args.data), args.port, args.scale, Path(args.dashboards))
+    return run_demo(
+        Path(args.data),
+        args.port,
+        args.scale,
+        Path(args.dashboards),
+        warehouse=config.warehouse_path(),
+        publish_dir=config.publish_dir(),
+    )
 
 
-def run_demo(data: Path, port: int, scale: str, dashboards: Path) -> int:
+def run_demo(data: Path, port: int, scale: str, dashboards: Path, warehouse: Path, publish_dir: Path) -> int:
     """Every demo step in order; 1 with the failing step named when the pipeline fails."""
-    from sandbox.server import SandboxServer
+    from sandbox.simulator.server import SandboxServer
 
     began = time.monotonic()
-    for name, value in DEMO_SOURCE_SETTINGS.items():
-        os.environ.setdefault(name, value)
     manifest = ensure_tenant(data, scale)
     period = manifest["period"]
     start, end = period["start"][:10], period["end"][:10]
-    print(f"== demo: warehouse {config.warehouse_path()}", flush=True)
+    print(f"== demo: warehouse {warehouse}", flush=True)
     with SandboxServer(
         data, port=port, faults="flaky", rate_limit_per_minute=DEMO_SIMULATOR_RATE_LIMIT
     ) as server:
@@ -74,22 +80,39 @@ def run_demo(data: Path, port: int, scale: str, dashboards: Path) -> int:
             f"per token), period {start} .. {end}",
             flush=True,
         )
-        parser = build_parser()
-        common = ["run", "--sandbox", server.url, "--end", end, "--quiet"]
-        first = run_pipeline(parser.parse_args([*common, "--start", start]))
+        first = run_pipeline(warehouse, demo_run(server.url, publish_dir, start, end))
         if not first.ok:
             return _failed("first run", first)
         print("== demo: retraining the Predictive Engagement scorecards through the simulator", flush=True)
         retrained = retrain_scorecards(server.url, data)
         rerun_from = (date.fromisoformat(end) - timedelta(days=RERUN_DAYS)).isoformat()
         print(f"== demo: second run (incremental, re-reading the last {RERUN_DAYS} days)", flush=True)
-        second = run_pipeline(parser.parse_args([*common, "--start", rerun_from]))
+        second = run_pipeline(warehouse, demo_run(server.url, publish_dir, rerun_from, end))
         if not second.ok:
             return _failed("second run", second)
-    publication = current_publication(config.publish_dir())
-    dashboard_paths = render_dashboards(dashboards)
-    print(summary(publication, [first, second], retrained, dashboard_paths, time.monotonic() - began))
+    publication = current_publication(publish_dir)
+    dashboard_paths = render_dashboards(dashboards, publish_dir)
+    print(
+        summary(
+            publication, publish_dir, [first, second], retrained, dashboard_paths, time.monotonic() - began
+        )
+    )
     return 0
+
+
+def demo_run(sandbox_url: str, publish_dir: Path, start: str, end: str) -> RunOptions:
+    """One quiet ``cxlake run`` of the demo: every source from the simulator over [start, end)."""
+    return RunOptions(
+        publish_dir=publish_dir,
+        ingest=IngestRequest(
+            sandbox_url=sandbox_url,
+            start=date.fromisoformat(start),
+            end=capped_end(date.fromisoformat(end)),
+            quiet=True,
+            api_settings=DEMO_SOURCE_SETTINGS,
+        ),
+        build=BuildOptions(dbt_args=("--quiet",)),
+    )
 
 
 def ensure_tenant(data: Path, scale: str) -> dict[str, Any]:
@@ -102,7 +125,7 @@ def ensure_tenant(data: Path, scale: str) -> dict[str, Any]:
         if all(str(generator.get(k)) == str(v) for k, v in wanted.items()):
             print(f"== demo: reusing the sandbox tenant in {data}", flush=True)
             return manifest
-    from sandbox.generate import generate
+    from sandbox.generator.generate import generate
 
     print(f"== demo: generating the sandbox tenant ({scale}) into {data}", flush=True)
     return generate(data, seed=SEED, days=DAYS, start=START, scale=scale)
@@ -160,7 +183,7 @@ def _request(
     return response
 
 
-def render_dashboards(out: Path) -> list[Path]:
+def render_dashboards(out: Path, publish_dir: Path) -> list[Path]:
     """Dashboards per audience when the dashboard module is available."""
     try:
         from cxlake.dashboard import render
@@ -169,12 +192,13 @@ def render_dashboards(out: Path) -> list[Path]:
         return []
     paths: list[Path] = []
     for audience in DASHBOARD_AUDIENCES:
-        paths += render(audience, out / audience, published=config.publish_dir())
+        paths += render(audience, out / audience, published=publish_dir)
     return paths
 
 
 def summary(
     publication: Path,
+    publish_dir: Path,
     runs: list[PipelineResult],
     retrained: list[str],
     dashboards: list[Path],
@@ -201,7 +225,7 @@ def summary(
             f"{len(validation.warnings)} warning(s); Data Docs {validation.docs_index}"
         )
     lines += ["scorecard retrain:"] + [f"  {line}" for line in retrained]
-    current = config.publish_dir() / "current" / "marts.duckdb"
+    current = publish_dir / "current" / "marts.duckdb"
     lines.append(f"publication: {publication}")
     lines.append(
         f"  readers: duckdb.connect('{current}', read_only=True), or {publication / 'parquet'}/*.parquet"

@@ -1,15 +1,22 @@
-"""``cxlake run``: ingest -> build -> validate -> publish, stopping at the first failing stage."""
+"""``cxlake run``: ingest -> build -> validate -> publish, stopping at the first failing stage.
+
+Configuration flows as arguments: the command line (``cxlake.cli``) turns its options into
+:class:`IngestRequest` / :class:`RunOptions` once, and every stage takes the warehouse and
+its options from its caller; nothing here reads ``argparse`` namespaces or writes
+``os.environ``.
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cxlake import config
+from cxlake.build import BuildOptions
 
 if TYPE_CHECKING:
     from ingestion.pipeline import IngestSummary
@@ -37,9 +44,44 @@ class StageFailed(RuntimeError):
     """A stage finished but did not succeed; the message is the one-line reason."""
 
 
-def run_all(args: argparse.Namespace) -> int:
-    """Run the pipeline for the ``cxlake run`` arguments; 0 on success, 1 with a one-line reason."""
-    result = run_pipeline(args)
+ALL_SOURCES = ("genesys", "predictive_engagement", "salesforce")
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    """What one ``cxlake ingest`` loads and how (the command's options, typed).
+
+    ``sandbox_url``: all three APIs at that URL with the sandbox's published credentials;
+    ``base_url``: the Genesys API base; neither: the configured hosts. ``from_files``: load
+    export files instead of HTTP. ``end`` is exclusive and already capped at now by the caller.
+    ``api_settings``: dlt config values for this ingest only, by dotted key (e.g.
+    ``{"sources.genesys.rate_limit_per_minute": 2400}``); the user's own config and
+    environment still win over them.
+    """
+
+    sources: tuple[str, ...] = ALL_SOURCES
+    base_url: str | None = None
+    sandbox_url: str | None = None
+    from_files: Path | None = None
+    start: date | None = None
+    end: date | None = None
+    quiet: bool = False
+    api_settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What one ``cxlake run`` does: its ingest, its dbt build and where it publishes."""
+
+    publish_dir: Path
+    ingest: IngestRequest = field(default_factory=IngestRequest)
+    build: BuildOptions = field(default_factory=BuildOptions)
+    skip_ingest: bool = False
+
+
+def run_all(warehouse: Path, options: RunOptions) -> int:
+    """Run the pipeline for ``cxlake run``; 0 on success, 1 with a one-line reason."""
+    result = run_pipeline(warehouse, options)
     if not result.ok:
         print(f"cxlake run: FAILED at stage '{result.failed_stage}': {result.reason}", file=sys.stderr)
         return 1
@@ -47,31 +89,30 @@ def run_all(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_pipeline(args: argparse.Namespace) -> PipelineResult:
-    """Run every stage in order on ``CXLAKE_WAREHOUSE`` (dbt reads the same variable)."""
+def run_pipeline(warehouse: Path, options: RunOptions) -> PipelineResult:
+    """Run every stage in order on ``warehouse``, under one warehouse lock."""
     from cxlake.lock import warehouse_lock
 
-    warehouse = config.warehouse_path()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_lock(warehouse, "cxlake run"):  # once for every stage (they re-enter it)
-        return _run_stages(args, warehouse)
+        return _run_stages(options, warehouse)
 
 
-def _run_stages(args: argparse.Namespace, warehouse: Path) -> PipelineResult:
+def _run_stages(options: RunOptions, warehouse: Path) -> PipelineResult:
     result = PipelineResult()
-    stages: dict[str, Callable[[argparse.Namespace, Path, PipelineResult], None]] = {
+    stages: dict[str, Callable[[RunOptions, Path, PipelineResult], None]] = {
         "ingest": _ingest,
         "build": _build,
         "validate": _validate,
         "publish": _publish,
     }
     for name in STAGES:
-        if name == "ingest" and getattr(args, "skip_ingest", False):
+        if name == "ingest" and options.skip_ingest:
             result.skipped.append(name)
             continue
         print(f"== cxlake run: {name}", flush=True)
         try:
-            stages[name](args, warehouse, result)
+            stages[name](options, warehouse, result)
         except Exception as exc:  # noqa: BLE001 - any stage error becomes the run's one-line reason
             result.failed_stage = name
             result.reason = str(exc) if isinstance(exc, StageFailed) else f"{type(exc).__name__}: {exc}"
@@ -79,48 +120,84 @@ def _run_stages(args: argparse.Namespace, warehouse: Path) -> PipelineResult:
     return result
 
 
-def ingest(args: argparse.Namespace, warehouse: Path) -> IngestSummary:
-    """One ``cxlake ingest`` as the command line asks for it (sources, mode, window) into
-    ``warehouse``, its load recorded for the salt rule; prints and returns the run summary.
-    The caller holds the warehouse lock."""
-    from cxlake.cli import _refuse_quoted_path, capped_end
+def ingest(warehouse: Path, request: IngestRequest) -> IngestSummary:
+    """One ingest of ``request`` into ``warehouse``, its load recorded for the salt rule;
+    prints and returns the run summary. The caller holds the warehouse lock."""
+    from cxlake.cli import _refuse_quoted_path
     from cxlake.origin import record_load
     from ingestion.pipeline import format_summary, run_ingest
 
-    sources = ["genesys", "predictive_engagement", "salesforce"] if args.source == "all" else [args.source]
-    from_files = Path(args.from_files) if args.from_files else None
     _refuse_quoted_path(warehouse)
-    record_load(warehouse, args.sandbox, from_files)
-    summary = run_ingest(
-        warehouse,
-        sources,
-        base_url=args.base_url,
-        sandbox_url=args.sandbox,
-        from_files=from_files,
-        start=args.start,
-        end=capped_end(args.end),
-        progress=not args.quiet,
-    )
+    record_load(warehouse, request.sandbox_url, request.from_files)
+    with api_settings(request.api_settings):
+        summary = run_ingest(
+            warehouse,
+            list(request.sources),
+            base_url=request.base_url,
+            sandbox_url=request.sandbox_url,
+            from_files=request.from_files,
+            start=request.start,
+            end=request.end,
+            progress=not request.quiet,
+        )
     print(format_summary(summary), flush=True)
     return summary
 
 
-def _ingest(args: argparse.Namespace, warehouse: Path, result: PipelineResult) -> None:
-    summary = ingest(args, warehouse)
+_SETTINGS_PROVIDER: Any = None
+
+
+@contextmanager
+def api_settings(settings: Mapping[str, Any]) -> Iterator[None]:
+    """``settings`` (dotted dlt config keys) visible to dlt config lookups inside the block only.
+
+    They come from one dictionary provider registered last, so values the user set in env
+    vars or ``.dlt/*.toml`` still win, and nothing is written to ``os.environ``.
+    """
+    if not settings:
+        yield
+        return
+    import dlt
+    from dlt.common.configuration.providers import DictionaryProvider
+
+    global _SETTINGS_PROVIDER
+    if _SETTINGS_PROVIDER is None:
+        _SETTINGS_PROVIDER = type(
+            "CxlakeRunSettings", (DictionaryProvider,), {"NAME": "cxlake run settings"}
+        )()
+    if not any(provider is _SETTINGS_PROVIDER for provider in dlt.config.config_providers):
+        dlt.config.register_provider(_SETTINGS_PROVIDER)
+    document: dict[str, Any] = {}
+    for dotted, value in settings.items():
+        *sections, key = dotted.split(".")
+        node = document
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[key] = value
+    previous = _SETTINGS_PROVIDER._config_doc
+    _SETTINGS_PROVIDER._config_doc = document
+    try:
+        yield
+    finally:
+        _SETTINGS_PROVIDER._config_doc = previous
+
+
+def _ingest(options: RunOptions, warehouse: Path, result: PipelineResult) -> None:
+    summary = ingest(warehouse, options.ingest)
     result.ingest_summary = summary
     if not summary.ok:
         raise StageFailed("; ".join(summary.errors) or "ingestion reported failure")
 
 
-def _build(args: argparse.Namespace, warehouse: Path, result: PipelineResult) -> None:
+def _build(options: RunOptions, warehouse: Path, result: PipelineResult) -> None:
     from cxlake.build import run_build
 
-    code = run_build(["--quiet"] if getattr(args, "quiet", False) else [])
+    code = run_build(warehouse, options.build)
     if code != 0:
         raise StageFailed(f"dbt build exited with code {code}")
 
 
-def _validate(args: argparse.Namespace, warehouse: Path, result: PipelineResult) -> None:
+def _validate(options: RunOptions, warehouse: Path, result: PipelineResult) -> None:
     from cxlake.quality import validate
 
     outcome = validate(warehouse)
@@ -138,7 +215,7 @@ def _validate(args: argparse.Namespace, warehouse: Path, result: PipelineResult)
         )
 
 
-def _publish(args: argparse.Namespace, warehouse: Path, result: PipelineResult) -> None:
+def _publish(options: RunOptions, warehouse: Path, result: PipelineResult) -> None:
     from cxlake.publish import publish
 
-    result.publication = publish(warehouse, config.publish_dir())
+    result.publication = publish(warehouse, options.publish_dir)

@@ -5,7 +5,7 @@
 - ``sandbox_server``: a factory starting the API simulator over ``small_tenant``
   (or another ``data_dir``) on a free port; every server it started is stopped at
   teardown. ``sandbox_server(faults="flaky", rate_limit_per_minute=0)`` returns a
-  started :class:`sandbox.server.SandboxServer` (use ``.url``).
+  started :class:`sandbox.simulator.server.SandboxServer` (use ``.url``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from sandbox.server import SandboxServer
+from sandbox.simulator.server import SandboxServer
 
 
 @pytest.fixture(scope="session")
 def small_tenant(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sandbox.generate import generate
+    from sandbox.generator.generate import generate
 
     out = tmp_path_factory.mktemp("small_tenant")
     generate(out, scale="small")

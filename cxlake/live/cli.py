@@ -63,9 +63,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     """Sandbox in live mode + collector + live pages in one process."""
     from cxlake.live.collector import Collector
     from cxlake.live.web import LiveWebServer, create_app
-    from sandbox.generate import generate
-    from sandbox.server import SandboxServer
-    from sandbox.sim_live import LiveOptions
+    from sandbox.generator.generate import generate
+    from sandbox.simulator.live import LiveOptions
+    from sandbox.simulator.server import SandboxServer
 
     data = Path(args.data)
     if not (data / "manifest.json").exists():

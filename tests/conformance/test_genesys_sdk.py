@@ -31,7 +31,7 @@ import requests
 
 from ingestion.genesys_cloud import AGGREGATE_METRICS, OBSERVATION_METRICS
 from ingestion.predictive_engagement import JOURNEY_METRICS
-from sandbox.server import SandboxServer
+from sandbox.simulator.server import SandboxServer
 
 pc = pytest.importorskip("PureCloudPlatformClientV2")
 models = pc.models

@@ -19,7 +19,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from sandbox.server import SandboxServer
+from sandbox.simulator.server import SandboxServer
 
 simple_salesforce = pytest.importorskip("simple_salesforce")
 

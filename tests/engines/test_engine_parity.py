@@ -2,7 +2,7 @@
 
 Each engine gets its raw layer the way a deployment would: ``run_ingest`` with the engine as
 ``CXLAKE_TARGET`` (dlt's duckdb, postgres, or filesystem-Parquet destination), then
-``cxlake build`` (``run_build([])``: seeds, models, snapshots where the engine has them,
+``cxlake build --target`` (``run_build``: seeds, models, snapshots where the engine has them,
 every data test and unit test). Every mart is then compared with DuckDB's, order-insensitive,
 floats within a relative tolerance of 1e-9 (see ``mart_comparison``).
 
@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from mart_comparison import Mart, differences, duckdb_marts, postgres_marts, spark_marts
 
-from cxlake.build import dbt_target_path, run_build
+from cxlake.build import BuildOptions, dbt_target_path, run_build
 from ingestion.destinations import postgres_url
 from ingestion.pipeline import run_ingest
 
@@ -88,7 +88,7 @@ def build_on(target: str, settings: dict[str, str], tenant: Path, root: Path) ->
     warehouse = root / target / "warehouse.duckdb"
     with engine_env({"CXLAKE_TARGET": target, "CXLAKE_WAREHOUSE": str(warehouse), **settings}):
         summary = run_ingest(warehouse, SOURCES, from_files=tenant, start=START, progress=False)
-        code = run_build([]) if summary.ok else -1
+        code = run_build(warehouse, BuildOptions(target=target)) if summary.ok else -1
         if target == "duckdb":
             marts, raw = duckdb_marts(str(warehouse)), duckdb_raw_columns(str(warehouse))
         elif target == "postgres":

@@ -25,8 +25,8 @@ from ingestion.http_client import (
     genesys_hosts,
     new_session,
 )
-from sandbox.server import SandboxServer
-from sandbox.sim_auth import ADMIN_CLIENT, READ_CLIENT, READ_SCOPES, WRITE_SCOPES
+from sandbox.simulator.auth import ADMIN_CLIENT, READ_CLIENT, READ_SCOPES, WRITE_SCOPES
+from sandbox.simulator.server import SandboxServer
 
 
 class FakeApi:

@@ -20,8 +20,8 @@ import requests
 from ingest_helpers import FAST_ENV, query
 
 from ingestion.pipeline import run_ingest
-from sandbox.generate import generate
-from sandbox.server import SandboxServer
+from sandbox.generator.generate import generate
+from sandbox.simulator.server import SandboxServer
 
 WFM = "/api/v2/workforcemanagement"
 READ = ("cxlake-sandbox", "cxlake-sandbox-secret")

@@ -194,7 +194,7 @@ def _sessions(record: dict[str, Any]) -> list[dict[str, Any]]:
 def test_uncastable_and_duplicate_nested_values_are_quarantined_and_the_build_passes(
     small_tenant: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cxlake.build import run_build
+    from cxlake.build import BuildOptions, run_build
 
     root = tmp_path / "export"
     shutil.copytree(small_tenant, root)
@@ -268,7 +268,7 @@ def test_uncastable_and_duplicate_nested_values_are_quarantined_and_the_build_pa
     assert landed == [(f"{start[:10]} {start[11:22]}+00", None)], "two-digit fraction, still in flight"
 
     monkeypatch.setenv("CXLAKE_WAREHOUSE", str(warehouse))
-    assert run_build([]) == 0, "the build passes over what landed"
+    assert run_build(warehouse, BuildOptions()) == 0, "the build passes over what landed"
     in_flight = query(
         warehouse,
         "SELECT is_in_flight, originating_direction FROM staging.stg_genesys__conversations "

@@ -13,7 +13,7 @@ from ingestion.genesys_cloud import entity_pages
 from ingestion.http_client import HttpCounters
 from ingestion.http_sources import genesys_client
 from ingestion.settings import genesys_settings
-from sandbox.server import SandboxServer
+from sandbox.simulator.server import SandboxServer
 
 
 def _written(tenant: Path, resource: str) -> list[dict[str, Any]]:

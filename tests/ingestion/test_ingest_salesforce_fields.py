@@ -29,10 +29,10 @@ from ingestion.http_client import (
 from ingestion.pipeline import format_summary, run_ingest
 from ingestion.salesforce import describe_fields
 from ingestion.settings import SalesforceSettings, crm_field_mapping, salesforce_settings
-from sandbox.generate import generate
-from sandbox.server import SandboxServer
-from sandbox.sim_http import ApiError, Request, Response
-from sandbox.sim_salesforce import SalesforceApi
+from sandbox.generator.generate import generate
+from sandbox.simulator.httpapi import ApiError, Request, Response
+from sandbox.simulator.salesforce import SalesforceApi
+from sandbox.simulator.server import SandboxServer
 
 CUSTOM = ("Account_Tier__c", "Customer_LTV_USD__c")
 

@@ -27,7 +27,7 @@ from ingest_helpers import (
 
 from ingestion.pipeline import IngestSummary, format_summary, run_ingest
 from ingestion.tables import SCHEMAS, SOURCES
-from sandbox.server import SandboxServer
+from sandbox.simulator.server import SandboxServer
 
 ADMIN_CLIENT = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")  # published (contract §1)
 START, END = date(2026, 10, 1), date(2026, 10, 29)

@@ -22,8 +22,8 @@ from cxlake.live.collector import Collector, CollectorConfig
 from ingestion.http_client import HttpCounters
 from ingestion.http_sources import genesys_client
 from ingestion.settings import genesys_settings
-from sandbox.server import SandboxServer
-from sandbox.sim_live import LiveOptions
+from sandbox.simulator.live import LiveOptions
+from sandbox.simulator.server import SandboxServer
 
 FAST = {"silence_s": 2.0, "backoff_s": (0.5, 1.0, 2.0), "poll_interval_s": 1.0, "ping_s": 1.0}
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from cxlake.build import run_build
+from cxlake.build import BuildOptions, run_build
 
 
 @dataclass
@@ -47,7 +47,7 @@ def build_into(warehouse: Path, dbt_args: tuple[str, ...] = ()) -> int:
     previous = os.environ.get("CXLAKE_WAREHOUSE")
     os.environ["CXLAKE_WAREHOUSE"] = str(warehouse)
     try:
-        return run_build(list(dbt_args))
+        return run_build(warehouse, BuildOptions(dbt_args=tuple(dbt_args)))
     finally:
         if previous is None:
             os.environ.pop("CXLAKE_WAREHOUSE", None)

@@ -1,7 +1,7 @@
 """QA, CSAT and schedule adherence in the marts, compared with the generator's ground truth.
 
 qa_score / csat_score are recomputed here from the conversation records of the tenant files
-(definitions of ``sandbox.gen_quality``), independently of the SQL; the adherence marts are
+(definitions of ``sandbox.generator.quality``), independently of the SQL; the adherence marts are
 compared with the manifest's per management unit and day truth and planted facts.
 """
 
@@ -17,7 +17,7 @@ import pytest
 from dbt_build_support import BuiltWarehouse, build_into
 
 from ingestion.pipeline import run_ingest
-from sandbox.generate import generate
+from sandbox.generator.generate import generate
 
 
 def _ms(text: str) -> int:

@@ -19,9 +19,9 @@ from typing import Any
 import orjson
 import pytest
 
-from sandbox.gen_ids import uuid4_str
-from sandbox.gen_time import iso_sf, iso_z, iso_z_seconds
-from sandbox.generate import generate, resolve_scale
+from sandbox.generator.generate import generate, resolve_scale
+from sandbox.generator.ids import uuid4_str
+from sandbox.generator.timestamps import iso_sf, iso_z, iso_z_seconds
 
 SOURCES = ("genesys", "predictive_engagement", "salesforce")
 TIME_FIELDS = ("segmentStart", "segmentEnd")

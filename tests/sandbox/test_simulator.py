@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from sandbox.server import SandboxServer
+from sandbox.simulator.server import SandboxServer
 
 READ = ("cxlake-sandbox", "cxlake-sandbox-secret")
 ADMIN = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")

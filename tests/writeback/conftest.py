@@ -16,7 +16,7 @@ import pytest
 
 from cxlake.writeback.push import PushOptions
 from ingestion.pipeline import run_ingest
-from sandbox.gen_contact_lists import write_contact_lists
+from sandbox.generator.contact_lists import write_contact_lists
 
 
 @pytest.fixture(scope="session")

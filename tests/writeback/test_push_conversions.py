@@ -24,8 +24,8 @@ from cxlake_cli import PROJECT
 from cxlake.writeback.outbox import Outbox
 from cxlake.writeback.push import PushOptions, push_conversions, write_client
 from ingestion.http_client import ClientCredentials, OAuth, WriteScopeRefused, new_session
-from sandbox.gen_contact_lists import conversion_file
-from sandbox.sim_contactlists import conversion_entries
+from sandbox.generator.contact_lists import conversion_file
+from sandbox.simulator.contact_lists import conversion_entries
 
 ADMIN = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import duckdb
 
-from cxlake.build import run_build
+from cxlake.build import BuildOptions, run_build
 from cxlake.lock import warehouse_lock
 from cxlake.writeback.push import PushOptions, push_conversions, write_client
 from ingestion.pipeline import run_ingest
-from sandbox.gen_contact_lists import conversion_file
+from sandbox.generator.contact_lists import conversion_file
 
 ADMIN = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")
 
@@ -48,7 +48,12 @@ def test_pushed_conversions_show_in_campaign_kpis_equal_to_ground_truth(
     truth = conversion_file(wb_tenant, events, seed=21, resolvable=45, orphans=5, duplicates=3)
     with _warehouse_env(warehouse):
         assert (
-            run_build(["build", "--select", "+campaign_kpis", "--exclude", "resource_type:test", "--quiet"])
+            run_build(
+                warehouse,
+                BuildOptions(
+                    ("build", "--select", "+campaign_kpis", "--exclude", "resource_type:test", "--quiet")
+                ),
+            )
             == 0
         )
         before = _completions(warehouse)
@@ -80,7 +85,7 @@ def test_pushed_conversions_show_in_campaign_kpis_equal_to_ground_truth(
         assert ingest.ok
         print(f"ingest over HTTP: {time.monotonic() - started:.1f} s")
         selection = ["int_conversion_writebacks+,+campaign_kpis", "+conversion_writeback_exceptions"]
-        assert run_build(["run", "--select", *selection, "--quiet"]) == 0
+        assert run_build(warehouse, BuildOptions(("run", "--select", *selection, "--quiet"))) == 0
         after = _completions(warehouse)
 
     gained = {campaign: after.get(campaign, 0) - before.get(campaign, 0) for campaign in after}

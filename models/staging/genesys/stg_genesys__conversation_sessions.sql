@@ -7,26 +7,24 @@
 }}
 
 {#-
-    Incremental table built on the typed documents of `base_genesys__conversation_documents`
+    Incremental table built on the sessions of `base_genesys__conversation_document_sessions`
     (new extractions only): one row per media session of a participant.
 -#}
 
 with
 
-conversation_documents as (
+conversation_document_sessions as (
 
-    select * from {{ ref('base_genesys__conversation_documents') }}
+    select * from {{ ref('base_genesys__conversation_document_sessions') }}
     {% if is_incremental() %}
     where {{ extracted_at_after_latest() }}
     {% endif %}
 
 ),
 
-{{ conversation_document_sessions_ctes('conversation_documents') }},
-
 session_fields as (
 
-    {{ document_fields('document_sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index', 'session_id', 'media_type',
+    {{ document_fields('conversation_document_sessions', 'session', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index', 'session_id', 'media_type',
         document_text_array_joined('session', '$.callbackNumbers') ~ ' as callback_numbers',
         document_text_array_joined('session', '$.requestedRoutings') ~ ' as requested_routings'], {
         'direction': '$.direction',

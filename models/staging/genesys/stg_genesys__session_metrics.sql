@@ -7,26 +7,24 @@
 }}
 
 {#-
-    Incremental table built on the typed documents of `base_genesys__conversation_documents`
+    Incremental table built on the sessions of `base_genesys__conversation_document_sessions`
     (new extractions only): one row per metric of a session.
 -#}
 
 with
 
-conversation_documents as (
+conversation_document_sessions as (
 
-    select * from {{ ref('base_genesys__conversation_documents') }}
+    select * from {{ ref('base_genesys__conversation_document_sessions') }}
     {% if is_incremental() %}
     where {{ extracted_at_after_latest() }}
     {% endif %}
 
 ),
 
-{{ conversation_document_sessions_ctes('conversation_documents') }},
-
 metrics as (
 
-    {{ document_array_rows('document_sessions', 'session', '$.metrics', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id'], 'metric', 'metric_index') }}
+    {{ document_array_rows('conversation_document_sessions', 'session', '$.metrics', ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_id'], 'metric', 'metric_index') }}
 
 ),
 

@@ -7,7 +7,7 @@ Shapes follow the Genesys WFM API (SDK models ``ManagementUnit``,
 
 - One business unit per division and one management unit per skill group (the team a
   supervisor schedules); the management unit's time zone is its division's.
-- Each agent's working day (the on-queue blocks of :mod:`sandbox.gen_agents`) was
+- Each agent's working day (the on-queue blocks of :mod:`sandbox.generator.agents`) was
   *scheduled*: the schedule's ``OnQueueWork`` activities are the blocks as planned, the
   gaps between them ``Break`` / ``Meal`` / ``Training``. Agents do not always follow it:
   some log in a few minutes late or leave a little early, and during one planted week one
@@ -32,10 +32,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.gen_agents import Agent
-from sandbox.gen_org import DIVISIONS, SKILL_GROUPS, configured_ms, division_by_name, org_id
-from sandbox.gen_output import TenantWriter
-from sandbox.gen_time import DAY_MS, MINUTE_MS, iso_z
+from sandbox.generator.agents import Agent
+from sandbox.generator.org import DIVISIONS, SKILL_GROUPS, configured_ms, division_by_name, org_id
+from sandbox.generator.output import TenantWriter
+from sandbox.generator.timestamps import DAY_MS, MINUTE_MS, iso_z
 
 ADHERENCE_DROP_GROUP = "Chat Agents"
 ADHERENCE_DROP_WEEK = 1  # zero-based week of the period (days 7-13)

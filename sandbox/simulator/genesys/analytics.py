@@ -1,13 +1,13 @@
-"""Genesys Cloud endpoints of the simulator (shapes as in the official SDK models, see docs/contracts.md).
+"""Analytics endpoints: the conversation details query and async jobs, users details and
+queue observations.
 
-Entity lists, the conversation details query and async jobs, users details,
-queue observations, outbound campaigns and the invented conversion-event intake
-(plus its read-back listing, a sandbox extension).
+Conversations are served from the tenant's stored records (shapes as in the official
+SDK models, see docs/contracts.md); the query answers without participant ``attributes``,
+the jobs' results with them.
 """
 
 from __future__ import annotations
 
-import base64
 import threading
 import uuid
 from collections.abc import Callable, Sequence
@@ -16,127 +16,24 @@ from typing import Any
 
 import orjson
 
-from sandbox.sim_context import SimContext
-from sandbox.sim_http import (
+from sandbox.simulator.context import SimContext
+from sandbox.simulator.genesys.entities import ID_NAMESPACE
+from sandbox.simulator.httpapi import (
     ApiError,
     Request,
     Response,
     Route,
     genesys_time,
     json_response,
-    paged_list,
     parse_interval,
     time_ms,
 )
-from sandbox.sim_store import DAY_MS, Tenant
+from sandbox.simulator.paging import decode_cursor, encode_cursor, int_field
+from sandbox.simulator.store import DAY_MS, Tenant
 
-JOB_NAMESPACE = uuid.UUID("5d1f0c52-7a51-4c1e-9a55-1f1f2b7d0c01")
 QUERY_PAGE_MAX = 100
 JOB_PAGE_DEFAULT = 1000
 JOB_PAGE_MAX = 10000
-LIST_PAGE_MAX = 500
-USER_STATES = ("active", "inactive", "deleted", "any")
-# The skill group listing's entity model is slimmer than a single skill group
-# (no ``status``, no ``skillConditions``: those come from GET .../skillgroups/{id}).
-SKILL_GROUP_LISTED = (
-    "id",
-    "name",
-    "division",
-    "description",
-    "memberCount",
-    "dateModified",
-    "dateCreated",
-    "selfUri",
-)
-
-
-# The link keys of a page-number list, for listings whose real model has none.
-PAGE_LINKS = ("firstUri", "selfUri", "lastUri", "nextUri", "previousUri")
-
-
-def _shrunk_page(ctx: SimContext, request: Request, size: int, number: int) -> tuple[int, int]:
-    """(pageSize, pageNumber) actually served, keeping the same first record.
-
-    A shrunk page is half the asked size (even sizes of 20 or more only), so
-    that ``nextUri``, built with the served size, continues exactly where this
-    page stops; repeated shrinking stops at an odd size.
-    """
-    if size < 20 or size % 2 or ctx.served_size(request, size) >= size:
-        return size, number
-    return size // 2, (number - 1) * 2 + 1
-
-
-def list_page(
-    ctx: SimContext,
-    request: Request,
-    entities: Sequence[Any],
-    extra_query: dict[str, str] | None = None,
-    max_size: int = LIST_PAGE_MAX,
-    omit: Sequence[str] = (),
-) -> Response:
-    """Answer a page-number paged Genesys list.
-
-    ``omit``: page keys that this listing's real response model does not have
-    (e.g. queue members carry no ``total``/``pageCount``/``lastUri``).
-    """
-    size = request.int_arg("pageSize", 25, 1, max_size)
-    number = request.int_arg("pageNumber", 1, 1)
-    size, number = _shrunk_page(ctx, request, size, number)
-    page = paged_list(request, entities, size, number, extra_query)
-    page["entities"] = [ctx.tenant.served(entity) for entity in page["entities"]]
-    for name in omit:
-        page.pop(name, None)
-    return json_response(page)
-
-
-def unpaged_list(ctx: SimContext, request: Request, entities: Sequence[Any]) -> Response:
-    """A list the real API answers whole (``{entities, total, selfUri}``, no paging parameters)."""
-    served = [ctx.tenant.served(entity) for entity in entities]
-    return json_response({"entities": served, "total": len(served), "selfUri": request.path})
-
-
-def cursor_page(
-    ctx: SimContext,
-    request: Request,
-    entities: Sequence[Any],
-    max_size: int = 100,
-    fields: Sequence[str] | None = None,
-) -> Response:
-    """Answer a cursor (``after``) paged Genesys list: ``{entities, nextUri?, selfUri}``.
-
-    ``fields``: the keys of the listing's (slimmer) entity model, when it differs
-    from the stored record (skill groups list without ``status``/``skillConditions``).
-    """
-    asked = request.int_arg("pageSize", 25, 1, max_size)
-    size = ctx.served_size(request, asked)
-    after = request.arg("after")
-    offset = decode_cursor(after, "after") if after else 0
-    chosen = [ctx.tenant.served(entity) for entity in entities[offset : offset + size]]
-    if fields is not None:
-        chosen = [{name: value for name, value in entity.items() if name in fields} for entity in chosen]
-    page: dict[str, Any] = {
-        "entities": chosen,
-        "selfUri": request.path,
-    }
-    if offset + size < len(entities):
-        page["nextUri"] = f"{request.path}?pageSize={asked}&after={encode_cursor(offset + size)}"
-    return json_response(page)
-
-
-def encode_cursor(offset: int, scope: str = "") -> str:
-    return base64.urlsafe_b64encode(f"sbx:{scope}:{offset}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(value: str, what: str, scope: str = "") -> int:
-    """Offset inside an opaque cursor; 400 naming ``what`` when it is not ours."""
-    try:
-        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        tag, cursor_scope, offset = text.split(":")
-        if tag != "sbx" or cursor_scope != scope:
-            raise ValueError(text)
-        return int(offset)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "bad.request", f"Invalid {what} cursor {value!r}") from exc
 
 
 def strip_attributes(raw: bytes) -> dict[str, Any]:
@@ -227,10 +124,9 @@ class Job:
 
 
 @dataclass
-class GenesysApi:
+class AnalyticsApi:
     ctx: SimContext
     jobs: dict[str, Job] = field(default_factory=dict)
-    posted_events: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     timelines: dict[str, tuple[list[Any], list[Any]]] | None = None  # per user: presences, routing statuses
 
@@ -240,84 +136,7 @@ class GenesysApi:
 
     def routes(self) -> list[Route]:
         analytics = "/api/v2/analytics/conversations/details"
-        entity_routes = [
-            Route(
-                "GET",
-                "/api/v2/authorization/divisions",
-                self._list("divisions"),
-                "genesys",
-                "authorization:readonly",
-            ),
-            Route("GET", "/api/v2/users", self.users, "genesys", "users:readonly"),
-            Route("GET", "/api/v2/license/users", self.license_users, "genesys", "license:readonly"),
-            Route("GET", "/api/v2/routing/queues", self.queues, "genesys", "routing:readonly"),
-            Route(
-                "GET",
-                "/api/v2/routing/queues/{queueId}/members",
-                self.queue_members,
-                "genesys",
-                "routing:readonly",
-            ),
-            Route("GET", "/api/v2/routing/skills", self._list("skills"), "genesys", "routing:readonly"),
-            Route("GET", "/api/v2/routing/skillgroups", self.skill_groups, "genesys", "routing:readonly"),
-            Route(
-                "GET",
-                "/api/v2/routing/skillgroups/{skillGroupId}",
-                self.skill_group,
-                "genesys",
-                "routing:readonly",
-            ),
-            Route(
-                "GET",
-                "/api/v2/routing/skillgroups/{skillGroupId}/members",
-                self.skill_group_members,
-                "genesys",
-                "routing:readonly",
-            ),
-            Route(
-                "GET",
-                "/api/v2/routing/wrapupcodes",
-                self._list("wrapup_codes"),
-                "genesys",
-                "routing:readonly",
-            ),
-            Route(
-                "GET",
-                "/api/v2/presence/definitions",
-                self.presence_definitions,
-                "genesys",
-                "presence:readonly",
-            ),
-            Route(
-                "GET",
-                "/api/v2/outbound/campaigns",
-                self._list("campaigns", 100),
-                "genesys",
-                "outbound:readonly",
-            ),
-            Route(
-                "GET",
-                "/api/v2/outbound/campaigns/{campaignId}",
-                self.campaign,
-                "genesys",
-                "outbound:readonly",
-            ),
-            Route(
-                "GET",
-                "/api/v2/outbound/campaigns/{campaignId}/progress",
-                self.campaign_progress,
-                "genesys",
-                "outbound:readonly",
-            ),
-            Route(
-                "GET",
-                "/api/v2/outbound/campaigns/{campaignId}/stats",
-                self.campaign_stats,
-                "genesys",
-                "outbound:readonly",
-            ),
-        ]
-        return entity_routes + [
+        return [
             Route("POST", f"{analytics}/query", self.details_query, "genesys", "analytics:readonly"),
             Route("POST", f"{analytics}/jobs", self.create_job, "genesys", "analytics:readonly"),
             Route(
@@ -346,100 +165,7 @@ class GenesysApi:
                 "genesys",
                 "analytics:readonly",
             ),
-            Route("GET", "/api/v2/contacts/events", self.list_events, "genesys", "contacts:readonly"),
-            Route(
-                "POST", "/api/v2/contacts/{contactId}/events", self.post_event, "genesys", "contacts:write"
-            ),
         ]
-
-    # --- entity lists ---------------------------------------------------------------------
-
-    def _list(self, resource: str, max_size: int = LIST_PAGE_MAX) -> Callable[[Request], Response]:
-        def handler(request: Request) -> Response:
-            return list_page(self.ctx, request, self.tenant.records("genesys", resource), max_size=max_size)
-
-        return handler
-
-    def license_users(self, request: Request) -> Response:
-        """Licences per user; the listing's model has no paging links (page by ``pageNumber``)."""
-        return list_page(
-            self.ctx,
-            request,
-            self.tenant.records("genesys", "user_licenses"),
-            omit=PAGE_LINKS,
-        )
-
-    def users(self, request: Request) -> Response:
-        state = request.arg("state", "active") or "active"
-        if state not in USER_STATES:
-            raise ApiError(
-                400, "invalid.value", f"state must be one of {', '.join(USER_STATES)}, got {state!r}"
-            )
-        users = self.tenant.records("genesys", "users")
-        chosen = users if state == "any" else [user for user in users if user.get("state", "active") == state]
-        return list_page(self.ctx, request, chosen, {"state": state})
-
-    def queues(self, request: Request) -> Response:
-        division_ids = request.query.get("divisionId") or []
-        queues = self.tenant.records("genesys", "queues")
-        if division_ids:
-            queues = [queue for queue in queues if (queue.get("division") or {}).get("id") in division_ids]
-        extra = {"divisionId": division_ids[0]} if len(division_ids) == 1 else None
-        return list_page(self.ctx, request, queues, extra)
-
-    def _require(self, resource: str, key: str, value: str, what: str) -> dict[str, Any]:
-        record = self.tenant.lookup("genesys", resource, key, value)
-        if record is None:
-            raise ApiError(404, "not.found", f"{what} {value} not found")
-        return record
-
-    def queue_members(self, request: Request) -> Response:
-        queue_id = request.params["queueId"]
-        self._require("queues", "id", queue_id, "Queue")
-        members = [
-            {name: value for name, value in member.items() if name != "queueId"}
-            for member in self.tenant.records("genesys", "queue_members")
-            if member.get("queueId") == queue_id
-        ]
-        return list_page(self.ctx, request, members, omit=("total", "pageCount", "lastUri"))
-
-    def presence_definitions(self, request: Request) -> Response:
-        return unpaged_list(self.ctx, request, self.tenant.records("genesys", "presence_definitions"))
-
-    def skill_groups(self, request: Request) -> Response:
-        return cursor_page(
-            self.ctx, request, self.tenant.records("genesys", "skill_groups"), fields=SKILL_GROUP_LISTED
-        )
-
-    def skill_group(self, request: Request) -> Response:
-        group_id = request.params["skillGroupId"]
-        return json_response(self.tenant.served(self._require("skill_groups", "id", group_id, "Skill group")))
-
-    def skill_group_members(self, request: Request) -> Response:
-        group_id = request.params["skillGroupId"]
-        self._require("skill_groups", "id", group_id, "Skill group")
-        members = [
-            {name: value for name, value in member.items() if name != "skillGroupId"}
-            for member in self.tenant.records("genesys", "skill_group_members")
-            if member.get("skillGroupId") == group_id
-        ]
-        return cursor_page(self.ctx, request, members)
-
-    def campaign(self, request: Request) -> Response:
-        return json_response(self._require("campaigns", "id", request.params["campaignId"], "Campaign"))
-
-    def campaign_progress(self, request: Request) -> Response:
-        campaign_id = request.params["campaignId"]
-        self._require("campaigns", "id", campaign_id, "Campaign")
-        return json_response(
-            self._require("campaign_progress", "campaign.id", campaign_id, "Campaign progress")
-        )
-
-    def campaign_stats(self, request: Request) -> Response:
-        campaign_id = request.params["campaignId"]
-        self._require("campaigns", "id", campaign_id, "Campaign")
-        stats = self._require("campaign_stats", "campaignId", campaign_id, "Campaign stats")
-        return json_response({name: value for name, value in stats.items() if name != "campaignId"})
 
     # --- conversation details query -------------------------------------------------------
 
@@ -455,8 +181,8 @@ class GenesysApi:
                 "use the async details jobs for longer intervals",
             )
         paging = body.get("paging") or {}
-        size = _int_field(paging, "pageSize", 25, "paging.pageSize", QUERY_PAGE_MAX)
-        number = _int_field(paging, "pageNumber", 1, "paging.pageNumber", None)
+        size = int_field(paging, "pageSize", 25, "paging.pageSize", QUERY_PAGE_MAX)
+        number = int_field(paging, "pageNumber", 1, "paging.pageNumber", None)
         order = body.get("order", "asc")
         if order not in ("asc", "desc", "unordered"):
             raise ApiError(400, "invalid.value", f"order must be asc, desc or unordered, got {order!r}")
@@ -523,7 +249,7 @@ class GenesysApi:
             indexes = indexes[:limit]
         submitted = self.ctx.clock.tick()
         with self.lock:
-            job_id = str(uuid.uuid5(JOB_NAMESPACE, f"{self.ctx.faults.seed}:{len(self.jobs) + 1}"))
+            job_id = str(uuid.uuid5(ID_NAMESPACE, f"{self.ctx.faults.seed}:{len(self.jobs) + 1}"))
             self.jobs[job_id] = Job(job_id, indexes, submitted)
         return json_response({"jobId": job_id}, 202)
 
@@ -579,8 +305,8 @@ class GenesysApi:
         body = request.json()
         start_ms, end_ms = parse_interval(body.get("interval"))
         paging = body.get("paging") or {}
-        size = _int_field(paging, "pageSize", 25, "paging.pageSize", QUERY_PAGE_MAX)
-        number = _int_field(paging, "pageNumber", 1, "paging.pageNumber", None)
+        size = int_field(paging, "pageSize", 25, "paging.pageSize", QUERY_PAGE_MAX)
+        number = int_field(paging, "pageNumber", 1, "paging.pageNumber", None)
         wanted = _user_filter_ids(body)
         timelines = self._user_timelines()
         details = []
@@ -643,50 +369,6 @@ class GenesysApi:
                 data = [item for item in data if item.get("metric") in metrics]
             results.append({"group": group, "data": data})
         return json_response({"results": results})
-
-    # --- conversion events -------------------------------------------------------
-
-    def list_events(self, request: Request) -> Response:
-        events = self.tenant.records("genesys", "conversion_events") + self.posted_events
-        return list_page(self.ctx, request, events)
-
-    def post_event(self, request: Request) -> Response:
-        contact_id = request.params["contactId"]
-        body = request.json()
-        event_type = body.get("eventType")
-        if not isinstance(event_type, str) or not event_type:
-            raise ApiError(400, "invalid.value", f"event for contact {contact_id}: eventType is required")
-        data = body.get("data")
-        if not isinstance(data, dict):
-            raise ApiError(400, "invalid.value", f"event for contact {contact_id}: data must be an object")
-        for name, kind in (("goalId", str), ("campaignId", str), ("timestamp", int)):
-            if not isinstance(data.get(name), kind):
-                raise ApiError(
-                    400,
-                    "invalid.value",
-                    f"event for contact {contact_id}: data.{name} must be a {kind.__name__}",
-                )
-        received = self.ctx.clock.tick()
-        with self.lock:
-            number = len(self.posted_events) + 1
-            event = {
-                "id": str(uuid.uuid5(JOB_NAMESPACE, f"event:{self.ctx.faults.seed}:{number}")),
-                "contactId": contact_id,
-                "eventType": event_type,
-                "data": data,
-                "receivedDate": genesys_time(received),
-            }
-            self.posted_events.append(event)
-        return json_response(event, 202)
-
-
-def _int_field(container: dict[str, Any], name: str, default: int, what: str, maximum: int | None) -> int:
-    value = container.get(name, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ApiError(400, "invalid.value", f"{what} must be a positive integer, got {value!r}")
-    if maximum is not None and value > maximum:
-        raise ApiError(400, "invalid.value", f"{what} must be at most {maximum}, got {value}")
-    return value
 
 
 def _user_filter_ids(body: dict[str, Any]) -> set[str] | None:

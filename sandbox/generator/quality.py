@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sandbox.gen_ids import uuid4_str
-from sandbox.gen_org import org_id
-from sandbox.gen_time import DAY_MS, HOUR_MS, MINUTE_MS, iso_z
+from sandbox.generator.ids import uuid4_str
+from sandbox.generator.org import org_id
+from sandbox.generator.timestamps import DAY_MS, HOUR_MS, MINUTE_MS, iso_z
 
 EVALUATED_SHARE = 0.12
 RELEASED_SHARE = 0.85

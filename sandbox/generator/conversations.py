@@ -14,10 +14,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.gen_agents import Router, Timelines
-from sandbox.gen_crm import TIERS, CrmIndex
-from sandbox.gen_ids import uuid4_str
-from sandbox.gen_org import (
+from sandbox.generator.agents import Router, Timelines
+from sandbox.generator.crm import TIERS, CrmIndex
+from sandbox.generator.ids import uuid4_str
+from sandbox.generator.org import (
     CAMPAIGNS,
     FLOWS,
     INBOUND_WRAPUPS,
@@ -32,10 +32,16 @@ from sandbox.gen_org import (
     org_id,
     queue_by_name,
 )
-from sandbox.gen_outbound import ANALYZERS, DISPOSITION_NAMES, DISPOSITIONS, SYSTEM_WRAPUPS, OutboundBook
-from sandbox.gen_output import PartWriter
-from sandbox.gen_quality import QualityBook
-from sandbox.gen_time import DAY_MS, HOUR_MS, iso_z
+from sandbox.generator.outbound import (
+    ANALYZERS,
+    DISPOSITION_NAMES,
+    DISPOSITIONS,
+    SYSTEM_WRAPUPS,
+    OutboundBook,
+)
+from sandbox.generator.output import PartWriter
+from sandbox.generator.quality import QualityBook
+from sandbox.generator.timestamps import DAY_MS, HOUR_MS, iso_z
 
 UNKNOWN_TIER = "Unknown"  # tier shown for accounts of an org without a tier field
 NEVER = 10**15  # "no agent will ever answer": the conversation stays in queue (in-flight)

@@ -13,8 +13,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.gen_output import TenantWriter
-from sandbox.gen_time import DAY_MS, HOUR_MS, iso_date, iso_sf
+from sandbox.generator.output import TenantWriter
+from sandbox.generator.timestamps import DAY_MS, HOUR_MS, iso_date, iso_sf
 
 API_VERSION = "v62.0"
 TIERS = ("SMB", "Mid-Market", "Enterprise", "Strategic")

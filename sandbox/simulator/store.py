@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from sandbox.sim_http import parse_time, time_ms, to_ms
+from sandbox.simulator.httpapi import parse_time, time_ms, to_ms
 
 DAY_MS = 86_400_000
 

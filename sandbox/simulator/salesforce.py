@@ -1,8 +1,8 @@
 """Salesforce REST endpoints of the simulator.
 
 ``query`` / ``queryAll`` with ``nextRecordsUrl`` paging and the SOQL subset of
-``sandbox/soql.py``; ``sobjects/<Object>/describe`` with the tenant's fields
-(:mod:`sandbox.sf_describe`: the custom tier / LTV fields under the org's names,
+``sandbox/simulator/soql.py``; ``sobjects/<Object>/describe`` with the tenant's fields
+(:mod:`sandbox.simulator.sf_describe`: the custom tier / LTV fields under the org's names,
 or not at all for an org without them); the parts of the compound
 ``BillingAddress`` (``BillingCity``, ...) can be selected on their own;
 ``PATCH sobjects/<Object>/<Id>`` moves ``SystemModstamp`` and ``LastModifiedDate``
@@ -17,9 +17,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox import sf_describe, soql
-from sandbox.sim_context import SimContext
-from sandbox.sim_http import ApiError, Request, Response, Route, json_response, salesforce_time
+from sandbox.simulator import sf_describe, soql
+from sandbox.simulator.context import SimContext
+from sandbox.simulator.httpapi import ApiError, Request, Response, Route, json_response, salesforce_time
 
 SOBJECTS = {
     "Account": "accounts",

@@ -286,11 +286,13 @@ def _ms_iso(ms: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m sandbox.gen_contact_lists DIR [--conversions OUT]``: add the contact lists to a
+    """``python -m sandbox.generator.contact_lists DIR [--conversions OUT]``: add the contact lists to a
     generated tenant (serve it afterwards) and optionally write a conversions file to push."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m sandbox.gen_contact_lists", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox.generator.contact_lists", description=main.__doc__
+    )
     parser.add_argument("data", type=Path, help="a tenant written by `cxlake sandbox generate`")
     parser.add_argument(
         "--conversions", type=Path, help="also write off-call conversions here (.ndjson/.csv)"

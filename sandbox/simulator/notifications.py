@@ -42,8 +42,9 @@ import orjson
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Response as WsResponse
 
-from sandbox.sim_http import ApiError, Request, Response, Route, json_response, time_ms
-from sandbox.sim_live import LiveOptions, LiveWorld
+from sandbox.simulator.genesys import GenesysApi
+from sandbox.simulator.httpapi import ApiError, Request, Response, Route, json_response, time_ms
+from sandbox.simulator.live import LiveOptions, LiveWorld
 
 TOPIC_PATTERNS = [
     re.compile(p)
@@ -375,7 +376,7 @@ class NotificationHub:
 class LiveRestApi:
     """Real-time REST endpoints answering the live world's current state."""
 
-    def __init__(self, world: LiveWorld, batch: Any) -> None:
+    def __init__(self, world: LiveWorld, batch: GenesysApi) -> None:
         self.world = world
         self.batch = (
             batch  # the batch GenesysApi: answers what live mode does not (past intervals, idle campaigns)
@@ -422,13 +423,13 @@ class LiveRestApi:
 
     def progress(self, request: Request) -> Response:
         if request.params["campaignId"] not in self.world.stats:  # not dialling in live mode
-            return self.batch.campaign_progress(request)
+            return self.batch.outbound.campaign_progress(request)
         with self.world.lock:
             return json_response(self.world.campaign_progress(request.params["campaignId"]))
 
     def stats(self, request: Request) -> Response:
         if request.params["campaignId"] not in self.world.stats:
-            return self.batch.campaign_stats(request)
+            return self.batch.outbound.campaign_stats(request)
         with self.world.lock:
             return json_response(self.world.campaign_stats(request.params["campaignId"]))
 
@@ -458,7 +459,7 @@ class LiveRestApi:
             raise ApiError(400, "bad.request", "interval must be <start>/<end>")
         start_ms, end_ms = time_ms(start_text, "interval start"), time_ms(end_text, "interval end")
         if end_ms <= self.world.start_ms:
-            return self.batch.details_query(request)
+            return self.batch.analytics.details_query(request)
         paging = body.get("paging") or {}
         size = max(1, min(100, int(paging.get("pageSize") or 25)))
         number = max(1, int(paging.get("pageNumber") or 1))
@@ -499,7 +500,7 @@ async def _send_text(socket: ServerConnection, text: str) -> None:
 class LiveMode:
     """Everything live mode adds to the simulator: world, notifications hub, real-time routes."""
 
-    def __init__(self, tenant: Any, seed: int, options: LiveOptions, batch: Any) -> None:
+    def __init__(self, tenant: Any, seed: int, options: LiveOptions, batch: GenesysApi) -> None:
         self.options = options
         self.world = LiveWorld(tenant, seed, options)
         self.hub = NotificationHub(self.world, options)

@@ -17,37 +17,32 @@ from typing import Any
 
 import orjson
 
-from sandbox.gen_agents import IDLE, INTERACTING, OFF_QUEUE, Router, Timelines
-from sandbox.gen_contact_lists import write_contact_lists
-from sandbox.gen_conversations import (
-    BASE_ESCALATION,
+from sandbox.generator.agents import IDLE, INTERACTING, OFF_QUEUE, Router, Timelines
+from sandbox.generator.contact_lists import write_contact_lists
+from sandbox.generator.conversations import (
     DEFAULT_LINKED_SHARE,
-    ENTERPRISE_AFTER_RELEASE,
     SHAPES,
     Simulator,
     Truth,
 )
-from sandbox.gen_crm import CRM_FIELDS, account_count, generate_crm
-from sandbox.gen_journey import JourneyFacts, generate_journey
-from sandbox.gen_org import (
+from sandbox.generator.crm import CRM_FIELDS, account_count, generate_crm
+from sandbox.generator.journey import generate_journey
+from sandbox.generator.org import (
     CAMPAIGNS,
     DIVISIONS,
-    GOALS,
     HOME_TIME_ZONE,
     QUEUES,
-    VOICEMAIL_CAMPAIGN,
     build_org_records,
     configured_ms,
-    group_by_name,
-    org_id,
 )
-from sandbox.gen_outbound import OutboundBook
-from sandbox.gen_output import TenantWriter
-from sandbox.gen_quality import QualityBook
-from sandbox.gen_time import DAY_MS, date_to_ms, iso_z
-from sandbox.gen_users import Staff, generate_users, queue_member_counts
-from sandbox.gen_wfm import generate_wfm
-from sandbox.gen_wfm import planted as wfm_planted
+from sandbox.generator.outbound import OutboundBook
+from sandbox.generator.output import TenantWriter
+from sandbox.generator.planted import planted_facts
+from sandbox.generator.quality import QualityBook
+from sandbox.generator.timestamps import DAY_MS, date_to_ms, iso_z
+from sandbox.generator.users import Staff, generate_users, queue_member_counts
+from sandbox.generator.wfm import generate_wfm
+from sandbox.generator.wfm import planted as wfm_planted
 
 GENERATOR_VERSION = 1
 SCALES = {"demo": 20_000, "small": 4_000}
@@ -229,7 +224,7 @@ def generate(
             if division.partner_name
         ],
         "planted": {
-            **_planted(truth, timelines, book, journey, release_ms, linked_share),
+            **planted_facts(truth, timelines, book, journey, release_ms, linked_share),
             **quality.planted(iso_z(release_ms)[:10]),
             **wfm_planted(wfm, period_start),
         },
@@ -301,186 +296,4 @@ def _idle_per_campaign(staff: Staff, end_status: dict[str, str]) -> dict[str, in
             for agent in staff.members[group]
         )
         for campaign in CAMPAIGNS
-    }
-
-
-def _rate(hits: int, total: int) -> float | None:
-    return round(hits / total, 4) if total else None
-
-
-def _planted(
-    truth: Truth,
-    timelines: Timelines,
-    book: OutboundBook,
-    journey: JourneyFacts,
-    release_ms: int,
-    linked_share: float,
-) -> dict[str, Any]:
-    ended_linked = (
-        "ended linked conversations (customer participant attributes present and conversationEnd set)"
-    )
-    by_tier = {
-        tier: ratio.as_dict("escalations", "total") for tier, ratio in truth.escalation_by_tier.items()
-    }
-    before = {tier: ratio.as_dict("escalations", "total") for tier, ratio in truth.before_release.items()}
-    after = {tier: ratio.as_dict("escalations", "total") for tier, ratio in truth.after_release.items()}
-    campaigns = {}
-    for tally in book.tallies.values():
-        campaigns[tally.campaign.id] = {
-            "campaign_name": tally.campaign.name,
-            "status": tally.campaign.status,
-            "contacted": tally.contacted,
-            "connected": tally.connected,
-            "voicemail": tally.voicemail,
-            "connect_rate": _rate(tally.connected, tally.contacted),
-            "connect_rate_excluding_voicemail": _rate(tally.connected, tally.contacted - tally.voicemail),
-            "right_party_contacts": tally.right_party,
-            "sales": tally.sales,
-            "skipped_previews": tally.skipped_previews,
-        }
-    voicemail = next(t for t in book.tallies.values() if t.campaign.name == VOICEMAIL_CAMPAIGN)
-    others = [t for t in book.tallies.values() if t.campaign.name != VOICEMAIL_CAMPAIGN]
-    other_contacted = sum(t.contacted for t in others)
-    groups = group_by_name()
-    utilization = {}
-    for name, totals in timelines.totals.items():
-        utilization[groups[name].id] = {
-            "skill_group_name": name,
-            "interacting_ms": totals.interacting_ms,
-            "on_queue_ms": totals.on_queue_ms,
-            "utilization_pct": round(100 * totals.interacting_ms / totals.on_queue_ms, 2)
-            if totals.on_queue_ms
-            else None,
-        }
-    unmapped_campaign = next(c for c in CAMPAIGNS if c.intended_group)
-    assert unmapped_campaign.intended_group is not None
-    unmapped_group = groups[unmapped_campaign.intended_group]
-    mapped = [
-        groups[name] for name in next(q for q in QUEUES if q.name == unmapped_campaign.queue).member_groups
-    ]
-    release_date = iso_z(release_ms)[:10]
-    return {
-        "enterprise_escalation_after_release": {
-            "description": (
-                "Escalation rate of Enterprise-tier customers rises markedly on and after the product "
-                f"release date. Over {ended_linked}, split by conversationStart < or >= release_date "
-                "(UTC), tier = the account's Account_Tier__c in force at conversationStart (from "
-                "AccountHistory), escalated = participant attribute escalated == 'true'."
-            ),
-            "release_date": release_date,
-            "release_name": "Release 26.10",
-            "tier": "Enterprise",
-            "before": before["Enterprise"],
-            "after": after["Enterprise"],
-            "by_tier_before": before,
-            "by_tier_after": after,
-            "generator_probabilities": {
-                "base": BASE_ESCALATION,
-                "enterprise_after_release": ENTERPRISE_AFTER_RELEASE,
-            },
-        },
-        "voicemail_drags_connect_rate": {
-            "description": (
-                "One campaign dials at hours when answering machines pick up: its connect rate "
-                "(connected / contacted, connected = dispositionName callable.person, voicemail = "
-                "callable.machine, contacted = dial attempts) is far below the others', "
-                "while excluding voicemail from the denominator brings it close to them."
-            ),
-            "campaign_id": voicemail.campaign.id,
-            "campaign_name": voicemail.campaign.name,
-            "contacted": voicemail.contacted,
-            "connected": voicemail.connected,
-            "voicemail": voicemail.voicemail,
-            "connect_rate": _rate(voicemail.connected, voicemail.contacted),
-            "connect_rate_excluding_voicemail": _rate(
-                voicemail.connected, voicemail.contacted - voicemail.voicemail
-            ),
-            "other_campaigns_connect_rate": _rate(sum(t.connected for t in others), other_contacted),
-        },
-        "unmapped_skill_group": {
-            "description": (
-                "The agents meant to work a campaign sit in a skill group that is not in the campaign "
-                "queue's memberGroups: they are on queue but receive no campaign contacts, so their "
-                "utilization is ~0 while the mapped group's is not (utilization_pct per contract: "
-                "100 * INTERACTING / (IDLE + INTERACTING + COMMUNICATING + NOT_RESPONDING) ms over the "
-                "whole period, routing-status intervals of the group's members)."
-            ),
-            "skill_group_id": unmapped_group.id,
-            "skill_group_name": unmapped_group.name,
-            "campaign_id": unmapped_campaign.id,
-            "campaign_name": unmapped_campaign.name,
-            "queue_id": org_id("queue", unmapped_campaign.queue),
-            "queue_name": unmapped_campaign.queue,
-            "queue_member_group_ids": [group.id for group in mapped],
-            "utilization_pct": utilization[unmapped_group.id]["utilization_pct"],
-            "mapped_group_utilization_pct": {
-                group.id: utilization[group.id]["utilization_pct"] for group in mapped
-            },
-        },
-        "scorecard_retrain": {
-            "description": (
-                "A scorecard was retrained during the period: its modelVersion moved v1 -> v2 at "
-                "retrained_at and v2 restates every day of the period; v1 rows stay in the files. "
-                "Precision/recall of one example day are given per version."
-            ),
-            **journey.retrain,
-        },
-        "unlinked_share": {
-            "description": (
-                "Conversations with no CRM link: no participant attributes (no sfAccountId) on the "
-                "customer participant; all conversations in the files count, in-flight included."
-            ),
-            "conversations": truth.conversations,
-            "linked": truth.linked,
-            "unlinked": truth.conversations - truth.linked,
-            "unlinked_share": _rate(truth.conversations - truth.linked, truth.conversations),
-            "configured_linked_share": linked_share,
-        },
-        "escalation_rate_by_tier": {
-            "description": (
-                f"Escalations / total per tier over {ended_linked}, tier in force at conversationStart."
-            ),
-            "tiers": by_tier,
-        },
-        "connect_rate_by_campaign": {
-            "description": (
-                "Per outbound campaign: contacted = dial attempts (conversations with outboundCampaignId "
-                "and a dialing segment; a preview the agent skipped, wrap-up ININ-OUTBOUND-PREVIEW-SKIPPED, "
-                "is not one), connected = callable.person, voicemail = callable.machine, over every "
-                "conversation in the files."
-            ),
-            "campaigns": campaigns,
-        },
-        "skill_group_utilization": {
-            "description": (
-                "Per skill group, summed over its members' routing-status intervals (period-clipped): "
-                "interacting_ms = INTERACTING, on_queue_ms = IDLE + INTERACTING + COMMUNICATING + "
-                "NOT_RESPONDING, utilization_pct = 100 * interacting_ms / on_queue_ms."
-            ),
-            "groups": utilization,
-        },
-        "journey_funnel_example": {
-            "description": "Steps of one Predictive Engagement campaign on one UTC day (campaign_analytics).",
-            **journey.funnel_example,
-        },
-        "disposition_goal_map": {
-            "description": (
-                "Outbound wrap-up code -> campaign goal. Conversion events for goal "
-                "goal_purchase_001 are keyed by the outboundContactId of the live-voice Sale call; "
-                "a few are orphaned (unknown contactId) and a few are re-sent duplicates sharing "
-                "data.metadata.transactionId."
-            ),
-            "mapping": [
-                {
-                    "wrapup_code_id": org_id("wrapupcode", wrapup),
-                    "wrapup_code_name": wrapup,
-                    "goal_id": goal_id,
-                    "goal_name": goal_name,
-                }
-                for wrapup, goal_id, goal_name in GOALS
-            ],
-            "conversion_events": book.goal_events,
-            "orphaned_events": book.orphans,
-            "duplicate_events": book.duplicates,
-        },
     }

@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
-from sandbox.sim_context import SimContext
-from sandbox.sim_http import (
+from sandbox.simulator.context import SimContext
+from sandbox.simulator.httpapi import (
     ApiError,
     Request,
     Response,

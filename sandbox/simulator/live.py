@@ -7,7 +7,7 @@ for the campaigns that are ``on``, end calls with a call-analysis disposition (l
 voice, answering machine, busy, no answer) and an agent wrap-up code, and change
 agents' presence and routing status. What it produces is published three ways:
 
-- Notifications (``sandbox/sim_notifications.py``): queue conversation events,
+- Notifications (``sandbox/simulator/notifications.py``): queue conversation events,
   user presence + routing status, queue observations and campaign stats/progress,
   in the shapes of the Genesys Notifications API;
 - the real-time REST endpoints, answering current state: queue and user
@@ -32,8 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.gen_org import CAMPAIGNS as GENERATED_CAMPAIGNS
-from sandbox.sim_http import from_ms
+from sandbox.generator.org import CAMPAIGNS as GENERATED_CAMPAIGNS
+from sandbox.simulator.httpapi import from_ms
 
 DISPOSITIONS = ("person", "machine", "busy", "noanswer")
 ANALYZERS = {

@@ -7,10 +7,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.gen_ids import uuid4_str
-from sandbox.gen_org import CAMPAIGNS, GOALS, Campaign
-from sandbox.gen_output import PartWriter
-from sandbox.gen_time import MINUTE_MS, iso_z
+from sandbox.generator.ids import uuid4_str
+from sandbox.generator.org import CAMPAIGNS, GOALS, Campaign
+from sandbox.generator.output import PartWriter
+from sandbox.generator.timestamps import MINUTE_MS, iso_z
 
 DISPOSITIONS = ("person", "machine", "busy", "noanswer")
 SYSTEM_WRAPUPS = {

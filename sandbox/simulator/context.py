@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandbox.faults import FaultPlan
-from sandbox.sim_http import Clock, Request
-from sandbox.sim_store import Tenant
+from sandbox.simulator.faults import FaultPlan
+from sandbox.simulator.httpapi import Clock, Request
+from sandbox.simulator.store import Tenant
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.gen_agents import Agent, build_shifts
-from sandbox.gen_ids import uuid4_str
-from sandbox.gen_org import CAMPAIGNS, SKILL_GROUPS, STREAMS, SkillGroup, division_ref, queue_by_name
-from sandbox.gen_output import TenantWriter
+from sandbox.generator.agents import Agent, build_shifts
+from sandbox.generator.ids import uuid4_str
+from sandbox.generator.org import CAMPAIGNS, SKILL_GROUPS, STREAMS, SkillGroup, division_ref, queue_by_name
+from sandbox.generator.output import TenantWriter
 
 OCCUPANCY_TARGET = 0.35
 MIN_PER_SHIFT = 3  # three agents with rotating days off cover a shift template every day

@@ -32,7 +32,7 @@ already carried; harmless, the column is unchanged). A bulk patch carries no tra
 (one patch for every contact of the job), so the module also counts, per
 ``(contactId, cxlake_conversion_batch)``: ``batch_deliveries`` (the first time that write
 reached the contact) and ``batch_replays`` (the same write again). The contacts come from the tenant's
-``genesys/contact_list_contacts`` folder (see ``sandbox/gen_contact_lists.py``).
+``genesys/contact_list_contacts`` folder (see ``sandbox/generator/contact_lists.py``).
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ from typing import Any
 
 import orjson
 
-from sandbox.sim_auth import WRITE_SCOPES
-from sandbox.sim_context import SimContext
-from sandbox.sim_http import ApiError, Request, Response, Route, json_response
+from sandbox.simulator.auth import WRITE_SCOPES
+from sandbox.simulator.context import SimContext
+from sandbox.simulator.httpapi import ApiError, Request, Response, Route, json_response
 
 BASE = "/api/v2/outbound/contactlists/{contactListId}/contacts"
 JOB_NAMESPACE = uuid.UUID("5b0d0a5e-1b0b-4d0b-8b0b-0000000c0a11")

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.gen_time import DAY_MS, iso_z
+from sandbox.generator.timestamps import DAY_MS, iso_z
 
 NAMESPACE = uuid.UUID("5b0f3a52-6c1e-4c8e-9d1a-2f7c0e4b9a61")
 HOME_TIME_ZONE = "America/New_York"

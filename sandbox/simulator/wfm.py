@@ -30,8 +30,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.sim_context import SimContext
-from sandbox.sim_http import ApiError, Request, Response, Route, json_response, time_ms
+from sandbox.simulator.context import SimContext
+from sandbox.simulator.httpapi import ApiError, Request, Response, Route, json_response, time_ms
+from sandbox.simulator.paging import list_page
 
 WFM = "/api/v2/workforcemanagement"
 SCOPE = "workforce-management:readonly"
@@ -85,8 +86,6 @@ class WfmApi:
     # --- entities -----------------------------------------------------------------------
 
     def management_units(self, request: Request) -> Response:
-        from sandbox.sim_genesys import list_page
-
         return list_page(
             self.ctx, request, self.ctx.tenant.records("genesys", "management_units"), max_size=100
         )
@@ -231,7 +230,7 @@ def _job_reference(job_id: str, status: str) -> dict[str, Any]:
 
 
 def _iso(ms: int) -> str:
-    from sandbox.sim_http import genesys_time
+    from sandbox.simulator.httpapi import genesys_time
 
     return genesys_time(ms)
 

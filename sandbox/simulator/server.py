@@ -8,7 +8,7 @@ Usage::
 
 Behaviour follows the real APIs' documented shapes (the official Genesys SDK models and
 Salesforce's REST docs, checked by tests/conformance) and docs/contracts.md; the fault profiles are described
-in ``sandbox/faults.py``.
+in ``sandbox/simulator/faults.py``.
 Sandbox extensions (not in the real APIs): ``GET /api/v2/contacts/events`` reads
 back conversion events, and the Predictive Engagement ``/api/v2/predictive-engagement/*``
 paths (invented, served as a documented sandbox option).
@@ -28,19 +28,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sandbox.aggregates import AggregatesApi
-from sandbox.faults import FLAKY_TOKEN_LIFETIME_S, Fault, FaultPlan, apply_hostile_plan
-from sandbox.sim_auth import ADMIN_CLIENT, READ_CLIENT, TokenStore
-from sandbox.sim_contactlists import ContactListsApi
-from sandbox.sim_context import SimContext, SimOptions
-from sandbox.sim_genesys import GenesysApi
-from sandbox.sim_http import ApiError, Clock, Request, Response, Route, json_response
-from sandbox.sim_journey import JourneyApi
-from sandbox.sim_live import LiveOptions
-from sandbox.sim_notifications import LiveMode
-from sandbox.sim_salesforce import SalesforceApi
-from sandbox.sim_store import load_tenant
-from sandbox.sim_wfm import WfmApi
+from sandbox.simulator.aggregates import AggregatesApi
+from sandbox.simulator.auth import ADMIN_CLIENT, READ_CLIENT, TokenStore
+from sandbox.simulator.contact_lists import ContactListsApi
+from sandbox.simulator.context import SimContext, SimOptions
+from sandbox.simulator.faults import FLAKY_TOKEN_LIFETIME_S, Fault, FaultPlan, apply_hostile_plan
+from sandbox.simulator.genesys import GenesysApi
+from sandbox.simulator.httpapi import ApiError, Clock, Request, Response, Route, json_response
+from sandbox.simulator.journey import JourneyApi
+from sandbox.simulator.live import LiveOptions
+from sandbox.simulator.notifications import LiveMode
+from sandbox.simulator.salesforce import SalesforceApi
+from sandbox.simulator.store import load_tenant
+from sandbox.simulator.wfm import WfmApi
 
 CORRELATION_PREFIX = "5b0d0a5e-0000-4000-8000-"
 
@@ -66,7 +66,7 @@ class SimulatorApp:
         self.ctx = SimContext(tenant, options, plan, Clock(tenant.period_end_ms))
         self.tokens = TokenStore(seed, lifetime, options.rate_limit_per_minute)
         genesys = GenesysApi(self.ctx)
-        # Live mode (sandbox/sim_notifications.py): its routes come first, so they answer current state.
+        # Live mode (sandbox/simulator/notifications.py): its routes come first, so they answer current state.
         self.live = LiveMode(tenant, seed, live, genesys) if live is not None else None
         self.contactlists = ContactListsApi(self.ctx)
         routes = (

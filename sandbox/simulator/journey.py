@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from sandbox.sim_context import SimContext
-from sandbox.sim_genesys import decode_cursor, encode_cursor, list_page
-from sandbox.sim_http import (
+from sandbox.simulator.context import SimContext
+from sandbox.simulator.httpapi import (
     ApiError,
     Request,
     Response,
@@ -32,7 +31,8 @@ from sandbox.sim_http import (
     parse_time,
     to_ms,
 )
-from sandbox.sim_store import DAY_MS
+from sandbox.simulator.paging import decode_cursor, encode_cursor, list_page
+from sandbox.simulator.store import DAY_MS
 
 PE = "/api/v2/predictive-engagement"
 STEP_PAGE_MAX = 1000

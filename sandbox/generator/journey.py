@@ -6,9 +6,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.gen_org import org_id
-from sandbox.gen_output import TenantWriter
-from sandbox.gen_time import DAY_MS, HOUR_MS, interval, iso_z, iso_z_seconds
+from sandbox.generator.org import org_id
+from sandbox.generator.output import TenantWriter
+from sandbox.generator.timestamps import DAY_MS, HOUR_MS, interval, iso_z, iso_z_seconds
 
 SOURCE = "predictive_engagement"
 

@@ -20,9 +20,9 @@ import random
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from sandbox.gen_org import PRESENCE_IDS
-from sandbox.gen_output import PartWriter
-from sandbox.gen_time import DAY_MS, HOUR_MS, MINUTE_MS, iso_z
+from sandbox.generator.org import PRESENCE_IDS
+from sandbox.generator.output import PartWriter
+from sandbox.generator.timestamps import DAY_MS, HOUR_MS, MINUTE_MS, iso_z
 
 WORK_DAYS_PER_WEEK = 5
 TRAINING_WEEKDAY = 2  # the third working day of an agent's week has a one-hour training
