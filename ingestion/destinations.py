@@ -130,9 +130,11 @@ def register_spark_raw_tables(warehouse: Path, spark: Any | None = None) -> list
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
     names = []
-    for (schema, table), folder in raw_parquet_tables(spark_raw_dir(warehouse)).items():
-        location = folder.as_uri().replace("'", "\\'")
+    tables = raw_parquet_tables(spark_raw_dir(warehouse))
+    for schema in sorted({schema for schema, _ in tables}):
         spark.sql(f"create schema if not exists `{schema}`")
+    for (schema, table), folder in tables.items():
+        location = folder.as_uri().replace("'", "\\'")
         # external tables (a location): dropping one keeps its files; re-created on every
         # build so that columns added by later loads are read (Parquet schema merging)
         spark.sql(f"drop table if exists `{schema}`.`{table}`")
