@@ -44,7 +44,7 @@ print(json.dumps({"seconds": seconds, "rows": rows,
 CXLAKE = """
 import json, resource, sys, time
 from pathlib import Path
-from ingestion.pipeline import run_ingest
+from ingestion.run import run_ingest
 data, target = Path(sys.argv[1]), Path(sys.argv[2])
 started = time.perf_counter()
 summary = run_ingest(target, ["genesys"], from_files=data, progress=False)

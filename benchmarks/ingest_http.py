@@ -12,7 +12,6 @@ validation -> dlt -> DuckDB), client rate limit off. Prints conversations/s
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import socket
 import subprocess
@@ -57,11 +56,13 @@ def main() -> None:
         started = time.perf_counter()
         generate(tenant, scale=args.conversations)
         print(f"tenant generated in {time.perf_counter() - started:.1f} s")
-    os.environ["SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE"] = "0"
-
-    from ingestion.http_sources import http_resources
-    from ingestion.loader import RunStats, make_pipeline, quarantine_resource, utc_now
-    from ingestion.records import RawTransformer
+    from ingestion.api_clients import genesys_client
+    from ingestion.api_settings import genesys_connection, sandbox_credentials
+    from ingestion.genesys_cloud import genesys_cloud_source
+    from ingestion.http_client import HttpCounters
+    from ingestion.raw_resources import Extraction, RunStats, quarantine_resource, utc_now
+    from ingestion.validation import RecordValidator
+    from ingestion.warehouse import make_pipeline
 
     port = free_port()
     server = subprocess.Popen(
@@ -73,17 +74,17 @@ def main() -> None:
         warehouse.unlink(missing_ok=True)
         shutil.rmtree(work / ".dlt_pipelines", ignore_errors=True)
         stats = RunStats(progress=False)
-        transformer = RawTransformer()
-        build, counters = http_resources(
-            "genesys", transformer, stats, utc_now(), None, f"http://127.0.0.1:{port}",
-            date(2026, 10, 1), date(2026, 10, 29),
-        )  # fmt: skip
+        validator = RecordValidator()
+        counters = HttpCounters()
+        api = genesys_connection(rate_limit_per_minute=0, **sandbox_credentials(f"http://127.0.0.1:{port}"))
+        run = Extraction("genesys", validator, stats, utc_now(), date(2026, 10, 1), date(2026, 10, 29))
+        source = genesys_cloud_source(genesys_client(api, counters), run).with_resources("conversations")
+        source.resources.add(quarantine_resource())
         started = time.perf_counter()
-        conversations = [r for r in build("genesys", set()) if r.name == "conversations"]
         pipeline = make_pipeline(warehouse, "genesys", "raw_genesys")
-        pipeline.run([*conversations, quarantine_resource(stats)], loader_file_format="parquet")
+        pipeline.run(source, loader_file_format="parquet")
         seconds = time.perf_counter() - started
-        transformer.close()
+        validator.close()
     finally:
         server.kill()
         server.wait()

@@ -24,9 +24,9 @@ import requests
 
 from cxlake.live.collector import Collector, CollectorConfig
 from cxlake.live.web import LiveWebServer, create_app
+from ingestion.api_clients import genesys_client
+from ingestion.api_settings import genesys_connection, sandbox_credentials
 from ingestion.http_client import HttpCounters
-from ingestion.http_sources import genesys_client
-from ingestion.settings import genesys_settings
 from sandbox.generator.generate import generate
 from sandbox.simulator.live import LiveOptions
 from sandbox.simulator.server import SandboxServer
@@ -48,7 +48,7 @@ def measure(data: Path, transport: str, seconds: float, speed: float, poll_inter
                 f"{sandbox.url}/api/v2/sandbox/live/faults", json={"notifications": "off"}, timeout=10
             )
         counters = HttpCounters()
-        client = genesys_client(genesys_settings(sandbox.url, sandbox=True).api, counters)
+        client = genesys_client(genesys_connection(**sandbox_credentials(sandbox.url)), counters)
         config = CollectorConfig(store=store, poll_interval_s=poll_interval, notifications=True)
         collector = Collector(client, config)
         collector.bootstrap()

@@ -224,8 +224,8 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from cxlake.dashboard.reader import PublicationError
     from cxlake.lock import WarehouseLocked
     from cxlake.publish import PublishError
+    from ingestion.api_clients import MissingCredentials
     from ingestion.http_client import ApiError
-    from ingestion.http_sources import MissingCredentials
     from sandbox.simulator.store import TenantError
 
     return (

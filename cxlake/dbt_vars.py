@@ -57,6 +57,6 @@ def with_vars(dbt_args: list[str], settings: dict[str, Any]) -> list[str]:
 
 def crm_vars() -> dict[str, str]:
     """The Salesforce field mapping ingestion uses, as the dbt vars staging reads."""
-    from ingestion.settings import crm_field_mapping
+    from ingestion.api_settings import crm_field_mapping
 
     return crm_field_mapping()

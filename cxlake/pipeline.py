@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cxlake.build import BuildOptions
 
 if TYPE_CHECKING:
-    from ingestion.pipeline import IngestSummary
+    from ingestion.run import IngestSummary
 
 STAGES = ("ingest", "build", "validate", "publish")
 
@@ -125,7 +125,7 @@ def ingest(warehouse: Path, request: IngestRequest) -> IngestSummary:
     prints and returns the run summary. The caller holds the warehouse lock."""
     from cxlake.cli import _refuse_quoted_path
     from cxlake.origin import record_load
-    from ingestion.pipeline import format_summary, run_ingest
+    from ingestion.run import format_summary, run_ingest
 
     _refuse_quoted_path(warehouse)
     record_load(warehouse, request.sandbox_url, request.from_files)

@@ -416,6 +416,17 @@ class ApiClient:
         headers: dict[str, str] | None = None,
     ) -> bytes:
         """Send with auth, limiter and retries; return the body of the successful answer."""
+        return self.send_response(method, path, params, body, headers).content
+
+    def send_response(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """Send with auth, limiter and retries; return the successful answer (body read)."""
         url = self.url(path)
         endpoint = f"{method} {urlsplit(url).path}"
         retries = throttles = 0
@@ -442,7 +453,7 @@ class ApiClient:
             self._observe(response)
             status = response.status_code
             if status < 300:
-                return response.content
+                return response
             if status == 401 and not reauthed:
                 reauthed = True
                 self.counters.reauths += 1

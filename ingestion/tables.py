@@ -81,7 +81,7 @@ class Nested:
     kind: CheckKind
     other: str = ""
     """``path`` may name a configured field: ``{salesforce_ltv_field}`` (see
-    :func:`ingestion.settings.crm_field_mapping`)."""
+    :func:`ingestion.api_settings.crm_field_mapping`)."""
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,18 @@
-"""Who a dashboard is for, and the one place that says what each audience may read.
+"""Who a dashboard is for, and what each audience may read.
 
 Audience rules are enforced in the data read: a dashboard never asks for a column
 by itself, it reads exactly the columns listed here for its audience (the SQL
 select list), and partner audiences add a ``where division_id = ?`` filter. A column
 that is not listed is never read, so it cannot leak into the HTML.
 
+What a role may see at the interaction level is defined once, by its role view in the
+marts (``ROLE_VIEWS``, dbt models ``supervisor_interactions`` / ``finance_interactions``):
+the role-specific figures (per-tier customer LTV) are read from the role's own view, so
+a column the view leaves out is never shown to that role, and no Python list restates it.
+
 - ``internal``: everything the dashboards show.
-- ``supervisor``: no LTV or revenue (no ``avg_customer_ltv``).
-- ``finance``: no agent identity (no agent ids or names).
+- ``supervisor``: its role view (no LTV, revenue or pipeline); no write-back ``event_value``.
+- ``finance``: its role view (no agent identity); agent-level marts are not read.
 - ``bpo:<division>``: only the BPO dashboard, only that partner's rows, no PII.
 """
 
@@ -20,6 +25,8 @@ SUPERVISOR = "supervisor"
 FINANCE = "finance"
 BPO = "bpo"
 KINDS = (INTERNAL, SUPERVISOR, FINANCE, BPO)
+ROLE_VIEWS = {SUPERVISOR: "supervisor_interactions", FINANCE: "finance_interactions"}
+"""The marts view each role reads interaction-level figures from; what it omits, the role never sees."""
 
 CAMPAIGNS = "campaigns"
 SUPERVISOR_VIEW = "supervisor"
@@ -207,6 +214,7 @@ ALLOWED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "escalation_by_tier": (*_ESCALATION_BY_TIER, "avg_customer_ltv"),
         "conversion_writeback_exceptions": (*_WRITEBACK_EXCEPTIONS, "event_value"),
     },
+    # the roles' per-tier LTV comes from their role view (ROLE_VIEWS), not from escalation_by_tier
     SUPERVISOR: {
         **_SHARED_MARTS,
         "escalation_by_tier": _ESCALATION_BY_TIER,
@@ -214,7 +222,7 @@ ALLOWED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     FINANCE: {
         **_SHARED_MARTS,
-        "escalation_by_tier": (*_ESCALATION_BY_TIER, "avg_customer_ltv"),
+        "escalation_by_tier": _ESCALATION_BY_TIER,
         "conversion_writeback_exceptions": (*_WRITEBACK_EXCEPTIONS, "event_value"),
     },
     BPO: {
@@ -224,7 +232,8 @@ ALLOWED_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "bpo_partner_quality_daily": _BPO_QUALITY,
     },
 }
-"""Per audience kind, per mart: the exact columns read. A mart not listed is not readable."""
+"""Per audience kind, per mart: the exact columns read. A mart not listed is not readable
+(a role's own view is read through ``MartReader.read_role_view``: the view is its allow-list)."""
 
 PARTNER_KEY = "division_id"
 PARTNER_SCOPED_MARTS = frozenset({"bpo_interval_metrics", "bpo_daily_metrics", "bpo_partner_quality_daily"})
@@ -250,6 +259,11 @@ class Audience:
     @property
     def dashboards(self) -> tuple[str, ...]:
         return DASHBOARDS[self.kind]
+
+    @property
+    def role_view(self) -> str | None:
+        """The marts view holding what this role may see per interaction (None: no role view)."""
+        return ROLE_VIEWS.get(self.kind)
 
     def columns(self, mart: str) -> tuple[str, ...]:
         """The columns this audience reads from ``mart``; ``PermissionError`` if none."""

@@ -3,7 +3,8 @@
 Opens ``<publication>/marts.duckdb`` read-only (never the warehouse, so a running
 ``dbt build`` is never blocked). Every read selects exactly the audience's
 allow-listed columns (``audience.ALLOWED_COLUMNS``); a partner audience also gets
-``where division_id = ?`` in the SQL.
+``where division_id = ?`` in the SQL. A role (supervisor, finance) also reads its role
+view, whose own columns are the allow-list (``read_role_view``).
 """
 
 from __future__ import annotations
@@ -140,6 +141,21 @@ class MartReader:
         if order_by:
             sql += " order by " + ", ".join(map(_quote, order_by))
         return _to_pandas(self._con.sql(sql, params=params).to_arrow_table())
+
+    def read_role_view(self, wanted: tuple[str, ...]) -> pd.DataFrame:
+        """The ``wanted`` columns that the audience's role view exposes (the view decides; a
+        column it leaves out is not read). ``PermissionError`` for an audience without one."""
+        view = self.audience.role_view
+        if view is None:
+            raise PermissionError(f"audience '{self.audience.label}' has no role view")
+        available = self._columns.get(view)
+        if available is None:
+            raise PublicationError(f"publication {self.publication} has no role view '{view}'")
+        columns = [column for column in wanted if column in available]
+        if not columns:
+            return pd.DataFrame()
+        sql = f"select {', '.join(map(_quote, columns))} from {self._relation(view)}"
+        return _to_pandas(self._con.sql(sql).to_arrow_table())
 
     def _resolve_partner(self) -> Partner:
         """Find the partner named by ``bpo:<division id or partner name>`` (one SQL lookup, one row)."""

@@ -226,8 +226,35 @@ def _window_note(frame: pd.DataFrame) -> list[str]:
     return [f"Window {first:%Y-%m-%d} to {last:%Y-%m-%d}, anchored to the latest data (dbt var as_of_date)."]
 
 
+ROLE_VIEW_LTV_COLUMNS = ("conversation_date", "customer_tier", "is_in_flight", "ltv_usd")
+
+
+def role_view_ltv(reader: MartReader, by_tier: pd.DataFrame) -> pd.DataFrame:
+    """``by_tier`` with ``avg_customer_ltv`` taken from the audience's role view, when the view
+    exposes ``ltv_usd`` (supervisor_interactions does not, finance_interactions does).
+
+    Same population as the mart's figure: the mart's window, tier known, not in flight,
+    mean over the contacts with an LTV.
+    """
+    rows = reader.read_role_view(ROLE_VIEW_LTV_COLUMNS)
+    if by_tier.empty or "ltv_usd" not in rows.columns:
+        return by_tier
+    dates = pd.to_datetime(rows["conversation_date"])
+    first = pd.to_datetime(by_tier["window_start_date"]).min()
+    last = pd.to_datetime(by_tier["as_of_date"]).max()
+    in_window = rows[
+        dates.between(first, last)
+        & rows["customer_tier"].notna()
+        & ~rows["is_in_flight"].fillna(False).astype(bool)
+    ]
+    ltv = in_window.groupby("customer_tier")["ltv_usd"].mean()
+    return by_tier.assign(avg_customer_ltv=by_tier["customer_tier"].map(ltv))
+
+
 def build(reader: MartReader) -> Page:
     by_tier = reader.read("escalation_by_tier")
+    if reader.audience.role_view is not None:
+        by_tier = role_view_ltv(reader, by_tier)
     weekly = reader.read("escalation_weekly_by_tier", order_by=("week_start_date", "customer_tier"))
     containment = reader.read("bot_containment_by_industry")
     audit = reader.read("crm_join_audit")

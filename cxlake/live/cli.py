@@ -15,12 +15,13 @@ DEFAULT_PORT = 8770
 
 
 def _client(args: argparse.Namespace):
+    from ingestion.api_clients import genesys_client
+    from ingestion.api_settings import genesys_connection, sandbox_credentials
     from ingestion.http_client import HttpCounters
-    from ingestion.http_sources import genesys_client
-    from ingestion.settings import genesys_settings
 
     base = args.sandbox or args.base_url
-    return genesys_client(genesys_settings(base, sandbox=bool(args.sandbox)).api, HttpCounters())
+    explicit = sandbox_credentials(args.sandbox) or ({"base_url": base} if base else {})
+    return genesys_client(genesys_connection(**explicit), HttpCounters())
 
 
 def _config(args: argparse.Namespace, store: Path):

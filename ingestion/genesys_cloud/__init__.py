@@ -1,4 +1,12 @@
-"""Genesys Cloud CX source (HTTP).
+r"""Genesys Cloud CX source (HTTP): :func:`genesys_cloud_source`, a ``@dlt.source``.
+
+Its settings are arguments injected by dlt (``sources.genesys.*``: ``lookback_days``,
+``initial_days``, page sizes, ``aggregates_time_zone(s)``, ...); the connection comes
+from :func:`ingestion.api_settings.genesys_connection`. Resources that read one
+request per item of another resource are ``dlt.transformer``\ s of it: queue members and
+observations per queue (``queues``), skill group members (``skill_groups``), progress,
+stats and contact-list contacts per campaign (``campaigns``), aggregates per division
+(``divisions``), and the WFM reads per management unit.
 
 Resources (table = resource name in ``raw_genesys``):
 
@@ -10,7 +18,7 @@ Resources (table = resource name in ``raw_genesys``):
 - entity lists are read page by page: through ``nextUri`` where the page has one, else
   (``/api/v2/license/users``, whose listing carries no paging links) by asking the
   next ``pageNumber`` while ``pageCount`` (or ``total``) says more pages exist; see
-  :func:`entity_pages`.
+  :class:`ingestion.paging.GenesysListPaginator`.
 - entities (merge on ``id``): ``divisions`` (``/api/v2/authorization/divisions``),
   ``users`` (``/api/v2/users?state=any``), ``user_licenses`` (``/api/v2/license/users``),
   ``queues`` + ``queue_members``, ``skills``, ``skill_groups`` + ``skill_group_members``,
@@ -38,13 +46,18 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.extract import Extraction, RecordBatch, interval, parse_time, resource_state, slices
-from ingestion.genesys_cloud.wfm import WfmSource
+from ingestion.api_settings import ApiSettings, GenesysSettings
+from ingestion.genesys_cloud.wfm import wfm_resources
 from ingestion.http_client import ApiClient, ApiError
-from ingestion.settings import GenesysSettings
+from ingestion.paging import RawCursorPaginator, body_pages, entity_pages, pages
+from ingestion.raw_resources import Extraction, RecordBatch, ids_of
+from ingestion.windows import interval, parse_time, resource_state, slices
+
+__all__ = ["AGGREGATE_METRICS", "OBSERVATION_METRICS", "entity_pages", "genesys_cloud_source"]
 
 DETAILS = "/api/v2/analytics/conversations/details"
 AGGREGATE_METRICS = [
@@ -76,126 +89,99 @@ AGGREGATES_WINDOW_DAYS = 7
 QUEUE_FILTER_BATCH = 100
 
 
-def resources(client: ApiClient, settings: GenesysSettings, run: Extraction) -> list[Any]:
-    """All Genesys resources, in load order."""
-    source = _GenesysSource(client, settings, run)
+@dlt.source(name="cxlake_genesys", section="genesys", max_table_nesting=0)
+def genesys_cloud_source(
+    client: ApiClient = None,  # type: ignore[assignment]
+    run: Extraction = None,  # type: ignore[assignment]
+    lookback_days: int = 3,
+    initial_days: int = 90,
+    query_page_size: int = 100,
+    jobs_page_size: int = 1000,
+    entity_page_size: int = 100,
+    job_poll_s: float = 1.0,
+    aggregates_granularity: str = "PT5M",
+    aggregates_time_zone: str = "UTC",
+    aggregates_time_zones: dict[str, str] | None = None,
+) -> list[Any]:
+    """All Genesys resources. ``client`` and ``run`` are passed; everything else is injected."""
+    settings = GenesysSettings(
+        api=ApiSettings(client.base_url, None, None, None, 0.0),
+        lookback_days=lookback_days,
+        initial_days=initial_days,
+        query_page_size=query_page_size,
+        jobs_page_size=jobs_page_size,
+        entity_page_size=entity_page_size,
+        job_poll_s=job_poll_s,
+        aggregates_granularity=aggregates_granularity,
+        aggregates_time_zone=aggregates_time_zone,
+        aggregates_time_zones=dict(aggregates_time_zones or {}),
+    )
+    source = _GenesysReads(client, settings, run)
+    divisions = run.resource("divisions", source.entities("divisions", "/api/v2/authorization/divisions"))
+    queues = run.resource("queues", source.entities("queues", "/api/v2/routing/queues"))
+    skill_groups = run.resource(
+        "skill_groups", source.entities("skill_groups", "/api/v2/routing/skillgroups")
+    )
+    campaigns = run.resource("campaigns", source.entities("campaigns", "/api/v2/outbound/campaigns"))
     return [
-        run.resource("divisions", source.entities("divisions", "/api/v2/authorization/divisions")),
+        divisions,
         run.resource("users", source.entities("users", "/api/v2/users", {"state": "any"})),
         run.resource("user_licenses", source.entities("user_licenses", "/api/v2/license/users")),
-        run.resource("queues", source.entities("queues", "/api/v2/routing/queues")),
-        run.resource(
-            "queue_members", source.members("queues", "/api/v2/routing/queues/{}/members", "queueId")
+        queues,
+        run.transformer(
+            "queue_members", queues, source.members("/api/v2/routing/queues/{}/members", "queueId")
         ),
         run.resource("skills", source.entities("skills", "/api/v2/routing/skills")),
-        run.resource("skill_groups", source.entities("skill_groups", "/api/v2/routing/skillgroups")),
-        run.resource(
+        skill_groups,
+        run.transformer(
             "skill_group_members",
-            source.members("skill_groups", "/api/v2/routing/skillgroups/{}/members", "skillGroupId"),
+            skill_groups,
+            source.members("/api/v2/routing/skillgroups/{}/members", "skillGroupId"),
         ),
         run.resource("wrapup_codes", source.entities("wrapup_codes", "/api/v2/routing/wrapupcodes")),
         run.resource(
             "presence_definitions", source.entities("presence_definitions", "/api/v2/presence/definitions")
         ),
-        run.resource("campaigns", source.entities("campaigns", "/api/v2/outbound/campaigns")),
-        run.resource("campaign_progress", source.campaign_snapshots("progress")),
-        run.resource("campaign_stats", source.campaign_snapshots("stats")),
-        run.resource("queue_observations", source.queue_observations),
+        campaigns,
+        run.transformer("campaign_progress", campaigns, source.campaign_snapshots("progress")),
+        run.transformer("campaign_stats", campaigns, source.campaign_snapshots("stats")),
+        run.transformer("queue_observations", queues, source.queue_observations),
         run.resource("conversion_events", source.entities("conversion_events", "/api/v2/contacts/events")),
-        run.resource("contact_list_contacts", source.contact_list_contacts),
+        run.transformer("contact_list_contacts", campaigns, source.contact_list_contacts),
         run.resource("conversations", source.conversations, method="jobs"),
         run.resource("user_presences", source.user_intervals("user_presences", "primaryPresence")),
         run.resource(
             "user_routing_statuses", source.user_intervals("user_routing_statuses", "routingStatus")
         ),
-        run.resource("conversation_aggregates", source.aggregates, method="query"),
-        *_wfm_resources(WfmSource(client, settings, run), run),
+        run.transformer("conversation_aggregates", divisions, source.aggregates, method="query"),
+        *wfm_resources(client, settings, run),
     ]
 
 
-def _wfm_resources(wfm: WfmSource, run: Extraction) -> list[Any]:
-    """Workforce management resources (see ``ingestion.genesys_cloud.wfm``)."""
-    return [
-        run.resource("management_units", wfm.management_units),
-        run.resource("activity_codes", wfm.activity_codes),
-        run.resource("agent_schedules", wfm.agent_schedules),
-        run.resource("historical_adherence", wfm.historical_adherence, method="jobs"),
-    ]
+class _GenesysReads:
+    """The reads of the Genesys resources (one client, one run; no state between resources)."""
 
-
-def entity_pages(client: ApiClient, path: str, params: dict[str, Any]) -> Iterator[list[Any]]:
-    """The ``entities`` of every page of a Genesys list.
-
-    A page's ``nextUri`` is followed when present. A page without one is the last,
-    unless it says which page it is (``pageNumber``) and how many there are
-    (``pageCount``, else ``total`` with ``pageSize``): then the next page number is
-    asked with the page size the server actually served (it may serve fewer than
-    asked; the numbering then continues from its size). An empty page ends the list.
-    """
-    page = client.get(path, params)
-    while True:
-        body = page if isinstance(page, dict) else {}
-        items = body.get("entities") or []
-        yield items
-        if not items:
-            return
-        next_uri = body.get("nextUri")
-        if next_uri:
-            page = client.get(next_uri)
-            continue
-        following = _next_page_query(body, params)
-        if following is None:
-            return
-        params = following
-        page = client.get(path, params)
-
-
-def _next_page_query(body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any] | None:
-    """The query of the page after ``body`` by page number, None when it was the last."""
-
-    def whole(value: Any) -> int | None:
-        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-    number = whole(body.get("pageNumber"))
-    size = whole(body.get("pageSize")) or whole(params.get("pageSize"))
-    if number is None or size is None:
-        return None
-    count = whole(body.get("pageCount"))
-    total = body.get("total")
-    if count is not None:
-        more = number < count
-    elif isinstance(total, int) and not isinstance(total, bool):
-        more = number * size < total
-    else:
-        return None
-    return {**params, "pageSize": size, "pageNumber": number + 1} if more else None
-
-
-class _GenesysSource:
     def __init__(self, client: ApiClient, settings: GenesysSettings, run: Extraction) -> None:
         self.client = client
         self.settings = settings
         self.run = run
-        self.ids: dict[str, list[str]] = {}
-        """Ids of the entities listed in this run (queues, skill groups, campaigns, divisions)."""
 
     # --- entities ---------------------------------------------------------------------------
 
     def entities(self, name: str, path: str, params: dict[str, Any] | None = None) -> Any:
         def batches() -> Iterator[RecordBatch]:
             query = {"pageSize": self.settings.entity_page_size, **(params or {})}
-            ids: list[str] = []
+            listed = 0
             for page in entity_pages(self.client, path, query):
-                ids.extend(str(item.get("id")) for item in page if isinstance(item, dict) and item.get("id"))
+                listed += sum(1 for item in page if isinstance(item, dict) and item.get("id"))
                 yield RecordBatch(page)
-            self.ids[name] = ids
-            self.run.stats.say(f"  genesys {name}: listed {len(ids)}")
+            self.run.stats.say(f"  genesys {name}: listed {listed}")
 
         return batches
 
-    def members(self, parent: str, path: str, parent_key: str) -> Any:
-        def batches() -> Iterator[RecordBatch]:
-            for parent_id in self.ids.get(parent, []):
+    def members(self, path: str, parent_key: str) -> Any:
+        def batches(parents: pa.Table) -> Iterator[RecordBatch]:
+            for parent_id in ids_of(parents):
                 query = {"pageSize": self.settings.entity_page_size}
                 for page in entity_pages(self.client, path.format(parent_id), query):
                     yield RecordBatch(
@@ -205,9 +191,9 @@ class _GenesysSource:
         return batches
 
     def campaign_snapshots(self, kind: str) -> Any:
-        def batches() -> Iterator[RecordBatch]:
+        def batches(campaigns: pa.Table) -> Iterator[RecordBatch]:
             records = []
-            for campaign_id in self.ids.get("campaigns", []):
+            for campaign_id in ids_of(campaigns):
                 record = self.client.get(f"/api/v2/outbound/campaigns/{campaign_id}/{kind}")
                 if kind == "stats" and isinstance(record, dict):
                     record = {"campaignId": campaign_id, **record}
@@ -216,38 +202,34 @@ class _GenesysSource:
 
         return batches
 
-    def contact_list_contacts(self) -> Iterator[RecordBatch]:
+    def contact_list_contacts(self, campaigns: pa.Table) -> Iterator[RecordBatch]:
         """Dialer contacts of every campaign's contact list (``POST .../contacts/search``, paged in
         the body), so the columns the write-back sets come back into the warehouse."""
         lists: list[str] = []
-        for campaign_id in self.ids.get("campaigns", []):
+        for campaign_id in ids_of(campaigns):
             campaign = self.client.get(f"/api/v2/outbound/campaigns/{campaign_id}") or {}
             list_id = (campaign.get("contactList") or {}).get("id")
             if list_id and list_id not in lists:
                 lists.append(list_id)
         for list_id in lists:
-            number = 1
-            while True:
-                body = {"pageNumber": number, "pageSize": self.settings.entity_page_size}
-                try:
-                    page = (
-                        self.client.post(f"/api/v2/outbound/contactlists/{list_id}/contacts/search", body)
-                        or {}
-                    )
-                except ApiError as exc:
-                    if exc.status in (403, 404):
-                        self.run.stats.say(
-                            f"  genesys contact_list_contacts: list {list_id} answered {exc.status}"
-                        )
-                        break
+            body = {"pageNumber": 1, "pageSize": self.settings.entity_page_size}
+            try:
+                for page in body_pages(
+                    self.client,
+                    f"/api/v2/outbound/contactlists/{list_id}/contacts/search",
+                    body,
+                    "entities",
+                    "pageNumber",
+                    total_path="pageCount",
+                ):
+                    yield RecordBatch(page)
+            except ApiError as exc:
+                if exc.status not in (403, 404):
                     raise
-                yield RecordBatch(page.get("entities") or [])
-                if number >= int(page.get("pageCount") or 1) or not page.get("entities"):
-                    break
-                number += 1
+                self.run.stats.say(f"  genesys contact_list_contacts: list {list_id} answered {exc.status}")
 
-    def queue_observations(self) -> Iterator[RecordBatch]:
-        queue_ids = self.ids.get("queues", [])
+    def queue_observations(self, queues: pa.Table) -> Iterator[RecordBatch]:
+        queue_ids = ids_of(queues)
         for first in range(0, len(queue_ids), QUEUE_FILTER_BATCH):
             chunk = queue_ids[first : first + QUEUE_FILTER_BATCH]
             body = {
@@ -294,19 +276,14 @@ class _GenesysSource:
         if not job_id:
             raise ApiError(f"POST {DETAILS}/jobs: no jobId in answer {job}")
         self._wait_for_job(job_id, window)
-        cursor: str | None = None
-        pages = 0
-        while True:
-            params: dict[str, Any] = {"pageSize": self.settings.jobs_page_size}
-            if cursor:
-                params["cursor"] = cursor
-            page = self.client.get_raw(f"{DETAILS}/jobs/{job_id}/results", params)
-            pages += 1
+        count = 0
+        paginator = RawCursorPaginator(lambda page: self.run.validator.page_value(page, "cursor"))
+        params = {"pageSize": self.settings.jobs_page_size}
+        results = f"{DETAILS}/jobs/{job_id}/results"
+        for page, _ in pages(self.client, paginator, "GET", results, params, raw=True):
+            count += 1
             yield page
-            cursor = self.run.transformer.page_value(page, "cursor")
-            if not cursor:
-                break
-        self.run.stats.say(f"  genesys conversations: jobs {window}: {pages} result pages")
+        self.run.stats.say(f"  genesys conversations: jobs {window}: {count} result pages")
 
     def _wait_for_job(self, job_id: str, window: str) -> None:
         delay = 0.05
@@ -324,21 +301,19 @@ class _GenesysSource:
 
     def _query_conversations(self, start: datetime, end: datetime) -> list[Any]:
         window = interval(start, end)
-        records: list[Any] = []
-        number = 1
-        while True:
-            body = {
-                "interval": window,
-                "order": "asc",
-                "orderBy": "conversationStart",
-                "paging": {"pageSize": self.settings.query_page_size, "pageNumber": number},
-            }
-            page = self.client.post(f"{DETAILS}/query", body) or {}
-            conversations = page.get("conversations") or []
-            if not conversations:
-                break
-            records.extend(conversations)
-            number += 1
+        body = {
+            "interval": window,
+            "order": "asc",
+            "orderBy": "conversationStart",
+            "paging": {"pageSize": self.settings.query_page_size, "pageNumber": 1},
+        }
+        records = [
+            record
+            for page in body_pages(
+                self.client, f"{DETAILS}/query", body, "conversations", "paging.pageNumber"
+            )
+            for record in page
+        ]
         self.run.stats.say(f"  genesys conversations: query {window}: {len(records)}")
         return records
 
@@ -360,17 +335,13 @@ class _GenesysSource:
     def _user_details(
         self, start: datetime, end: datetime, list_name: str, seen: set[tuple[Any, Any]]
     ) -> Iterator[Any]:
-        number = 1
-        while True:
-            body = {
-                "interval": interval(start, end),
-                "order": "asc",
-                "paging": {"pageSize": self.settings.query_page_size, "pageNumber": number},
-            }
-            page = self.client.post("/api/v2/analytics/users/details/query", body) or {}
-            details = page.get("userDetails") or []
-            if not details:
-                return
+        body = {
+            "interval": interval(start, end),
+            "order": "asc",
+            "paging": {"pageSize": self.settings.query_page_size, "pageNumber": 1},
+        }
+        path = "/api/v2/analytics/users/details/query"
+        for details in body_pages(self.client, path, body, "userDetails", "paging.pageNumber"):
             for detail in details:
                 user_id = detail.get("userId") if isinstance(detail, dict) else None
                 for item in (detail.get(list_name) if isinstance(detail, dict) else None) or []:
@@ -379,15 +350,16 @@ class _GenesysSource:
                         continue
                     seen.add(key)
                     yield {"userId": user_id, **item} if isinstance(item, dict) else item
-            number += 1
 
     # --- aggregates ---------------------------------------------------------------------
 
-    def aggregates(self) -> Iterator[RecordBatch]:
+    def aggregates(self, divisions: pa.Table) -> Iterator[RecordBatch]:
         state = resource_state()
-        start, end = self.run.window(state, self.settings.lookback_days, self.settings.initial_days)
+        start, end = self.run.window(
+            state, self.settings.lookback_days, self.settings.initial_days, "conversation_aggregates"
+        )
         granularity = self.settings.aggregates_granularity
-        for division_id in self.ids.get("divisions", []):
+        for division_id in ids_of(divisions):
             zone = self.settings.aggregates_time_zones.get(division_id, self.settings.aggregates_time_zone)
             context = {"divisionId": division_id, "timeZone": zone, "granularity": granularity}
             for part_start, part_end in slices(start, end, AGGREGATES_WINDOW_DAYS):

@@ -35,10 +35,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+import pyarrow as pa
 
-from ingestion.extract import Extraction, RecordBatch, genesys_time, resource_state, slices
+from ingestion.api_settings import GenesysSettings
 from ingestion.http_client import ApiClient, ApiError
-from ingestion.settings import GenesysSettings
+from ingestion.paging import entity_pages
+from ingestion.raw_resources import Extraction, RecordBatch, ids_of, payloads
+from ingestion.windows import genesys_time, resource_state, slices
 
 WFM = "/api/v2/workforcemanagement"
 ITEMS_PER_JOB = 50
@@ -48,77 +51,93 @@ DOWNLOAD_RETRIES = 4
 JOB_POLL_LIMIT = 600
 
 
-class WfmSource:
+def wfm_resources(client: ApiClient, settings: GenesysSettings, run: Extraction) -> list[Any]:
+    """Workforce management resources: the management units, and per unit (transformers of
+    ``management_units``) the activity codes of its business unit, the schedules and the
+    historical adherence."""
+    wfm = WfmReads(client, settings, run)
+    units = run.resource("management_units", wfm.management_units)
+    return [
+        units,
+        run.transformer("activity_codes", units, wfm.activity_codes()),
+        run.transformer("agent_schedules", units, wfm.agent_schedules),
+        run.transformer("historical_adherence", units, wfm.historical_adherence, method="jobs"),
+    ]
+
+
+class WfmReads:
     def __init__(self, client: ApiClient, settings: GenesysSettings, run: Extraction) -> None:
         self.client = client
         self.settings = settings
         self.run = run
-        self.units: list[dict[str, Any]] | None = None  # None: not listed yet; []: no WFM
-
-    def _management_units(self) -> list[dict[str, Any]]:
-        if self.units is None:
-            units: list[dict[str, Any]] = []
-            try:
-                for page in self.client.paginate(f"{WFM}/managementunits", {"pageSize": 100}):
-                    units.extend(unit for unit in page if isinstance(unit, dict) and unit.get("id"))
-            except ApiError as error:
-                if error.status not in (403, 404):
-                    raise
-                self.run.stats.say(f"  genesys WFM: not available for this org ({error.status}); no WFM data")
-            self.units = units
-        return self.units
 
     def management_units(self) -> Iterator[RecordBatch]:
-        yield RecordBatch(list(self._management_units()))
+        units: list[dict[str, Any]] = []
+        try:
+            for page in entity_pages(self.client, f"{WFM}/managementunits", {"pageSize": 100}):
+                units.extend(unit for unit in page if isinstance(unit, dict) and unit.get("id"))
+        except ApiError as error:
+            if error.status not in (403, 404):
+                raise
+            self.run.stats.say(f"  genesys WFM: not available for this org ({error.status}); no WFM data")
+        yield RecordBatch(units)
 
-    def activity_codes(self) -> Iterator[RecordBatch]:
-        business_units = sorted(
-            {str((unit.get("businessUnit") or {}).get("id")) for unit in self._management_units()} - {"None"}
-        )
-        for business_unit in business_units:
-            answer = self.client.get(f"{WFM}/businessunits/{business_unit}/activitycodes") or {}
-            codes = [
-                {**code, "businessUnitId": business_unit}
-                for code in answer.get("entities") or []
-                if isinstance(code, dict)
-            ]
-            yield RecordBatch(codes)
+    def activity_codes(self) -> Any:
+        read: set[str] = set()  # a business unit shared by units on several pages is read once
 
-    def _window(self) -> tuple[datetime, datetime]:
+        def batches(units: pa.Table) -> Iterator[RecordBatch]:
+            business_units = sorted(
+                {str((unit.get("businessUnit") or {}).get("id")) for unit in payloads(units)}
+                - {"None"}
+                - read
+            )
+            for business_unit in business_units:
+                read.add(business_unit)
+                answer = self.client.get(f"{WFM}/businessunits/{business_unit}/activitycodes") or {}
+                codes = [
+                    {**code, "businessUnitId": business_unit}
+                    for code in answer.get("entities") or []
+                    if isinstance(code, dict)
+                ]
+                yield RecordBatch(codes)
+
+        return batches
+
+    def _window(self, key: str) -> tuple[datetime, datetime]:
         state = resource_state()
-        start, end = self.run.window(state, self.settings.lookback_days, self.settings.initial_days)
+        start, end = self.run.window(state, self.settings.lookback_days, self.settings.initial_days, key)
         state["cursor"] = end.isoformat()
         start = start.replace(hour=0, minute=0, second=0, microsecond=0)
         return start, end
 
-    def agent_schedules(self) -> Iterator[RecordBatch]:
-        start, end = self._window()
-        for unit in self._management_units():
+    def agent_schedules(self, units: pa.Table) -> Iterator[RecordBatch]:
+        start, end = self._window("agent_schedules")
+        for unit_id in ids_of(units):
             for part_start, part_end in slices(start, end, SCHEDULE_WINDOW_DAYS):
                 body = {"startDate": genesys_time(part_start), "endDate": genesys_time(part_end)}
                 answer = (
-                    self.client.post(f"{WFM}/managementunits/{unit['id']}/agentschedules/search", body) or {}
+                    self.client.post(f"{WFM}/managementunits/{unit_id}/agentschedules/search", body) or {}
                 )
                 result = answer.get("result")
                 if result is None and answer.get("downloadUrl"):
-                    result = self._download(answer["downloadUrl"], f"schedules of {unit['id']}")
+                    result = self._download(answer["downloadUrl"], f"schedules of {unit_id}")
                 records = []
                 for schedule in (result or {}).get("agentSchedules") or []:
                     user_id = (schedule.get("user") or {}).get("id")
                     for shift in schedule.get("shifts") or []:
                         if isinstance(shift, dict):
-                            records.append({**shift, "managementUnitId": unit["id"], "userId": user_id})
+                            records.append({**shift, "managementUnitId": unit_id, "userId": user_id})
                 yield RecordBatch(records)
 
-    def historical_adherence(self) -> Iterator[RecordBatch]:
-        start, end = self._window()
+    def historical_adherence(self, units: pa.Table) -> Iterator[RecordBatch]:
+        start, end = self._window("historical_adherence")
         items = []
-        for unit in self._management_units():
+        for unit_id in ids_of(units):
             day = start
             while day < end:
                 items.append(
                     {
-                        "managementUnitId": unit["id"],
+                        "managementUnitId": unit_id,
                         "startDate": genesys_time(day),
                         "endDate": genesys_time(min(day + timedelta(days=1), end)),
                         "includeExceptions": True,

@@ -1,10 +1,15 @@
-"""Salesforce source (REST SOQL), into ``raw_salesforce``.
+"""Salesforce source (REST SOQL), into ``raw_salesforce``: :func:`salesforce_source`, a
+``@dlt.source`` whose settings (``sources.salesforce.*``) dlt injects.
 
 Resources: ``accounts`` (Account), ``account_history`` (AccountHistory),
 ``cases`` (Case), ``opportunities`` (Opportunity). Each is read with
 ``GET /services/data/vNN.0/queryAll`` (deleted rows included, so deletes propagate
-through ``is_deleted``), pages followed through ``nextRecordsUrl``, incremental on
-``SystemModstamp`` (``CreatedDate`` for the immutable history rows), merge on ``id``.
+through ``is_deleted``), pages followed through ``nextRecordsUrl`` (dlt's
+``JSONLinkPaginator``), incremental on ``SystemModstamp`` (``CreatedDate`` for the
+immutable history rows), merge on ``id``. The cursor is the SOQL ``WHERE`` clause,
+kept in the resource's dlt state; ``dlt.sources.incremental`` is not used because it
+filters the yielded Arrow tables on a cursor column, and a resource's rejected rows
+(routed to ``quarantine`` from the same resource) have none.
 The first run reads everything (``--start``/``--end`` window the contact-center
 data, not the CRM).
 
@@ -12,7 +17,7 @@ Tier history: AccountHistory rows of the tier field are landed as they are; the
 tier in force at any time is rebuilt in dbt (history rows + a dbt snapshot of
 accounts), so no history is lost even if an account changes tier twice between runs.
 The tier and LTV field names are configurable (``tier_field``, ``ltv_field``, see
-:func:`ingestion.settings.crm_field_mapping`).
+:func:`ingestion.api_settings.crm_field_mapping`).
 
 Fields an org does not have: Salesforce answers ``400 INVALID_FIELD`` to a SELECT
 naming a field that does not exist (an org without the custom tier field, or one
@@ -33,9 +38,13 @@ from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
 
-from ingestion.extract import Extraction, RecordBatch, parse_time, resource_state
+import dlt
+
+from ingestion.api_settings import ApiSettings, SalesforceSettings
 from ingestion.http_client import ApiClient, ApiError
-from ingestion.settings import SalesforceSettings
+from ingestion.paging import JSONLinkPaginator, pages
+from ingestion.raw_resources import Extraction, RecordBatch
+from ingestion.windows import parse_time, resource_state
 
 _INVALID_FIELD = re.compile(r"No such column '([^']+)'")
 
@@ -111,8 +120,23 @@ def _objects(settings: SalesforceSettings) -> list[tuple[str, str, list[str], st
     ]
 
 
-def resources(client: ApiClient, settings: SalesforceSettings, run: Extraction) -> list[Any]:
-    """All Salesforce resources."""
+@dlt.source(name="cxlake_salesforce", section="salesforce", max_table_nesting=0)
+def salesforce_source(
+    client: ApiClient = None,  # type: ignore[assignment]
+    run: Extraction = None,  # type: ignore[assignment]
+    api_version: str = "v62.0",
+    tier_field: str = "Account_Tier__c",
+    ltv_field: str = "Customer_LTV_USD__c",
+    batch_size: int = 2000,
+) -> list[Any]:
+    """All Salesforce resources. ``client`` and ``run`` are passed; the rest is injected."""
+    settings = SalesforceSettings(
+        api=ApiSettings(client.base_url, None, None, None, 0.0),
+        api_version=api_version,
+        tier_field=tier_field,
+        ltv_field=ltv_field,
+        batch_size=batch_size,
+    )
     return [
         run.resource(name, _query(client, settings, run, name, sobject, fields, cursor))
         for name, sobject, fields, cursor in _objects(settings)
@@ -192,15 +216,22 @@ def _query(
             )
         total = 0
         newest = since
-        while isinstance(page, dict):
-            records = page.get("records") or []
-            total += len(records)
-            newest = _newest(records, cursor, newest)
-            yield RecordBatch(records)
-            next_url = page.get("nextRecordsUrl")
-            if page.get("done", True) or not next_url:
-                break
-            page = client.get(next_url, headers=options)
+        records = page.get("records") or [] if isinstance(page, dict) else []
+        total += len(records)
+        newest = _newest(records, cursor, newest)
+        yield RecordBatch(records)
+        next_url = page.get("nextRecordsUrl") if isinstance(page, dict) else None
+        if isinstance(page, dict) and not page.get("done", True) and next_url:
+            paginator = JSONLinkPaginator(next_url_path="nextRecordsUrl")
+            for page, _ in pages(client, paginator, "GET", next_url, headers=options):
+                if not isinstance(page, dict):
+                    break
+                records = page.get("records") or []
+                total += len(records)
+                newest = _newest(records, cursor, newest)
+                yield RecordBatch(records)
+                if page.get("done", True):
+                    break
         state["cursor"] = newest
         run.stats.say(f"  salesforce {name}: {total}")
 

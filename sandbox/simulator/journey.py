@@ -56,6 +56,8 @@ class JourneyApi:
     active_versions: dict[str, str] = field(default_factory=dict)
     retrained_at: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    analytics_days: list[tuple[str, str, int]] = field(default_factory=list)
+    """Request log of the analytics endpoints: (``campaign``/``scorecard``, id, dateFrom in ms)."""
 
     def __post_init__(self) -> None:
         for scorecard_id, versions in self._versions().items():
@@ -156,6 +158,9 @@ class JourneyApi:
         day_index, step_offset = (
             divmod(decode_cursor(cursor, "cursor", campaign_id), 1_000_000) if cursor else (0, 0)
         )
+        if not cursor:
+            with self.lock:
+                self.analytics_days.append(("campaign", campaign_id, date_from))
         self._check_not_archived(campaign_id)
         days = sorted(
             (
@@ -215,8 +220,22 @@ class JourneyApi:
             raise ApiError(404, "not.found", f"Scorecard {scorecard_id} not found")
         return record
 
+    def _created(self, scorecard_id: str) -> str:
+        """A scorecard's ``createdDate`` (Journey objects carry one; the tenant's scorecards have
+        none): the UTC midnight of its first analytics day, since a scorecard scores from the day
+        it is created; one without analytics was created at the period's end."""
+        days = [
+            _day_ms(record["dateFrom"], "scorecard_analytics.dateFrom")
+            for record in self.ctx.tenant.records(SOURCE, "scorecard_analytics")
+            if record.get("scorecardId") == scorecard_id
+        ]
+        first = min(days) if days else self.ctx.tenant.period_end_ms
+        return genesys_time(first // DAY_MS * DAY_MS)
+
     def _scorecard_view(self, record: dict[str, Any]) -> dict[str, Any]:
         view = dict(self.ctx.tenant.served(record))
+        if "createdDate" not in view:
+            view["createdDate"] = self._created(record["id"])
         active = self.active_versions.get(record["id"])
         if active is not None and active != record.get("modelVersion"):
             view["modelVersion"] = active
@@ -246,6 +265,8 @@ class JourneyApi:
                 "scorecard analytics are served per UTC day: dateFrom must be a "
                 "UTC midnight and dateTo the next one",
             )
+        with self.lock:
+            self.analytics_days.append(("scorecard", scorecard_id, date_from))
         version = self.active_versions.get(scorecard_id)
         for record in self.ctx.tenant.records(SOURCE, "scorecard_analytics"):
             if (

@@ -69,6 +69,7 @@ class SimulatorApp:
         # Live mode (sandbox/simulator/notifications.py): its routes come first, so they answer current state.
         self.live = LiveMode(tenant, seed, live, genesys) if live is not None else None
         self.contactlists = ContactListsApi(self.ctx)
+        self.journey = JourneyApi(self.ctx)
         routes = (
             [
                 Route("POST", "/oauth/token", self.genesys_token, "open"),
@@ -79,7 +80,7 @@ class SimulatorApp:
             + genesys.routes()
             + WfmApi(self.ctx).routes()
             + AggregatesApi(self.ctx).routes()
-            + JourneyApi(self.ctx).routes()
+            + self.journey.routes()
             + SalesforceApi(self.ctx).routes()
             + self.contactlists.routes()
         )

@@ -61,7 +61,7 @@ def test_build_refuses_a_warehouse_var_naming_another_file(tmp_path: Path) -> No
 def test_ingest_gets_every_option_as_an_argument_and_its_settings_only_for_its_own_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ingestion.pipeline as ingestion_pipeline
+    import ingestion.run as ingestion_pipeline
 
     monkeypatch.delenv("SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE", raising=False)
     seen: dict[str, Any] = {}

@@ -209,6 +209,23 @@ select * from (values ('aht_seconds', 'AHT_Seconds', 'seconds'),
                       ('offered_count', 'Contacts Offered', 'count'))
     as t(metric_id, business_label, unit);
 
+-- Role views: the supervisor's has no LTV, the finance one has it (per-tier means 250000 / 80000,
+-- one Premium row outside the window and one in flight, neither counted).
+create table supervisor_interactions as
+select * from (values
+    ('conv-1', date '2026-10-20', 'Enterprise', false, 'agent-1'),
+    ('conv-2', date '2026-10-21', 'Premium', false, 'agent-2')
+) as t(conversation_id, conversation_date, customer_tier, is_in_flight, agent_id);
+
+create table finance_interactions as
+select * from (values
+    ('conv-1', date '2026-10-20', 'Enterprise', false, 250000.0),
+    ('conv-2', date '2026-10-21', 'Premium', false, 70000.0),
+    ('conv-3', date '2026-10-22', 'Premium', false, 90000.0),
+    ('conv-4', date '2026-09-01', 'Premium', false, 999999.0),
+    ('conv-5', date '2026-10-23', 'Premium', true, 999999.0)
+) as t(conversation_id, conversation_date, customer_tier, is_in_flight, ltv_usd);
+
 create table unified_interactions as
 select * from (values
     ('conv-1', 'Maria Santos', 'Globex Corporation', '+15551234567', 'maria.santos@acme.example', 250000.0),

@@ -57,6 +57,17 @@ def figures(path: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
+def tier_ltv(unified_page: Path) -> dict[str, Any] | None:
+    """Per tier, the avg customer LTV in the Unified CX escalation-by-tier chart (None: not shown)."""
+    for chart in figures(unified_page).values():
+        for trace in chart["data"]:
+            if trace.get("type") == "bar" and "escalation rate" in str(trace.get("hovertemplate")):
+                if "customer LTV" not in trace["hovertemplate"]:
+                    return None
+                return {tier: row[3] for tier, row in zip(trace["x"], trace["customdata"], strict=True)}
+    raise AssertionError(f"no escalation-by-tier chart in {unified_page}")
+
+
 def leaks(text: str, forbidden: list[str]) -> list[str]:
     """Forbidden strings (case-insensitive), phone numbers and e-mail addresses found in ``text``."""
     lowered = text.lower()

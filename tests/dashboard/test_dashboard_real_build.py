@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from cxlake_cli import run_cxlake
 from dashboard_browser import CHROMIUM, SKIP_REASON, check_in_browser
-from dashboard_inspect import figures, leaks, page_data
+from dashboard_inspect import figures, leaks, page_data, tier_ltv
 
 from cxlake.dashboard import render
 
@@ -172,3 +172,16 @@ def test_planted_adherence_drop_and_quality_measures_on_real_dashboards(
     assert {tier: round(value, 4) for tier, value in shown.items()} == {
         tier: value["mean"] for tier, value in truth.items()
     }
+
+
+def test_finance_ltv_from_its_role_view_equals_the_marts(real_build: dict[str, object]) -> None:
+    """The role view's per-tier LTV (finance) is the figure dbt computes in escalation_by_tier."""
+    pages = real_build["pages"]
+    assert isinstance(pages, dict)
+    finance = tier_ltv(pages["finance"]["unified_cx"])
+    internal = tier_ltv(pages["internal"]["unified_cx"])
+    assert finance is not None and internal is not None and internal
+    assert finance.keys() == internal.keys()
+    for tier, value in internal.items():
+        assert finance[tier] == pytest.approx(value, rel=1e-9), tier
+    assert tier_ltv(pages["supervisor"]["unified_cx"]) is None

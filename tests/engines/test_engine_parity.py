@@ -26,7 +26,7 @@ from mart_comparison import Mart, differences, duckdb_marts, postgres_marts, spa
 
 from cxlake.build import BuildOptions, dbt_target_path, run_build
 from ingestion.destinations import postgres_url
-from ingestion.pipeline import run_ingest
+from ingestion.run import run_ingest
 
 START = date(2026, 10, 1)
 SOURCES = ["genesys", "predictive_engagement", "salesforce"]

@@ -88,14 +88,14 @@ def test_future_end_is_capped_at_now() -> None:
 
 
 def test_readme_region_example_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingestion.api_clients import genesys_client
+    from ingestion.api_settings import genesys_connection
     from ingestion.http_client import HttpCounters
-    from ingestion.http_sources import genesys_client
-    from ingestion.settings import genesys_settings
 
     monkeypatch.setenv("SOURCES__GENESYS__REGION", "mypurecloud.de")
     monkeypatch.setenv("SOURCES__GENESYS__CLIENT_ID", "id")
     monkeypatch.setenv("SOURCES__GENESYS__CLIENT_SECRET", "secret")
-    client = genesys_client(genesys_settings(None, sandbox=False).api, HttpCounters())
+    client = genesys_client(genesys_connection(), HttpCounters())
     assert client.base_url == "https://api.mypurecloud.de"
     assert client.oauth.credentials.token_url == "https://login.mypurecloud.de/oauth/token"
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 from ingest_helpers import FAST_ENV, query
 
-from ingestion.pipeline import run_ingest
+from ingestion.run import run_ingest
 from sandbox.generator.generate import generate
 from sandbox.simulator.server import SandboxServer
 

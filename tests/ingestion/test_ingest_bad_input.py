@@ -18,9 +18,9 @@ import orjson
 import pytest
 from ingest_helpers import query
 
-from ingestion.pipeline import format_summary, run_ingest
-from ingestion.records import RAW_TEXT_LIMIT
+from ingestion.run import format_summary, run_ingest
 from ingestion.tables import MAX_RECORD_BYTES, SOURCES
+from ingestion.validation import RAW_TEXT_LIMIT
 
 BOM = b"\xef\xbb\xbf"
 NOT_JSON = "record is not valid JSON: "

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from ingest_helpers import query, sum_t_handle, warehouse_digest
 
-from ingestion.pipeline import format_summary, run_ingest
+from ingestion.run import format_summary, run_ingest
 from ingestion.tables import SCHEMAS, SOURCES, TABLES
 
 

@@ -212,17 +212,23 @@ def test_token_bucket_slows_down_when_quota_is_nearly_spent() -> None:
 
 
 def test_rate_limit_presets_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ingestion.settings import genesys_settings, predictive_settings
+    from ingestion.api_settings import (
+        SANDBOX_CLIENT_ID,
+        SANDBOX_CLIENT_SECRET,
+        genesys_connection,
+        predictive_connection,
+    )
 
+    sandbox = {"client_id": SANDBOX_CLIENT_ID, "client_secret": SANDBOX_CLIENT_SECRET}
     monkeypatch.delenv("SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE", raising=False)
     monkeypatch.delenv("SOURCES__PREDICTIVE_ENGAGEMENT__RATE_LIMIT_PER_MINUTE", raising=False)
-    assert genesys_settings(None, True).api.rate_limit_per_minute == 240
-    assert predictive_settings(None, True).api.rate_limit_per_minute == 80
+    assert genesys_connection(**sandbox).rate_limit_per_minute == 240
+    assert predictive_connection(**sandbox).rate_limit_per_minute == 80
     monkeypatch.setenv("SOURCES__GENESYS__RATE_LIMIT_PRESET", "partner")
-    assert genesys_settings(None, True).api.rate_limit_per_minute == 600
+    assert genesys_connection(**sandbox).rate_limit_per_minute == 600
     monkeypatch.setenv("SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE", "30")
-    assert genesys_settings(None, True).api.rate_limit_per_minute == 30
+    assert genesys_connection(**sandbox).rate_limit_per_minute == 30
     monkeypatch.delenv("SOURCES__GENESYS__RATE_LIMIT_PER_MINUTE")
     monkeypatch.setenv("SOURCES__GENESYS__RATE_LIMIT_PRESET", "warp")
     with pytest.raises(ValueError, match="unknown preset 'warp'"):
-        genesys_settings(None, True)
+        genesys_connection(**sandbox)

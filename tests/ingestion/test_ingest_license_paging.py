@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 import pytest
 
+from ingestion.api_clients import genesys_client
+from ingestion.api_settings import genesys_connection, sandbox_credentials
 from ingestion.genesys_cloud import entity_pages
 from ingestion.http_client import HttpCounters
-from ingestion.http_sources import genesys_client
-from ingestion.settings import genesys_settings
 from sandbox.simulator.server import SandboxServer
 
 
@@ -25,7 +25,7 @@ def _written(tenant: Path, resource: str) -> list[dict[str, Any]]:
 def test_license_users_are_read_to_the_last_page(small_tenant: Path, faults: str) -> None:
     licences = _written(small_tenant, "user_licenses")
     with SandboxServer(small_tenant, faults=faults, rate_limit_per_minute=0) as server:
-        client = genesys_client(genesys_settings(server.url, True).api, HttpCounters())
+        client = genesys_client(genesys_connection(**sandbox_credentials(server.url)), HttpCounters())
         pages = list(entity_pages(client, "/api/v2/license/users", {"pageSize": 20}))
         users = list(entity_pages(client, "/api/v2/users", {"pageSize": 20, "state": "any"}))
     assert len(pages) >= -(-len(licences) // 20) > 1

@@ -17,6 +17,12 @@ import orjson
 import pytest
 from ingest_helpers import query
 
+from ingestion.api_settings import (
+    SalesforceSettings,
+    crm_field_mapping,
+    salesforce_connection,
+    sandbox_credentials,
+)
 from ingestion.http_client import (
     ApiClient,
     ClientCredentials,
@@ -26,9 +32,8 @@ from ingestion.http_client import (
     TokenBucket,
     new_session,
 )
-from ingestion.pipeline import format_summary, run_ingest
+from ingestion.run import format_summary, run_ingest
 from ingestion.salesforce import describe_fields
-from ingestion.settings import SalesforceSettings, crm_field_mapping, salesforce_settings
 from sandbox.generator.generate import generate
 from sandbox.simulator.httpapi import ApiError, Request, Response
 from sandbox.simulator.salesforce import SalesforceApi
@@ -262,7 +267,7 @@ def test_describe_leaves_out_the_fields_the_org_lacks(describe_server: tuple[str
     oauth = OAuth(ClientCredentials(f"{base}/oauth/token", "id", "secret", basic_auth=False), session, 5.0)
     policy = RetryPolicy(budget=1, throttle_budget=1, backoff_base_s=0.01, backoff_cap_s=0.05)
     client = ApiClient(base, oauth, TokenBucket(0), HttpCounters(), policy, 5.0)
-    settings: SalesforceSettings = salesforce_settings(base, sandbox=True)
+    settings = SalesforceSettings(api=salesforce_connection(**sandbox_credentials(base)))
     wanted = ["Id", "Name", *CUSTOM, "Owner.Name", "BillingAddress", "SystemModstamp"]
     kept, missing = describe_fields(client, settings, "Account", wanted, "SystemModstamp")
     assert kept == ["Id", "Name", "Owner.Name", "BillingAddress", "SystemModstamp"]

@@ -25,7 +25,7 @@ from ingest_helpers import (
     warehouse_digest,
 )
 
-from ingestion.pipeline import IngestSummary, format_summary, run_ingest
+from ingestion.run import IngestSummary, format_summary, run_ingest
 from ingestion.tables import SCHEMAS, SOURCES
 from sandbox.simulator.server import SandboxServer
 

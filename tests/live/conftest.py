@@ -19,9 +19,9 @@ import pytest
 import requests
 
 from cxlake.live.collector import Collector, CollectorConfig
+from ingestion.api_clients import genesys_client
+from ingestion.api_settings import genesys_connection, sandbox_credentials
 from ingestion.http_client import HttpCounters
-from ingestion.http_sources import genesys_client
-from ingestion.settings import genesys_settings
 from sandbox.simulator.live import LiveOptions
 from sandbox.simulator.server import SandboxServer
 
@@ -72,7 +72,7 @@ def live_stack(small_tenant: Path, tmp_path: Path) -> Iterator[Callable[..., Liv
         server = SandboxServer(small_tenant, live=live).start()
         store = tmp_path / f"store{len(started)}"
         counters = HttpCounters()
-        client = genesys_client(genesys_settings(server.url, sandbox=True).api, counters)
+        client = genesys_client(genesys_connection(**sandbox_credentials(server.url)), counters)
         collector = Collector(client, CollectorConfig(store=store, **{**FAST, **config}))
         stack = LiveStack(server, collector, store, counters)
         if faults:

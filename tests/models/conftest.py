@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from dbt_build_support import BuiltWarehouse, build_into, capture_marts, filter_ndjson
 
-from ingestion.pipeline import run_ingest
+from ingestion.run import run_ingest
 
 START = date(2026, 10, 1)
 RETRAINED_VERSION = "v2"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from dbt_build_support import BuiltWarehouse, build_into
 
-from ingestion.pipeline import run_ingest
+from ingestion.run import run_ingest
 from sandbox.generator.generate import generate
 
 

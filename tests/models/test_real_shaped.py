@@ -27,7 +27,7 @@ import pytest
 from dbt_build_support import BuiltWarehouse, build_into
 
 from cxlake.build import dbt_target_path
-from ingestion.pipeline import run_ingest
+from ingestion.run import run_ingest
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "real_shaped"
 START = date(2024, 5, 1)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cxlake.writeback.push import PushOptions
-from ingestion.pipeline import run_ingest
+from ingestion.run import run_ingest
 from sandbox.generator.contact_lists import write_contact_lists
 
 

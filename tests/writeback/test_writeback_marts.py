@@ -13,7 +13,7 @@ import duckdb
 from cxlake.build import BuildOptions, run_build
 from cxlake.lock import warehouse_lock
 from cxlake.writeback.push import PushOptions, push_conversions, write_client
-from ingestion.pipeline import run_ingest
+from ingestion.run import run_ingest
 from sandbox.generator.contact_lists import conversion_file
 
 ADMIN = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")

@@ -10,7 +10,7 @@ Layout (docs/contracts.md §2): ``DIR/<source>/<resource>/`` holding
   Predictive Engagement analytics response ``{"campaignId": ..., "steps": [...]}``.
 
 A missing folder means "no data". Records go through the same validation and the
-same raw tables and keys as HTTP mode.
+same raw tables and keys as HTTP mode. :func:`export_files_source` is the ``@dlt.source``.
 """
 
 from __future__ import annotations
@@ -20,23 +20,26 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dlt
 import duckdb
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.records import (
+from ingestion.raw_resources import Extraction, extraction_log_resource
+from ingestion.tables import MAX_RECORD_BYTES, TableSpec, specs_of
+from ingestion.validation import (
     REASON_NOT_JSON,
     REASON_TOO_LARGE,
     LoadMeta,
-    RawTransformer,
+    RecordValidator,
     Rejected,
     Split,
+    model_version_case,
     quarantine_table,
     record_key,
     validate_records,
 )
-from ingestion.tables import MAX_RECORD_BYTES, TableSpec, specs_of
 
 LINE_SUFFIXES = (".ndjson", ".jsonl")
 PAGE_SUFFIXES = (".json",)
@@ -125,8 +128,8 @@ class FileReader:
     first line of a repeated key wins; every repeat is counted in the run summary.
     """
 
-    def __init__(self, transformer: RawTransformer, root: Path, derived: dict[str, dict[str, str]]):
-        self.transformer = transformer
+    def __init__(self, validator: RecordValidator, root: Path, derived: dict[str, dict[str, str]]):
+        self.validator = validator
         self.root = root
         self.derived = derived
 
@@ -166,9 +169,7 @@ class FileReader:
         broken = False
         quarantined: Counter[tuple[Any, ...]] = Counter()
         try:
-            for split in self.transformer.split(
-                spec, relation, meta, derived=derived, passthrough=("_file",)
-            ):
+            for split in self.validator.split(spec, relation, meta, derived=derived, passthrough=("_file",)):
                 quarantine = split.quarantine
                 if quarantine.num_rows:
                     unread = pc.is_null(quarantine["raw_record"])
@@ -219,7 +220,7 @@ class FileReader:
                 yield Split(pa.table({}), fresh(quarantine_table(spec, list(bad), meta)))
                 bad.clear()
             for split in validate_records(
-                self.transformer, spec, batch, meta, derived=derived, source_file=name
+                self.validator, spec, batch, meta, derived=derived, source_file=name
             ):
                 yield Split(split.rows, fresh(split.quarantine), replayed=replay is not None)
             batch.clear()
@@ -265,7 +266,7 @@ class FileReader:
             rejected = Rejected(raw.decode("utf-8", errors="replace"), str(exc), source_file=name)
             yield Split(pa.table({}), quarantine_table(spec, [rejected], meta))
             return
-        yield from validate_records(self.transformer, spec, records, meta, derived=derived, source_file=name)
+        yield from validate_records(self.validator, spec, records, meta, derived=derived, source_file=name)
 
 
 def _what(quarantine: pa.Table) -> list[tuple[Any, ...]]:
@@ -326,3 +327,30 @@ def campaign_model_versions(root: Path) -> dict[str, str]:
         if campaign.get("id") and version:
             mapping[str(campaign["id"])] = str(version)
     return mapping
+
+
+@dlt.source(section="files", max_table_nesting=0)
+def export_files_source(
+    root: Path = None,  # type: ignore[assignment]
+    run: Extraction = None,  # type: ignore[assignment]
+    scorecard_offset_hours: int = 48,
+) -> list[Any]:
+    """The raw tables of ``run.source`` read from the export folder ``root`` (file mode).
+
+    ``scorecard_offset_hours``: passed by the caller from ``sources.predictive_engagement``
+    (:func:`ingestion.api_settings.scorecard_offset_hours`), the one home of that setting.
+    """
+    derived = {
+        "scorecard_analytics": {
+            "pending_backfill": f"(date_to > _extracted_at - INTERVAL {int(scorecard_offset_hours)} HOUR)"
+        },
+        "campaign_analytics": {"model_version": model_version_case(campaign_model_versions(root))},
+    }
+    reader = FileReader(run.validator, root, derived)
+    resources = [
+        run.rows_resource(spec, lambda meta, spec=spec: reader.splits(spec, meta))
+        for spec in specs_of(run.source)
+    ]
+    if run.source == "predictive_engagement":
+        resources.append(extraction_log_resource(run.started))
+    return resources

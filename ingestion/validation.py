@@ -80,7 +80,7 @@ def _raw_expr(index: int) -> str:
     return f"_v[{index + 1}]"
 
 
-class RawTransformer:
+class RecordValidator:
     """Owns an in-memory DuckDB connection that validates and shapes records."""
 
     def __init__(self, memory_limit: str = "1GB", threads: int = 2) -> None:
@@ -354,7 +354,7 @@ def resolved_rules(spec: TableSpec) -> tuple[Nested, ...]:
     """The spec's nested rules with configured field names (``{salesforce_ltv_field}``) filled in."""
     if not any("{" in rule.path for rule in spec.nested):
         return spec.nested
-    from ingestion.settings import crm_field_mapping
+    from ingestion.api_settings import crm_field_mapping
 
     mapping = crm_field_mapping()
     return tuple(
@@ -669,7 +669,7 @@ def explode_data(records: list[Any]) -> list[Any]:
 
 
 def validate_records(
-    transformer: RawTransformer,
+    validator: RecordValidator,
     spec: TableSpec,
     records: list[Any],
     meta: LoadMeta,
@@ -687,7 +687,7 @@ def validate_records(
     if not_objects:
         rejected = [Rejected(text, REASON_NOT_OBJECT, source_file=source_file) for text in not_objects]
         yield Split(pa.table({}), quarantine_table(spec, rejected, meta))
-    split = transformer.split_records(
+    split = validator.split_records(
         spec,
         [r for r in records if isinstance(r, dict)],
         meta,

@@ -1,12 +1,8 @@
-"""Builds the API clients and the HTTP resources of one source."""
+"""The API clients of the sources: OAuth, token bucket and retry policy from :class:`ApiSettings`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any
-
-from ingestion.extract import Extraction
+from ingestion.api_settings import ApiSettings
 from ingestion.http_client import (
     ApiClient,
     ClientCredentials,
@@ -17,14 +13,6 @@ from ingestion.http_client import (
     genesys_hosts,
     login_base,
     new_session,
-)
-from ingestion.loader import RunStats, extraction_log_resource
-from ingestion.records import RawTransformer
-from ingestion.settings import (
-    ApiSettings,
-    genesys_settings,
-    predictive_settings,
-    salesforce_settings,
 )
 
 
@@ -87,42 +75,3 @@ def _policy(api: ApiSettings) -> RetryPolicy:
     return RetryPolicy(
         budget=api.retry_budget, backoff_base_s=api.backoff_base_s, backoff_cap_s=api.backoff_cap_s
     )
-
-
-def http_resources(
-    source: str,
-    transformer: RawTransformer,
-    stats: RunStats,
-    started: datetime,
-    base_url: str | None,
-    sandbox_url: str | None,
-    start: date | None,
-    end: date | None,
-) -> tuple[Callable[[str, set[str]], list[Any]], HttpCounters]:
-    """(resource builder, counters) for one source over HTTP."""
-    counters = HttpCounters()
-    sandbox = sandbox_url is not None
-    url = sandbox_url or base_url
-
-    def build(name: str, populated: set[str]) -> list[Any]:
-        run = Extraction(name, transformer, stats, started, start, end, populated)
-        if name == "genesys":
-            from ingestion import genesys_cloud
-
-            settings = genesys_settings(url, sandbox)
-            return genesys_cloud.resources(genesys_client(settings.api, counters), settings, run)
-        if name == "predictive_engagement":
-            from ingestion import predictive_engagement
-
-            pe = predictive_settings(url, sandbox)
-            client = genesys_client(pe.api, counters, "predictive_engagement")
-            return [
-                *predictive_engagement.resources(client, pe, run),
-                extraction_log_resource(stats, started),
-            ]
-        from ingestion import salesforce
-
-        sf = salesforce_settings(sandbox_url, sandbox)
-        return salesforce.resources(salesforce_client(sf.api, counters), sf, run)
-
-    return build, counters
