@@ -49,7 +49,7 @@ class ApiSettings:
 
 @dataclass
 class GenesysSettings:
-    api: ApiSettings
+    api: ApiSettings | None = None
     lookback_days: int = 3
     initial_days: int = 90
     query_page_size: int = 100
@@ -62,16 +62,8 @@ class GenesysSettings:
 
 
 @dataclass
-class PredictiveSettings:
-    api: ApiSettings
-    scorecard_offset_hours: int = 48
-    page_size: int = 1000
-    initial_days: int = 90
-
-
-@dataclass
 class SalesforceSettings:
-    api: ApiSettings
+    api: ApiSettings | None = None
     api_version: str = "v62.0"
     tier_field: str = "Account_Tier__c"
     ltv_field: str = "Customer_LTV_USD__c"

@@ -12,7 +12,6 @@ having run first.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -38,7 +37,8 @@ from ingestion.validation import (
 )
 from ingestion.windows import incremental_window, midnight
 
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+if dlt.config.get("runtime.dlthub_telemetry") is None:  # off unless configured (no env var written)
+    dlt.config["runtime.dlthub_telemetry"] = False
 
 _KIND_TYPES = {
     "text": "text",

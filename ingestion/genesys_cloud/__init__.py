@@ -50,7 +50,7 @@ import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingestion.api_settings import ApiSettings, GenesysSettings
+from ingestion.api_settings import GenesysSettings
 from ingestion.genesys_cloud.wfm import wfm_resources
 from ingestion.http_client import ApiClient, ApiError
 from ingestion.paging import RawCursorPaginator, body_pages, entity_pages, pages
@@ -105,7 +105,6 @@ def genesys_cloud_source(
 ) -> list[Any]:
     """All Genesys resources. ``client`` and ``run`` are passed; everything else is injected."""
     settings = GenesysSettings(
-        api=ApiSettings(client.base_url, None, None, None, 0.0),
         lookback_days=lookback_days,
         initial_days=initial_days,
         query_page_size=query_page_size,

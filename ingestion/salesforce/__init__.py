@@ -40,7 +40,7 @@ from typing import Any
 
 import dlt
 
-from ingestion.api_settings import ApiSettings, SalesforceSettings
+from ingestion.api_settings import SalesforceSettings
 from ingestion.http_client import ApiClient, ApiError
 from ingestion.paging import JSONLinkPaginator, pages
 from ingestion.raw_resources import Extraction, RecordBatch
@@ -131,7 +131,6 @@ def salesforce_source(
 ) -> list[Any]:
     """All Salesforce resources. ``client`` and ``run`` are passed; the rest is injected."""
     settings = SalesforceSettings(
-        api=ApiSettings(client.base_url, None, None, None, 0.0),
         api_version=api_version,
         tier_field=tier_field,
         ltv_field=ltv_field,
