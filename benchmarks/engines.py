@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             ingest, build = rows.get((engine, "ingest")), rows.get((engine, "build"))
             ratio = (
                 f"{build.seconds / baseline.seconds:.1f}x"
-                if build and baseline and baseline.status == "ok"
+                if build and build.status == "ok" and baseline and baseline.status == "ok"
                 else "-"
             )
             status = ", ".join(m.status for m in (ingest, build) if m is not None)
