@@ -11,12 +11,12 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 DEMO_DATA ?= sandbox_data/demo
 DEMO_PORT ?= 8765
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test test-engines lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev,engines]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -29,6 +29,10 @@ PYTEST_WORKERS ?= 2
 
 test: install
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope tests
+
+# The same tenant built on DuckDB, PostgreSQL and Spark, every mart compared (part of `make test`).
+test-engines: install
+	$(BIN)/python -m pytest -q tests/engines
 
 lint: install
 	$(BIN)/ruff check cxlake sandbox ingestion tests benchmarks lint

@@ -52,6 +52,9 @@ class BuildOptions:
     with another dbt subcommand; ``--select``, ``--full-refresh``, ``--vars`` ... pass through)."""
 
     dbt_args: tuple[str, ...] = ()
+    target: str | None = None
+    """The engine (profiles.yml output): duckdb, postgres or spark; None = ``--target`` in
+    ``dbt_args``, else ``CXLAKE_TARGET``, else duckdb."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,9 @@ def run_build(warehouse: Path, options: BuildOptions | None = None) -> int:
     # the CRM field names ingestion asked Salesforce for are the ones staging reads
     # profiles.yml reads DuckDB's memory limit, threads and temp directory from duck.dbt_vars
     args = with_vars(args, {WAREHOUSE_VAR: str(warehouse), **duck.dbt_vars(warehouse), **crm_vars()})
+    target = engine_target(args, warehouse, options.target)
+    if not {"--target", "-t"} & set(args):
+        args += ["--target", target]
     with warehouse_lock(warehouse, f"cxlake build ({args[0]})"):
         if args[0] not in READ_ONLY_COMMANDS:
             check_salt(warehouse, salt)
@@ -131,8 +137,21 @@ def run_build(warehouse: Path, options: BuildOptions | None = None) -> int:
             # publish needs the last writing dbt command to be a passed `build` of this very state
             write_build_stamp(warehouse, args[0], code)
         if code == 0 and args[0] in SUMMARY_COMMANDS:
-            print(summarise(warehouse).format())
+            print(summarise(warehouse).format() if target == "duckdb" else f"marts built on target {target}")
     return code
+
+
+def engine_target(args: list[str], warehouse: Path, chosen: str | None = None) -> str:
+    """The dbt target: ``chosen``, else ``--target X`` in ``args``, else ``CXLAKE_TARGET``, else
+    duckdb. On Spark the Parquet raw layer is registered as tables of the raw schemas first,
+    in the Spark session dbt-spark then reuses (one session for the whole build)."""
+    from ingestion.destinations import register_spark_raw_tables, target_name
+
+    explicit = next((args[i + 1] for i, arg in enumerate(args[:-1]) if arg in ("--target", "-t")), None)
+    target = target_name(chosen or explicit)
+    if target == "spark":
+        register_spark_raw_tables(warehouse)
+    return target
 
 
 def _invoke(args: list[str]) -> int:

@@ -11,6 +11,7 @@ import dlt
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from cxlake import duck
+from ingestion.destinations import destination_for
 from ingestion.raw_resources import RunStats
 from ingestion.tables import TableSpec
 from ingestion.validation import TRANSFORMER_SHARE
@@ -30,8 +31,12 @@ def load_settings(warehouse: Path) -> dict[str, Any]:
 
 
 def raw_destination(warehouse: Path) -> Any:
-    """The dlt destination raw data lands in: the DuckDB warehouse file. The one place it is chosen."""
-    return dlt.destinations.duckdb(DuckDbCredentials(str(warehouse), global_config=load_settings(warehouse)))
+    """The dlt destination raw data lands in: the DuckDB warehouse file, or the engine of
+    ``CXLAKE_TARGET`` (``ingestion/destinations.py``). The one place it is chosen."""
+    return destination_for(
+        warehouse,
+        duckdb=dlt.destinations.duckdb(DuckDbCredentials(str(warehouse), global_config=load_settings(warehouse))),
+    )
 
 
 def make_pipeline(warehouse: Path, source: str, schema: str, destination: Any = None) -> dlt.Pipeline:

@@ -15,7 +15,7 @@
 {% macro safe_pct(numerator, denominator) -%}
     case
         when coalesce({{ denominator }}, 0) = 0 then null
-        else 100.0 * ({{ numerator }}) / ({{ denominator }})
+        else cast(100.0 * ({{ numerator }}) as {{ cxlake.type_double() }}) / ({{ denominator }})
     end
 {%- endmacro %}
 
@@ -24,6 +24,6 @@
 {% macro safe_ratio(numerator, denominator) -%}
     case
         when coalesce({{ denominator }}, 0) = 0 then null
-        else 1.0 * ({{ numerator }}) / ({{ denominator }})
+        else cast(1.0 * ({{ numerator }}) as {{ cxlake.type_double() }}) / ({{ denominator }})
     end
 {%- endmacro %}

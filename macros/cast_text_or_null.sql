@@ -44,3 +44,22 @@
 {% macro duckdb__safe_parse_utc_timestamp(text_expression) -%}
     cast(timezone('UTC', try_cast({{ text_expression }} as timestamptz)) as timestamp)
 {%- endmacro %}
+
+
+{#- Spark (ANSI mode off, see profiles.yml): a pattern check before the cast, as on PostgreSQL
+    (a plain cast would truncate '12.5' to a bigint 12). -#}
+{% macro spark__cast_text_or_null(text_expression, type_name) -%}
+    {%- set patterns = {
+        'bigint': '^[-+]?[0-9]{1,18}$',
+        'double': '^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$',
+        'boolean': '^(true|false|t|f|1|0)$',
+    } -%}
+    {%- set target_types = {'bigint': 'bigint', 'double': 'double', 'boolean': 'boolean'} -%}
+    case when lower(trim(cast({{ text_expression }} as string))) rlike '{{ patterns[type_name] }}'
+        then cast(trim(cast({{ text_expression }} as string)) as {{ target_types[type_name] }}) end
+{%- endmacro %}
+
+{% macro spark__safe_parse_utc_timestamp(text_expression) -%}
+    case when cast({{ text_expression }} as string) rlike '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$'
+        then {{ cxlake.spark__parse_utc_timestamp(text_expression) }} end
+{%- endmacro %}

@@ -32,3 +32,18 @@
     ) as split_rows
     where {{ element_alias }} <> ''
 {%- endmacro %}
+
+
+{#- Spark: `split` takes a regular expression: the (one-character) delimiter is matched literally as a class. -#}
+{% macro spark__delimited_rows(from_relation, text_column, delimiter, carry_columns, element_alias) -%}
+    select * from (
+        select
+            {%- for column in carry_columns %}
+            parent.{{ column }},
+            {%- endfor %}
+            pieces.cx_piece as {{ element_alias }}
+        from {{ from_relation }} as parent
+        lateral view explode(split(parent.{{ text_column }}, '[{{ delimiter }}]')) pieces as cx_piece
+    ) as split_rows
+    where {{ element_alias }} <> ''
+{%- endmacro %}

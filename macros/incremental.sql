@@ -46,3 +46,18 @@
         or {{ extracted_column }} > (select max({{ stored_extracted_column }}) from {{ this }})
     )
 {%- endmacro %}
+
+
+{#
+    The materialization of cxlake's incremental models on this engine: `incremental` where
+    the adapter can merge or delete+insert (DuckDB, PostgreSQL, Spark with Delta), `table` on
+    Spark with plain Parquet tables (no Delta / Iceberg / Hudi): there an incremental model
+    could only append or overwrite whole partitions, so it is rebuilt in full on every build
+    (same rows, more work). Set var `spark_table_format: delta` on a cluster with Delta.
+#}
+{% macro incremental_materialization() -%}
+    {%- if target.type == 'spark' and var('spark_table_format', 'parquet') == 'parquet' -%}
+        {{- return('table') -}}
+    {%- endif -%}
+    {{- return('incremental') -}}
+{%- endmacro %}

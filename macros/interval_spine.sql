@@ -47,3 +47,21 @@
         interval '{{ minutes }} minutes'
     ))
 {%- endmacro %}
+
+
+{#- Spark: `sequence` of timestamps, exploded. -#}
+{% macro spark__interval_spine(start_expression, end_expression, minutes) -%}
+    select explode(sequence(
+        ({{ start_expression }}),
+        ({{ end_expression }}),
+        interval '{{ minutes }} minutes'
+    )) as interval_start_at
+{%- endmacro %}
+
+{% macro spark__overlapped_bucket_starts(start_expression, end_expression, minutes) -%}
+    explode(sequence(
+        {{ cxlake.time_bucket_start(start_expression, minutes) }},
+        ({{ end_expression }}) - interval '1 microsecond',
+        interval '{{ minutes }} minutes'
+    ))
+{%- endmacro %}

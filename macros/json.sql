@@ -1,7 +1,7 @@
 {#
     JSON access used by staging models to flatten raw `payload` columns (JSON text).
     DuckDB implementations plus a default (PostgreSQL JSON operators) for portability.
-    Paths are JSONPath-like: `$.a.b`; array indexes only in the DuckDB variants.
+    Paths are JSONPath-like: `$.a.b`, `$.a[0].b` (zero-based array indexes).
 #}
 
 {% macro _json_path_keys(path) -%}
@@ -10,9 +10,20 @@
 {%- endmacro %}
 
 
+{#- Path elements of `$.a.b[0].c` for PostgreSQL's path functions: keys, array indexes as text. -#}
+{% macro _json_path_elements(path) -%}
+    {%- set elements = [] -%}
+    {%- for name, index in cxlake._document_path_steps(path) -%}
+        {%- do elements.append(name) -%}
+        {%- if index is not none %}{% do elements.append(index | string) %}{% endif -%}
+    {%- endfor -%}
+    {{- return(elements) -}}
+{%- endmacro %}
+
+
 {#- PostgreSQL-style JSON value at `path` of a JSON text column (the document itself for '$'). -#}
 {% macro _json_at(json_column, path) -%}
-    {%- set keys = cxlake._json_path_keys(path) -%}
+    {%- set keys = cxlake._json_path_elements(path) -%}
     {%- if keys -%}
         json_extract_path(cast({{ json_column }} as json), '{{ keys | join("', '") }}')
     {%- else -%}
@@ -27,7 +38,7 @@
 {%- endmacro %}
 
 {% macro default__json_text(json_column, path) -%}
-    json_extract_path_text(cast({{ json_column }} as json), '{{ cxlake._json_path_keys(path) | join("', '") }}')
+    json_extract_path_text(cast({{ json_column }} as json), '{{ cxlake._json_path_elements(path) | join("', '") }}')
 {%- endmacro %}
 
 {% macro duckdb__json_text(json_column, path) -%}
@@ -51,7 +62,7 @@
 
 {#- Numeric value at `path` as a double. -#}
 {% macro json_number(json_column, path) -%}
-    cast({{ cxlake.json_text(json_column, path) }} as double precision)
+    cast({{ cxlake.json_text(json_column, path) }} as {{ cxlake.type_double() }})
 {%- endmacro %}
 
 
@@ -328,4 +339,102 @@
 
 {% macro duckdb__document_text_array_joined(document_column, path) -%}
     array_to_string({{ cxlake.duckdb__document_value(document_column, path) }}, ',')
+{%- endmacro %}
+
+
+{#
+    Spark variants: JSON text read with `get_json_object` (JSONPath, zero-based indexes) and
+    `from_json` with a DDL schema; arrays and objects turned into rows with `lateral view
+    posexplode` / `explode`. `from_json` keeps a non-string value declared `string` as its
+    JSON text, as DuckDB's VARCHAR and PostgreSQL's `->>` do.
+#}
+
+{% macro _spark_json_at(json_column, path) -%}
+    {%- if path == '$' -%}{{ json_column }}{%- else -%}get_json_object({{ json_column }}, '{{ path }}'){%- endif -%}
+{%- endmacro %}
+
+{% macro spark__json_text(json_column, path) -%}
+    get_json_object({{ json_column }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro spark__json_object(json_column, path) -%}
+    {{ cxlake._spark_json_at(json_column, path) }}
+{%- endmacro %}
+
+{% macro spark__json_array_length(json_column, path) -%}
+    coalesce(json_array_length({{ cxlake._spark_json_at(json_column, path) }}), 0)
+{%- endmacro %}
+
+{% macro spark__json_string_array_joined(json_column, path) -%}
+    array_join(from_json({{ cxlake._spark_json_at(json_column, path) }}, 'array<string>'), ',')
+{%- endmacro %}
+
+{% macro spark__json_array_rows(from_relation, json_column, array_path, carry_columns, element_alias, index_alias) -%}
+    select
+        {%- for column in carry_columns %}
+        parent.{{ column }},
+        {%- endfor %}
+        array_elements.cx_element as {{ element_alias }},
+        array_elements.cx_position + 1 as {{ index_alias }}
+    from {{ from_relation }} as parent
+    lateral view posexplode(
+        from_json({{ cxlake._spark_json_at('parent.' ~ json_column, array_path) }}, 'array<string>')
+    ) array_elements as cx_position, cx_element
+{%- endmacro %}
+
+{% macro spark__json_object_entries(from_relation, json_column, object_path, carry_columns, key_alias, value_alias) -%}
+    select
+        {%- for column in carry_columns %}
+        parent.{{ column }},
+        {%- endfor %}
+        entries.cx_key as {{ key_alias }},
+        entries.cx_value as {{ value_alias }}
+    from {{ from_relation }} as parent
+    lateral view explode(
+        from_json({{ cxlake._spark_json_at('parent.' ~ json_column, object_path) }}, 'map<string,string>')
+    ) entries as cx_key, cx_value
+{%- endmacro %}
+
+{% macro spark__json_document(json_column, structure) -%}
+    from_json({{ json_column }}, '{{ cxlake._spark_json_structure(structure) }}')
+{%- endmacro %}
+
+{#- The Spark DDL type of a `json_document` structure ('json' leaves stay JSON text). -#}
+{% macro _spark_json_structure(node) -%}
+    {%- if node is mapping -%}
+        struct<
+        {%- for key, value in node.items() -%}
+            `{{ key }}`:{{ cxlake._spark_json_structure(value) }}{{ "," if not loop.last }}
+        {%- endfor -%}
+        >
+    {%- elif node is string -%}
+        {%- if node not in ('text', 'json') -%}
+            {{ exceptions.raise_compiler_error("json_document: unknown leaf type '" ~ node ~ "' (use 'text' or 'json')") }}
+        {%- endif -%}
+        string
+    {%- else -%}
+        array<{{ cxlake._spark_json_structure(node[0]) }}>
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__document_value(document_column, path) -%}
+    {{ document_column }}
+    {%- for name, index in cxlake._document_path_steps(path) -%}
+        .`{{ name }}`{% if index is not none %}[{{ index }}]{% endif %}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro spark__document_array_rows(from_relation, document_column, array_path, carry_columns, element_alias, index_alias) -%}
+    select
+        {%- for column in carry_columns %}
+        parent.{{ column }},
+        {%- endfor %}
+        array_elements.cx_element as {{ element_alias }},
+        array_elements.cx_position + 1 as {{ index_alias }}
+    from {{ from_relation }} as parent
+    lateral view posexplode({{ cxlake.spark__document_value('parent.' ~ document_column, array_path) }}) array_elements as cx_position, cx_element
+{%- endmacro %}
+
+{% macro spark__document_text_array_joined(document_column, path) -%}
+    array_join({{ cxlake.spark__document_value(document_column, path) }}, ',')
 {%- endmacro %}

@@ -5,7 +5,7 @@
     has no raw table: `dbt build` must still pass, with empty downstream marts. `source()` is
     always called so lineage and freshness keep the dependency.
 
-    columns: mapping of column name -> SQL type, the columns the caller selects.
+    columns: mapping of column name -> type (a `portable_type` name), the columns the caller selects.
 #}
 {% macro source_or_empty(source_name, table_name, columns) -%}
     {%- set source_relation = source(source_name, table_name) -%}
@@ -13,7 +13,7 @@
         (
             select
                 {%- for column_name, column_type in columns.items() %}
-                cast(null as {{ column_type }}) as {{ column_name }}{{ "," if not loop.last }}
+                cast(null as {{ cxlake.portable_type(column_type) }}) as {{ column_name }}{{ "," if not loop.last }}
                 {%- endfor %}
             where 1 = 0
         ) as empty_{{ source_name }}__{{ table_name }}

@@ -37,7 +37,7 @@
 {%- endmacro %}
 
 {% macro default__epoch_ms_to_timestamp(ms_expression) -%}
-    cast(to_timestamp(({{ ms_expression }}) / 1000.0) at time zone 'UTC' as timestamp)
+    cast(to_timestamp(cast({{ ms_expression }} as double precision) / 1000.0) at time zone 'UTC' as timestamp)
 {%- endmacro %}
 
 {% macro duckdb__epoch_ms_to_timestamp(ms_expression) -%}
@@ -87,4 +87,37 @@
 
 {% macro duckdb__milliseconds_between(start_expression, end_expression) -%}
     date_diff('millisecond', {{ start_expression }}, {{ end_expression }})
+{%- endmacro %}
+
+
+{#
+    Spark variants (the session time zone is UTC, see profiles.yml): a Spark TIMESTAMP is
+    shown in the session time zone, so UTC wall-clock times are plain casts.
+#}
+
+{% macro spark__parse_utc_timestamp(text_expression) -%}
+    coalesce(
+        cast({{ text_expression }} as timestamp),
+        to_timestamp({{ text_expression }}, "yyyy-MM-dd'T'HH:mm:ss.SSSZ")
+    )
+{%- endmacro %}
+
+{% macro spark__to_utc_timestamp(column) -%}
+    cast({{ column }} as timestamp)
+{%- endmacro %}
+
+{% macro spark__epoch_ms_to_timestamp(ms_expression) -%}
+    timestamp_millis(cast({{ ms_expression }} as bigint))
+{%- endmacro %}
+
+{% macro spark__utc_to_local(timestamp_expression, time_zone_expression) -%}
+    from_utc_timestamp({{ timestamp_expression }}, {{ time_zone_expression }})
+{%- endmacro %}
+
+{% macro spark__time_bucket_start(timestamp_expression, minutes) -%}
+    timestamp_seconds(cast(floor(unix_seconds({{ timestamp_expression }}) / {{ minutes * 60 }}) * {{ minutes * 60 }} as bigint))
+{%- endmacro %}
+
+{% macro spark__milliseconds_between(start_expression, end_expression) -%}
+    (unix_millis({{ end_expression }}) - unix_millis({{ start_expression }}))
 {%- endmacro %}

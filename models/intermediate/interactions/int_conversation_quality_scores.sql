@@ -53,7 +53,7 @@ qa_by_conversation as (
 
     select
         conversation_id,
-        cast(avg(case when is_released and not is_deleted and not is_calibration then cast(total_score as decimal(18, 6)) end) as double precision) as qa_score,
+        cast(avg(case when is_released and not is_deleted and not is_calibration then cast(total_score as decimal(18, 6)) end) as {{ cxlake.type_double() }}) as qa_score,
         count(case when is_released and not is_deleted and not is_calibration and total_score is not null then 1 end) as qa_evaluation_count,
         count(*) as evaluation_count,
         max(case when is_rescored then 1 else 0 end) = 1 as is_rescored
@@ -67,8 +67,8 @@ csat_by_conversation as (
 
     select
         conversation_id,
-        cast(avg(case when survey_status = 'Finished' and not is_partial_response then cast(total_score as decimal(18, 6)) end) as double precision) as csat_score,
-        avg(case when survey_status = 'Finished' and not is_partial_response then cast(promoter_score as double precision) end) as nps_promoter_score,
+        cast(avg(case when survey_status = 'Finished' and not is_partial_response then cast(total_score as decimal(18, 6)) end) as {{ cxlake.type_double() }}) as csat_score,
+        avg(case when survey_status = 'Finished' and not is_partial_response then cast(promoter_score as {{ cxlake.type_double() }}) end) as nps_promoter_score,
         count(case when survey_status = 'Finished' and not is_partial_response and total_score is not null then 1 end) as completed_survey_count,
         count(*) as survey_count
 

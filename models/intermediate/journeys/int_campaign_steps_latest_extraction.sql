@@ -19,7 +19,9 @@ extractions as (
         date_from,
         extracted_at,
         dense_rank() over (partition by campaign_id, date_from order by extracted_at desc) as extraction_rank,
-        count(distinct extracted_at) over (partition by campaign_id, date_from) as extraction_count
+        -- on the latest extraction (rank 1 above), its ascending rank is the number of distinct
+        -- extractions (count(distinct) over a window is not portable: PostgreSQL lacks it)
+        dense_rank() over (partition by campaign_id, date_from order by extracted_at asc) as extraction_count
 
     from campaign_steps
 

@@ -33,9 +33,9 @@ quality_by_day as (
         partners.division_id,
         interactions.conversation_date as metric_date,
         count(*) as contacts,
-        cast(avg(cast(interactions.qa_score as decimal(18, 6))) as double precision) as avg_qa_score,
+        cast(avg(cast(interactions.qa_score as decimal(18, 6))) as {{ cxlake.type_double() }}) as avg_qa_score,
         count(interactions.qa_score) as qa_scored_contacts,
-        cast(avg(cast(interactions.csat_score as decimal(18, 6))) as double precision) as avg_csat_score,
+        cast(avg(cast(interactions.csat_score as decimal(18, 6))) as {{ cxlake.type_double() }}) as avg_csat_score,
         count(interactions.csat_score) as csat_responses
 
     from interactions

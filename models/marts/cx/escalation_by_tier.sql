@@ -33,14 +33,14 @@ aggregated_to_tiers as (
         cast(sum(case when was_escalated then 1 else 0 end) as {{ dbt.type_bigint() }}) as escalations,
         {# sums of integers / decimals: exact, so the order of parallel aggregation cannot change the result #}
         sum(handle_time_ms) / 60000.0 / nullif(count(handle_time_ms), 0) as avg_handle_time_minutes,
-        cast(sum(cast(ltv_usd as decimal(18, 2))) as double precision) / nullif(count(ltv_usd), 0) as avg_customer_ltv,
-        cast(avg(cast(qa_score as decimal(18, 6))) as double precision) as avg_qa_score,
+        cast(sum(cast(ltv_usd as decimal(18, 2))) as {{ cxlake.type_double() }}) / nullif(count(ltv_usd), 0) as avg_customer_ltv,
+        cast(avg(cast(qa_score as decimal(18, 6))) as {{ cxlake.type_double() }}) as avg_qa_score,
         count(qa_score) as qa_scored_contacts,
-        cast(avg(cast(csat_score as decimal(18, 6))) as double precision) as avg_csat_score,
+        cast(avg(cast(csat_score as decimal(18, 6))) as {{ cxlake.type_double() }}) as avg_csat_score,
         count(csat_score) as csat_responses,
         count(case when nps_promoter_score >= 9 then 1 end) as nps_promoters,
         count(case when nps_promoter_score <= 6 then 1 end) as nps_detractors,
-        cast(avg(case when was_escalated then cast(csat_score as decimal(18, 6)) end) as double precision) as avg_csat_score_escalated,
+        cast(avg(case when was_escalated then cast(csat_score as decimal(18, 6)) end) as {{ cxlake.type_double() }}) as avg_csat_score_escalated,
         count(case when was_escalated then csat_score end) as csat_responses_escalated
 
     from interactions_in_window

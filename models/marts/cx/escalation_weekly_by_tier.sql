@@ -51,7 +51,7 @@ releases_in_week as (
 
     select
         weeks.week_start_date,
-        {{ dbt.listagg('product_releases.release_name', "', '", 'order by product_releases.release_date, product_releases.release_name') }} as releases_in_week
+        {{ ordered_string_agg('product_releases.release_name', ', ', ['product_releases.release_date', 'product_releases.release_name']) }} as releases_in_week
 
     from weeks
     inner join product_releases

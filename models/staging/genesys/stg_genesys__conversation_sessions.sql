@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=cxlake.incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='conversation_id',
         meta={'tests_new_rows_column': 'extracted_at'},

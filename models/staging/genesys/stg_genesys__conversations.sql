@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=cxlake.incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key='conversation_id',
         meta={'tests_new_rows_column': 'extracted_at'},
@@ -48,7 +48,7 @@ renamed as (
         division_id,
         {{ document_text_array_joined('conversation_document', '$.divisionIds') }} as division_ids,
         external_tag,
-        cast(min_mos_text as double precision) as min_mos,
+        cast(min_mos_text as {{ cxlake.type_double() }}) as min_mos,
         extracted_at
 
     from conversation_fields
