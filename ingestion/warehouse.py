@@ -33,10 +33,8 @@ def load_settings(warehouse: Path) -> dict[str, Any]:
 def raw_destination(warehouse: Path) -> Any:
     """The dlt destination raw data lands in: the DuckDB warehouse file, or the engine of
     ``CXLAKE_TARGET`` (``ingestion/destinations.py``). The one place it is chosen."""
-    return destination_for(
-        warehouse,
-        duckdb=dlt.destinations.duckdb(DuckDbCredentials(str(warehouse), global_config=load_settings(warehouse))),
-    )
+    credentials = DuckDbCredentials(str(warehouse), global_config=load_settings(warehouse))
+    return destination_for(warehouse, duckdb=dlt.destinations.duckdb(credentials))
 
 
 def make_pipeline(warehouse: Path, source: str, schema: str, destination: Any = None) -> dlt.Pipeline:
