@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+import cxlake.quality  # noqa: F401  (before any GX import: keeps pyspark from exiting an xdist worker)
 from sandbox.simulator.server import SandboxServer
 
 

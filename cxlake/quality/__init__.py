@@ -12,6 +12,22 @@ if TYPE_CHECKING:
     from cxlake.quality.runner import ValidationOutcome
 
 
+def _keep_pyspark_from_exiting() -> None:
+    """Let Great Expectations import where pyspark is installed (the Spark engine's extra).
+
+    GX imports ``pyspark.sql.connect``, whose import calls ``sys.exit(0)`` ("Skipping
+    doctests") when ``__main__`` has neither ``__spec__`` nor ``__file__`` and grpc is absent:
+    true of ``python -c`` and of pytest-xdist's workers. Naming the main module's file keeps
+    that doctest check from firing; nothing else reads it.
+    """
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
+        main.__file__ = "<cxlake>"
+
+
+_keep_pyspark_from_exiting()
+
+
 def default_docs_dir(warehouse: Path) -> Path:
     """Data Docs go next to the warehouse unless told otherwise."""
     return warehouse.parent / "data_docs"
