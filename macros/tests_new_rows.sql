@@ -13,7 +13,9 @@
 #}
 
 {% macro test_watermarks_relation() -%}
-    {{ return(api.Relation.create(database=target.database, schema='cxlake_meta', identifier='test_watermarks')) }}
+    {#- Spark's targets have no database -#}
+    {%- set database = target.database if target.database is defined else none -%}
+    {{ return(api.Relation.create(database=database, schema='cxlake_meta', identifier='test_watermarks')) }}
 {%- endmacro %}
 
 
@@ -50,9 +52,12 @@
         "select cast(null as " ~ dbt.type_string() ~ ") as model_id, cast(null as " ~ dbt.type_timestamp()
         ~ ") as watermark where 1 = 0"
     ) -%}
-    create schema if not exists {{ test_watermarks_relation().without_identifier() }};
-    create or replace table {{ test_watermarks_relation() }} as
-    {{ selects | join('\nunion all\n') }}
+    {#- one statement per call: Spark's session runs one at a time, and PostgreSQL has no
+        `create or replace table` -#}
+    {%- do adapter.create_schema(test_watermarks_relation()) -%}
+    {%- do run_query('drop table if exists ' ~ test_watermarks_relation()) -%}
+    {%- do run_query('create table ' ~ test_watermarks_relation() ~ ' as\n' ~ (selects | join('\nunion all\n'))) -%}
+    {{ return('select 1 as test_watermarks_recorded') }}
 {%- endmacro %}
 
 

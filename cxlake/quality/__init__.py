@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,10 @@ def _keep_pyspark_from_exiting() -> None:
     true of ``python -c`` and of pytest-xdist's workers. Naming the main module's file keeps
     that doctest check from firing; nothing else reads it.
     """
+    # and its import-time FutureWarning about pandas 3 would land in every one-line CLI error
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
     main = sys.modules.get("__main__")
     if main is not None and getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
         main.__file__ = "<cxlake>"

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=cxlake.incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['user_id', 'interval_start_at'],
         meta={'tests_new_rows_column': 'interval_start_at', 'tests_new_rows_lookback': true},

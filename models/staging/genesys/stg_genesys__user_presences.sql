@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=cxlake.incremental_materialization(),
         incremental_strategy='delete+insert',
         unique_key=['user_id', 'started_at'],
         meta={'tests_new_rows_column': 'extracted_at'},
