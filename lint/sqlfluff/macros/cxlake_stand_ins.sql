@@ -51,3 +51,5 @@
 
 {#- dbt's var(): numbers wherever a model computes with one (sqlfluff's own stand-in renders a name) -#}
 {% macro var(name, default=none) %}{{ return(15) }}{% endmacro %}
+{% macro ordered_string_agg(value_expression, delimiter, order_expressions) %}string_agg({{ value_expression }}, '{{ delimiter }}' order by {{ order_expressions | join(', ') }}){% endmacro %}
+{% macro portable_type(type_name) %}{{ type_name }}{% endmacro %}
