@@ -15,7 +15,7 @@ Prints each stage per history, the ten slowest dbt nodes of the daily build, and
 the daily run on the longest history to the one on the shortest (target <= 1.3x). Usage:
 
     .venv/bin/python benchmarks/daily_increment.py [--history 30 365] [--per-day 700]
-        [--memory-limit 4GB] [--out DIR]
+        [--memory-limit 4GB] [--out DIR [--keep]]
 """
 
 from __future__ import annotations
@@ -32,7 +32,10 @@ from pathlib import Path
 
 from dbt_build import PYTHON, Measurement, measure
 
-START = date(2026, 10, 1)
+NEW_DAY = date(2026, 11, 1)
+"""The day the daily run adds. History lies before it (never after the extraction time: a
+year of history starting in October would reach into the future and fail the extraction
+window checks), whatever its length."""
 TIME_KEYS = {
     ("genesys", "conversations"): "conversationStart",
     ("genesys", "agent_schedules"): "startDate",
@@ -95,14 +98,15 @@ def bench(history_days: int, per_day: int, work: Path, env: dict[str, str]) -> l
     print(f"{history_days} days of history + 1 day, {per_day:,} conversations a day", flush=True)
     tenant, history, day = work / "tenant", work / "history", work / "day"
     days = history_days + 1
+    start = NEW_DAY - timedelta(days=history_days)
     measure(
         "generate",
         cxlake(
             "sandbox", "generate", "--out", str(tenant), "--days", str(days),
-            "--start", START.isoformat(), "--scale", str(per_day * days),
+            "--start", start.isoformat(), "--scale", str(per_day * days),
         ),
     )  # fmt: skip
-    counts = split_tenant(tenant, history, day, START + timedelta(days=history_days))
+    counts = split_tenant(tenant, history, day, NEW_DAY)
     print(f"  split: {counts['history']:,} dated records of history, {counts['day']:,} of the new day")
     shutil.rmtree(tenant)
     warehouse = work / "warehouse" / "cxlake.duckdb"
@@ -134,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-day", type=int, default=700)
     parser.add_argument("--memory-limit", default="4GB", help="CXLAKE_MEMORY_LIMIT of every stage")
     parser.add_argument("--out", type=Path, help="work folder (default: a temporary folder, removed after)")
+    parser.add_argument("--keep", action="store_true", help="keep each warehouse (under --out) to look into")
     args = parser.parse_args(argv)
     env = {**os.environ, "CXLAKE_MEMORY_LIMIT": args.memory_limit, "CXLAKE_SANDBOX": "1"}
     table: list[tuple[int, list[Measurement]]] = []
@@ -142,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             table.append((history_days, bench(history_days, args.per_day, work, env)))
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
     print(f"\ndaily run (one new day, {args.per_day:,} conversations), memory limit {args.memory_limit}")
     print("history | " + " | ".join(STAGES) + " | daily run | peak MB | x shortest")
     base = sum(r.seconds for r in table[0][1])
