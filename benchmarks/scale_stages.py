@@ -17,7 +17,10 @@ volume to the next. With ``--models`` also the ten slowest dbt nodes of each fre
 Usage:
 
     .venv/bin/python benchmarks/scale_stages.py [--conversations 100000 1000000]
-        [--memory-limit 4GB] [--out DIR] [--models]
+        [--memory-limit 4GB] [--out DIR] [--models] [--tenants DIR]
+
+Generating 10M conversations takes about 45 minutes and 34 GiB of files; ``--tenants``
+lets that happen beforehand (generation is not one of the measured stages).
 """
 
 from __future__ import annotations
@@ -57,14 +60,21 @@ def slowest_nodes(warehouse: Path, top: int = 10) -> list[tuple[str, float]]:
     return timed[:top]
 
 
-def bench(conversations: int, work: Path, env: dict[str, str], models: bool) -> dict[str, Measurement]:
+def bench(
+    conversations: int, work: Path, env: dict[str, str], models: bool, tenants: Path | None
+) -> dict[str, Measurement]:
     print(f"{conversations:,} conversations", flush=True)
     tenant = work / "tenant"
+    if tenants is not None and (tenants / str(conversations) / "manifest.json").exists():
+        tenant = tenants / str(conversations)  # generated before (not a measured stage)
+        print(f"  generated before: {tenant}", flush=True)
+    else:
+        generate = cxlake("sandbox", "generate", "--out", str(tenant), "--scale", str(conversations))
+        measure("generate", generate)
     warehouse = work / "warehouse" / "cxlake.duckdb"
     env = {**env, "CXLAKE_WAREHOUSE": str(warehouse)}
-    measure("generate", cxlake("sandbox", "generate", "--out", str(tenant), "--scale", str(conversations)))
     found = {STAGES[0]: measure(STAGES[0], cxlake("ingest", "--from-files", str(tenant), "--quiet"), env)}
-    shutil.rmtree(tenant)
+    shutil.rmtree(tenant)  # the disk goes to the warehouse (10M: about 34 GiB of files)
     if found[STAGES[0]].exit_code != 0:
         raise SystemExit(f"ingestion failed for {conversations} conversations")
     found[FLATTEN] = measure(FLATTEN, flatten_command(warehouse), env)
@@ -92,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", default="4GB", help="CXLAKE_MEMORY_LIMIT of every stage")
     parser.add_argument("--out", type=Path, help="work folder (default: a temporary folder, removed after)")
     parser.add_argument("--models", action="store_true", help="print the slowest dbt nodes of each build")
+    parser.add_argument(
+        "--tenants",
+        type=Path,
+        help="folder of tenants generated before, one per volume (TENANTS/10000000, written by "
+        "`cxlake sandbox generate --out TENANTS/10000000 --scale 10000000`); each is removed "
+        "once loaded, to leave its disk to the warehouse",
+    )
     args = parser.parse_args(argv)
     env = {**os.environ, "CXLAKE_MEMORY_LIMIT": args.memory_limit, "CXLAKE_SANDBOX": "1"}
     work = Path(tempfile.mkdtemp(prefix="cxlake-scale-", dir=args.out))
@@ -102,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = work / str(conversations)
             folder.mkdir()
             try:
-                table.append((conversations, bench(conversations, folder, env, args.models)))
+                table.append((conversations, bench(conversations, folder, env, args.models, args.tenants)))
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
     finally:

@@ -92,9 +92,11 @@ aggregated_to_groups as (
         group_id,
         group_name,
         interval_start_at,
-        count(distinct case when has_active_licence and on_queue_ms > 0 then user_id end) as agents_on_queue,
-        count(distinct case when has_active_licence and interacting_ms + communicating_ms > 0 then user_id end) as agents_interacting,
-        count(distinct case when not has_active_licence then user_id end) as inactive_licence_agents,
+        {# one row per agent here: the 15-minute activity is one row per agent and interval, and a
+           membership one per group and agent (tested grain), so counting rows counts agents #}
+        count(case when has_active_licence and on_queue_ms > 0 then 1 end) as agents_on_queue,
+        count(case when has_active_licence and interacting_ms + communicating_ms > 0 then 1 end) as agents_interacting,
+        count(case when not has_active_licence then 1 end) as inactive_licence_agents,
         cast(sum(case when has_active_licence then on_queue_ms else 0 end) as {{ dbt.type_bigint() }}) as on_queue_ms,
         cast(sum(case when has_active_licence then interacting_ms + communicating_ms else 0 end) as {{ dbt.type_bigint() }}) as interacting_ms,
         cast(sum(case when has_active_licence then idle_ms else 0 end) as {{ dbt.type_bigint() }}) as idle_ms,
