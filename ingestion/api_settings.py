@@ -1,8 +1,9 @@
 """Connection settings of the APIs, injected by dlt from ``.dlt/config.toml``,
 ``.dlt/secrets.toml`` or env vars (``SOURCES__GENESYS__CLIENT_ID``, ...).
 
-The functions below are ``dlt.config.with_config``: every argument not passed is
-looked up under ``sources.<section>`` (secrets through ``dlt.secrets.value``). The
+Each API's connection is one dlt ``@configspec``, :class:`ApiConnectionConfiguration`,
+resolved under ``sources.<section>`` (``genesys``, ``predictive_engagement``,
+``salesforce``); the two secrets come from the secret providers. The
 extraction settings of each source (look-back, page sizes, ...) are arguments of the
 ``@dlt.source`` itself, injected the same way.
 
@@ -16,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import dlt
-from dlt.common.configuration import with_config
+from dlt.common.configuration import configspec, resolve_configuration, with_config
+from dlt.common.configuration.specs import BaseConfiguration
 from dlt.common.typing import TSecretStrValue
 
 SANDBOX_CLIENT_ID = "cxlake-sandbox"
@@ -92,11 +93,45 @@ def rate_limit(section: str, explicit: float | None, preset: str | None, default
         ) from None
 
 
+@configspec
+class ApiConnectionConfiguration(BaseConfiguration):
+    """The settings of one API connection, the same fields under every ``sources.<section>``.
+
+    ``client_id`` / ``client_secret`` are secrets (``.dlt/secrets.toml`` or env vars such
+    as ``SOURCES__GENESYS__CLIENT_SECRET``). ``rate_limit_preset`` names one of
+    :data:`RATE_LIMIT_PRESETS`; an explicit ``rate_limit_per_minute`` wins over it.
+    """
+
+    base_url: str | None = None
+    region: str | None = None
+    client_id: TSecretStrValue | None = None
+    client_secret: TSecretStrValue | None = None
+    rate_limit_per_minute: float | None = None
+    rate_limit_preset: str | None = None
+    rate_limit_burst: float | None = None
+    timeout_s: float = 60.0
+    retry_budget: int = 8
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 60.0
+    token_refresh_margin_s: float = 120.0
+
+
+def _resolved(section: str, explicit: dict[str, Any]) -> dict[str, Any]:
+    """``sources.<section>`` resolved by dlt; arguments given explicitly win."""
+    unknown = sorted(set(explicit) - set(ApiConnectionConfiguration.get_resolvable_fields()))
+    if unknown:
+        raise TypeError(f"sources.{section}: unknown connection setting(s) {', '.join(unknown)}")
+    config = resolve_configuration(
+        ApiConnectionConfiguration(), sections=("sources", section), explicit_value=explicit or None
+    )
+    return {name: getattr(config, name) for name in ApiConnectionConfiguration.get_resolvable_fields()}
+
+
 def _api(section: str, default_rate: float, values: dict[str, Any]) -> ApiSettings:
     burst = values["rate_limit_burst"]
     return ApiSettings(
         base_url=values["base_url"],
-        region=values["region"] or "us-east-1",
+        region=values["region"],
         client_id=None if values["client_id"] is None else str(values["client_id"]),
         client_secret=None if values["client_secret"] is None else str(values["client_secret"]),
         rate_limit_per_minute=rate_limit(
@@ -111,46 +146,25 @@ def _api(section: str, default_rate: float, values: dict[str, Any]) -> ApiSettin
     )
 
 
-@with_config(sections=("sources", "genesys"))
-def genesys_connection(
-    base_url: str | None = None,
-    region: str | None = "us-east-1",
-    client_id: TSecretStrValue | None = dlt.secrets.value,
-    client_secret: TSecretStrValue | None = dlt.secrets.value,
-    rate_limit_per_minute: float | None = None,
-    rate_limit_preset: str | None = None,
-    rate_limit_burst: float | None = None,
-    timeout_s: float = 60.0,
-    retry_budget: int = 8,
-    backoff_base_s: float = 0.5,
-    backoff_cap_s: float = 60.0,
-    token_refresh_margin_s: float = 120.0,
-) -> ApiSettings:
-    """Genesys Cloud API settings (``sources.genesys.*``); default limit 240 requests/min."""
-    return _api("genesys", 240, dict(locals()))
+def genesys_connection(**explicit: Any) -> ApiSettings:
+    """Genesys Cloud API settings (``sources.genesys.*``, region ``us-east-1`` unless set);
+    default limit 240 requests/min."""
+    values = _resolved("genesys", explicit)
+    return _api("genesys", 240, {**values, "region": values["region"] or "us-east-1"})
 
 
-@with_config(sections=("sources", "predictive_engagement"))
-def predictive_connection(
-    base_url: str | None = None,
-    region: str | None = None,
-    client_id: TSecretStrValue | None = dlt.secrets.value,
-    client_secret: TSecretStrValue | None = dlt.secrets.value,
-    rate_limit_per_minute: float | None = None,
-    rate_limit_preset: str | None = None,
-    rate_limit_burst: float | None = None,
-    timeout_s: float = 60.0,
-    retry_budget: int = 8,
-    backoff_base_s: float = 0.5,
-    backoff_cap_s: float = 60.0,
-    token_refresh_margin_s: float = 120.0,
-) -> ApiSettings:
+def predictive_connection(**explicit: Any) -> ApiSettings:
     """Predictive Engagement / Journey API settings (``sources.predictive_engagement.*``); default
     limit 80 requests/min. Where, and with which client, come from ``sources.genesys`` when not
     set here (the same org; a separate OAuth client is optional)."""
-    values = dict(locals())
-    if not values["client_id"] or not values["client_secret"] or not values["base_url"] or not region:
-        genesys = genesys_connection(**{k: v for k, v in values.items() if k == "base_url" and v})
+    values = _resolved("predictive_engagement", explicit)
+    if (
+        not values["client_id"]
+        or not values["client_secret"]
+        or not values["base_url"]
+        or not values["region"]
+    ):
+        genesys = genesys_connection(**({"base_url": values["base_url"]} if values["base_url"] else {}))
         if not values["client_id"] or not values["client_secret"]:
             values["client_id"], values["client_secret"] = genesys.client_id, genesys.client_secret
         values["base_url"] = values["base_url"] or genesys.base_url
@@ -158,23 +172,10 @@ def predictive_connection(
     return _api("predictive_engagement", 80, values)
 
 
-@with_config(sections=("sources", "salesforce"))
-def salesforce_connection(
-    base_url: str | None = None,
-    client_id: TSecretStrValue | None = dlt.secrets.value,
-    client_secret: TSecretStrValue | None = dlt.secrets.value,
-    rate_limit_per_minute: float | None = None,
-    rate_limit_preset: str | None = None,
-    rate_limit_burst: float | None = None,
-    timeout_s: float = 60.0,
-    retry_budget: int = 8,
-    backoff_base_s: float = 0.5,
-    backoff_cap_s: float = 60.0,
-    token_refresh_margin_s: float = 120.0,
-) -> ApiSettings:
-    """Salesforce API settings (``sources.salesforce.*``, ``base_url`` = the My Domain URL);
-    default limit 600 requests/min."""
-    return _api("salesforce", 600, {**locals(), "region": None})
+def salesforce_connection(**explicit: Any) -> ApiSettings:
+    """Salesforce API settings (``sources.salesforce.*``, ``base_url`` = the My Domain URL; no
+    region); default limit 600 requests/min."""
+    return _api("salesforce", 600, {**_resolved("salesforce", explicit), "region": None})
 
 
 @with_config(sections=("sources", "salesforce"))
