@@ -113,7 +113,15 @@ _BOT_CONTAINMENT = (
     "window_start_date",
     "as_of_date",
 )
-_CRM_JOIN_AUDIT = ("audit_level", "audit_key", "conversation_count", "linked_count", "unlinked_share_pct")
+_CRM_JOIN_AUDIT = (
+    "audit_level",
+    "audit_key",
+    "conversation_count",
+    "linked_count",
+    "unlinked_share_pct",
+    "unlinked_warn_pct",
+    "unlinked_error_pct",
+)
 _JOURNEY = (
     "campaign_id",
     "extraction_date",

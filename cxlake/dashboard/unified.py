@@ -11,7 +11,8 @@ from cxlake.dashboard.page import PALETTE, Badge, Page, Section
 from cxlake.dashboard.reader import MartReader
 from cxlake.dbt_vars import crm_join_thresholds
 
-# the build's thresholds (dbt vars crm_unlinked_error_pct / crm_unlinked_warn_pct), never a copy
+# the project's thresholds (dbt vars crm_unlinked_error_pct / crm_unlinked_warn_pct), never a
+# copy; a mart built with other values (`--vars`) carries those, and the badge uses them
 UNLINKED_BAD_PCT = crm_join_thresholds().error_pct
 UNLINKED_WARN_PCT = crm_join_thresholds().warn_pct
 TIER_ORDER = ("Strategic", "Enterprise", "Mid-Market", "SMB")
@@ -187,18 +188,26 @@ def _containment_figure(containment: pd.DataFrame) -> go.Figure:
 
 def join_badge(audit: pd.DataFrame) -> Badge:
     """Join-rate badge from the overall row: red above the build's failing share of unlinked
-    conversations, amber above its warning share."""
+    conversations, amber above its warning share (the thresholds the mart was built with,
+    else the project's)."""
     overall = audit[audit["audit_level"] == "overall"]
     if overall.empty:
         return Badge("CRM join rate: not available", "warn")
     row = overall.iloc[0]
     unlinked = float(row["unlinked_share_pct"])
-    level = "bad" if unlinked > UNLINKED_BAD_PCT else "warn" if unlinked > UNLINKED_WARN_PCT else "ok"
+    bad_pct = _threshold(row, "unlinked_error_pct", UNLINKED_BAD_PCT)
+    warn_pct = _threshold(row, "unlinked_warn_pct", UNLINKED_WARN_PCT)
+    level = "bad" if unlinked > bad_pct else "warn" if unlinked > warn_pct else "ok"
     return Badge(
         f"CRM join rate {100 - unlinked:.1f}% linked, {unlinked:.1f}% unlinked "
         f"({int(row['linked_count'])} of {int(row['conversation_count'])} conversations linked)",
         level,
     )
+
+
+def _threshold(row: pd.Series, column: str, default: float) -> float:
+    value = row.get(column)
+    return default if value is None or pd.isna(value) else float(value)
 
 
 def _daily_join_figure(audit: pd.DataFrame) -> go.Figure | None:

@@ -142,11 +142,12 @@ from (values ('Healthcare', 300, 41.5, 6.0), ('Retail', 500, 55.0, 4.2), ('Finan
 
 create table crm_join_audit as
 select * from (values
-    ('overall', 'all', 1000, 780, 22.0),
-    ('day', '2026-10-01', 500, 400, 20.0),
-    ('day', '2026-10-02', 500, 380, 24.0),
-    ('queue', 'Support Voice', 600, 480, 20.0)
-) as t(audit_level, audit_key, conversation_count, linked_count, unlinked_share_pct);
+    ('overall', 'all', 1000, 780, 22.0, 20.0, 30.0),
+    ('day', '2026-10-01', 500, 400, 20.0, 20.0, 30.0),
+    ('day', '2026-10-02', 500, 380, 24.0, 20.0, 30.0),
+    ('queue', 'Support Voice', 600, 480, 20.0, 20.0, 30.0)
+) as t(audit_level, audit_key, conversation_count, linked_count, unlinked_share_pct,
+       unlinked_warn_pct, unlinked_error_pct);
 
 create table dim_predictive_campaign as
 select * from (values

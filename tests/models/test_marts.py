@@ -8,13 +8,17 @@ marts. Nothing here is mocked.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from dbt_build_support import BuiltWarehouse, build_into
 
 from cxlake.build import dbt_target_path
+from cxlake.dashboard import unified
 
 PREDICTIVE_MARTS = ("fact_predictive_journey", "dim_predictive_campaign")
 
@@ -279,6 +283,25 @@ def test_unlinked_share_threshold_warns_then_fails_the_build(
     }
     assert statuses["crm_unlinked_share_warn"] == "warn"
     assert statuses["crm_unlinked_share_error"] == ("fail" if expected_code else "pass")
+
+
+def test_crm_join_audit_carries_the_thresholds_the_build_used(
+    retrain_warehouse: BuiltWarehouse, tmp_path: Path
+) -> None:
+    """A `--vars` override reaches the mart's threshold columns, and the dashboard badge
+    judges the join rate by them rather than by the project's defaults (20% / 30%)."""
+    copy = tmp_path / "cxlake.duckdb"
+    shutil.copy(retrain_warehouse.path, copy)
+    override = "{crm_unlinked_warn_pct: 12.5, crm_unlinked_error_pct: 15}"
+    assert build_into(copy, ("run", "--select", "crm_join_audit", "--vars", override)) == 0
+    with duckdb.connect(str(copy), read_only=True) as con:
+        audit = con.execute("select * from marts.crm_join_audit").df()
+    assert set(zip(audit["unlinked_warn_pct"], audit["unlinked_error_pct"], strict=True)) == {(12.5, 15.0)}
+    unlinked = float(audit.loc[audit["audit_level"] == "overall", "unlinked_share_pct"].iloc[0])
+    assert 15 < unlinked < unified.UNLINKED_BAD_PCT  # about 20% of the tenant is unlinked
+    assert unified.join_badge(audit).level == "bad"
+    project_badge = unified.join_badge(audit.drop(columns=["unlinked_warn_pct", "unlinked_error_pct"]))
+    assert project_badge.level != "bad"
 
 
 def test_bpo_marts_hold_no_agent_or_customer_identity(retrain_warehouse: BuiltWarehouse) -> None:

@@ -1,7 +1,9 @@
 {#
     Share of conversations carrying a CRM account id: overall, per
     conversation day and per queue. Tests on the overall row warn above var
-    `crm_unlinked_warn_pct` and fail the build above `crm_unlinked_error_pct`.
+    `crm_unlinked_warn_pct` and fail the build above `crm_unlinked_error_pct`; both
+    thresholds are columns of every row, so a dashboard shows the ones this build used
+    (including a `--vars` override), never a copy.
 #}
 
 with
@@ -70,7 +72,9 @@ final as (
         linked_count,
         conversation_count - linked_count as unlinked_count,
         {{ safe_pct('linked_count', 'conversation_count') }} as linked_share_pct,
-        {{ safe_pct('conversation_count - linked_count', 'conversation_count') }} as unlinked_share_pct
+        {{ safe_pct('conversation_count - linked_count', 'conversation_count') }} as unlinked_share_pct,
+        cast({{ var('crm_unlinked_warn_pct') }} as {{ cxlake.type_double() }}) as unlinked_warn_pct,
+        cast({{ var('crm_unlinked_error_pct') }} as {{ cxlake.type_double() }}) as unlinked_error_pct
 
     from unioned
 
