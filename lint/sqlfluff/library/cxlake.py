@@ -9,3 +9,16 @@ def type_double() -> str:
 
 def incremental_materialization() -> str:
     return "incremental"
+
+
+def _value_at(extreme: str, value: str, order: list[str], where: str | None = None) -> str:
+    filtered = f" filter (where {where})" if where else ""
+    return f"arg_{extreme}_null({value}, row({', '.join(order)})){filtered}"
+
+
+def value_at_max(value: str, order: list[str], where: str | None = None) -> str:
+    return _value_at("max", value, order, where)
+
+
+def value_at_min(value: str, order: list[str], where: str | None = None) -> str:
+    return _value_at("min", value, order, where)

@@ -7,6 +7,8 @@
     )
 }}
 
+{% set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
+
 with
 
 sessions as (
@@ -89,28 +91,18 @@ segments_aggregated_to_sessions as (
         count(case when segment_type in ('dialing', 'contacting') then 1 end) as dial_segment_count,
         max(case when wrap_up_code = 'ININ-OUTBOUND-PREVIEW-SKIPPED' then 1 else 0 end) = 1 as has_preview_skipped_code,
         max(error_code) as error_code,
-        max(wrap_up_note) as wrap_up_note
+        max(wrap_up_note) as wrap_up_note,
+        {# the latest interact segment (a missing start sorts first); its index breaks ties #}
+        {{ cxlake.value_at_max(
+            'disconnect_type',
+            ['coalesce(segment_started_at, ' ~ earliest ~ ')', 'segment_index'],
+            where="segment_type = 'interact'"
+        ) }} as last_interact_disconnect_type
 
     from segments
     group by
         conversation_id,
         session_id
-
-),
-
-last_interact_segments as (
-
-    select
-        conversation_id,
-        session_id,
-        disconnect_type as last_interact_disconnect_type,
-        row_number() over (
-            partition by conversation_id, session_id
-            order by segment_started_at desc, segment_index desc
-        ) as interact_rank
-
-    from segments
-    where segment_type = 'interact'
 
 ),
 
@@ -150,7 +142,7 @@ legs_joined as (
         segments_aggregated_to_sessions.wrapup_started_at,
         segments_aggregated_to_sessions.wrapup_ended_at,
         segments_aggregated_to_sessions.disconnect_type,
-        last_interact_segments.last_interact_disconnect_type,
+        segments_aggregated_to_sessions.last_interact_disconnect_type,
         coalesce(segments_aggregated_to_sessions.interact_segment_count, 0) as interact_segment_count,
         coalesce(segments_aggregated_to_sessions.dial_segment_count, 0) as dial_segment_count,
         coalesce(segments_aggregated_to_sessions.has_preview_skipped_code, false) as has_preview_skipped_code,
@@ -183,7 +175,10 @@ legs_joined as (
             segments_aggregated_to_sessions.first_interact_started_at,
             metrics_pivoted_to_sessions.answered_emitted_at
         ) as answered_at,
-        coalesce(last_interact_segments.last_interact_disconnect_type in ('transfer', 'consultTransfer', 'conferenceTransfer', 'forwardTransfer'), false) as ended_by_transfer
+        coalesce(
+            segments_aggregated_to_sessions.last_interact_disconnect_type in ('transfer', 'consultTransfer', 'conferenceTransfer', 'forwardTransfer'),
+            false
+        ) as ended_by_transfer
 
     from sessions
     left join segments_aggregated_to_sessions
@@ -192,10 +187,6 @@ legs_joined as (
     left join metrics_pivoted_to_sessions
         on sessions.conversation_id = metrics_pivoted_to_sessions.conversation_id
         and sessions.session_id = metrics_pivoted_to_sessions.session_id
-    left join last_interact_segments
-        on sessions.conversation_id = last_interact_segments.conversation_id
-        and sessions.session_id = last_interact_segments.session_id
-        and last_interact_segments.interact_rank = 1
 
 )
 

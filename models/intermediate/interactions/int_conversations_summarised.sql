@@ -7,6 +7,32 @@
     )
 }}
 
+{#
+    Legs are ranked inside the one aggregation per conversation (`value_at_min` /
+    `value_at_max`): a missing time sorts after every other when looking for the first leg
+    and before every other when looking for the last; the session id breaks ties.
+#}
+{% set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
+{% set latest = "cast('9999-12-31' as " ~ dbt.type_timestamp() ~ ")" %}
+{% set queue_order = [
+    "case when purpose = 'acd' then 0 else 1 end",
+    'coalesce(first_segment_started_at, ' ~ latest ~ ')',
+    'session_index',
+    "coalesce(session_id, '')",
+] %}
+{% set agent_order_first = [
+    'coalesce(answered_at, first_segment_started_at, ' ~ latest ~ ')',
+    'coalesce(first_segment_started_at, ' ~ latest ~ ')',
+    'session_index',
+    "coalesce(session_id, '')",
+] %}
+{% set agent_order_last = [
+    'coalesce(answered_at, first_segment_started_at, ' ~ earliest ~ ')',
+    'coalesce(first_segment_started_at, ' ~ earliest ~ ')',
+    'session_index',
+    "coalesce(session_id, '')",
+] %}
+
 with
 
 conversations as (
@@ -94,71 +120,17 @@ legs_aggregated_to_conversations as (
         ) as disposition_name,
         max(case when purpose = 'outbound' then wrap_up_code end) as outbound_system_wrap_up_code,
         max(case when purpose = 'customer' then disconnect_type end) as customer_disconnect_type,
-        max(case when purpose = 'botflow' then flow_first_outcome_value end) as bot_outcome
+        max(case when purpose = 'botflow' then flow_first_outcome_value end) as bot_outcome,
+        {# the first queue: an ACD leg's before any other leg's, then by start #}
+        {{ cxlake.value_at_min('queue_id', queue_order, where='queue_id is not null') }} as first_queue_id,
+        {# answering agent legs only: a missed alert is never the handling agent nor the one who wrapped up #}
+        {{ cxlake.value_at_min('user_id', agent_order_first, where='is_answered') }} as first_agent_user_id,
+        {{ cxlake.value_at_min('answered_ms', agent_order_first, where='is_answered') }} as first_answer_ms,
+        {{ cxlake.value_at_max('user_id', agent_order_last, where='is_answered') }} as last_agent_user_id,
+        {{ cxlake.value_at_max('wrap_up_code', agent_order_last, where='is_answered') }} as agent_wrap_up_code
 
     from legs
     group by conversation_id
-
-),
-
-queue_legs_ranked as (
-
-    select
-        conversation_id,
-        queue_id,
-        row_number() over (
-            partition by conversation_id
-            order by case when purpose = 'acd' then 0 else 1 end, first_segment_started_at, session_index, session_id
-        ) as queue_rank
-
-    from legs
-    where queue_id is not null
-
-),
-
-agent_legs_ranked as (
-
-    {# answering agent legs only: a missed alert is never the handling agent nor the one who wrapped up #}
-    select
-        conversation_id,
-        user_id,
-        wrap_up_code,
-        answered_ms,
-        row_number() over (
-            partition by conversation_id
-            order by coalesce(answered_at, first_segment_started_at), first_segment_started_at, session_index, session_id
-        ) as first_rank,
-        row_number() over (
-            partition by conversation_id
-            order by coalesce(answered_at, first_segment_started_at) desc, first_segment_started_at desc, session_index desc, session_id desc
-        ) as last_rank
-
-    from legs
-    where is_answered
-
-),
-
-first_queue as (
-
-    select conversation_id, queue_id
-    from queue_legs_ranked
-    where queue_rank = 1
-
-),
-
-first_agent_legs as (
-
-    select conversation_id, user_id, answered_ms
-    from agent_legs_ranked
-    where first_rank = 1
-
-),
-
-last_agent_legs as (
-
-    select conversation_id, user_id, wrap_up_code
-    from agent_legs_ranked
-    where last_rank = 1
 
 ),
 
@@ -173,11 +145,11 @@ conversations_joined as (
         conversations.division_id,
         conversations.extracted_at,
         coalesce(legs_aggregated.customer_media_type, legs_aggregated.any_media_type) as media_type,
-        first_queue.queue_id,
-        first_agent_legs.user_id as first_agent_user_id,
-        first_agent_legs.answered_ms as first_answer_ms,
-        last_agent_legs.user_id as last_agent_user_id,
-        last_agent_legs.wrap_up_code as agent_wrap_up_code,
+        legs_aggregated.first_queue_id as queue_id,
+        legs_aggregated.first_agent_user_id,
+        legs_aggregated.first_answer_ms,
+        legs_aggregated.last_agent_user_id,
+        legs_aggregated.agent_wrap_up_code,
         coalesce(legs_aggregated.agent_leg_count, 0) as agent_leg_count,
         coalesce(legs_aggregated.distinct_agent_count, 0) as distinct_agent_count,
         coalesce(legs_aggregated.answering_agent_count, 0) as answering_agent_count,
@@ -216,12 +188,6 @@ conversations_joined as (
     from conversations
     left join legs_aggregated_to_conversations as legs_aggregated
         on conversations.conversation_id = legs_aggregated.conversation_id
-    left join first_queue
-        on conversations.conversation_id = first_queue.conversation_id
-    left join first_agent_legs
-        on conversations.conversation_id = first_agent_legs.conversation_id
-    left join last_agent_legs
-        on conversations.conversation_id = last_agent_legs.conversation_id
     left join attributes_pivoted_to_conversations as attributes
         on conversations.conversation_id = attributes.conversation_id
 
