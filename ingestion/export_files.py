@@ -9,16 +9,18 @@ Layout (docs/contracts.md §2): ``DIR/<source>/<resource>/`` holding
   ``{"results": [...]}``), a JSON array of records, or a single record such as a
   Predictive Engagement analytics response ``{"campaignId": ..., "steps": [...]}``.
 
-A missing folder means "no data". Records go through the same validation and the
+Any of these may be gzip-compressed (``part-00001.ndjson.gz``, ``page-1.json.gz``), as bulk
+exports often are. A missing folder means "no data". Records go through the same validation and the
 same raw tables and keys as HTTP mode. :func:`export_files_source` is the ``@dlt.source``.
 """
 
 from __future__ import annotations
 
+import gzip
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import dlt
 import duckdb
@@ -43,6 +45,7 @@ from ingestion.validation import (
 
 LINE_SUFFIXES = (".ndjson", ".jsonl")
 PAGE_SUFFIXES = (".json",)
+COMPRESSED_SUFFIX = ".gz"
 PAGE_WRAPPERS = ("conversations", "entities", "records", "userDetails", "results")
 USER_DETAIL_LISTS = {"user_presences": "primaryPresence", "user_routing_statuses": "routingStatus"}
 PYTHON_BATCH = 10_000
@@ -58,7 +61,7 @@ def check_layout(root: Path, sources: list[str]) -> None:
     seen = f"; it holds: {', '.join(present)}" if present else " (it is empty)"
     raise ValueError(
         f"--from-files: {root} holds no export files for {', '.join(sources)}: expected "
-        f"*.ndjson / *.jsonl / *.json files under {expected}{seen}"
+        f"*.ndjson / *.jsonl / *.json files (or *.gz of them) under {expected}{seen}"
     )
 
 
@@ -72,9 +75,26 @@ def list_files(root: Path, spec: TableSpec) -> tuple[list[Path], list[Path]]:
     if not folder.is_dir():
         return [], []
     files = sorted(p for p in folder.iterdir() if p.is_file())
-    lines = [p for p in files if p.suffix in LINE_SUFFIXES]
-    pages = [p for p in files if p.suffix in PAGE_SUFFIXES]
+    lines = [p for p in files if data_suffix(p) in LINE_SUFFIXES]
+    pages = [p for p in files if data_suffix(p) in PAGE_SUFFIXES]
     return lines, pages
+
+
+def data_suffix(path: Path) -> str:
+    """The suffix saying what a file holds, under a ``.gz``: ``.ndjson`` for ``part.ndjson.gz``."""
+    if path.suffix == COMPRESSED_SUFFIX:
+        return Path(path.stem).suffix
+    return path.suffix
+
+
+def open_data(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed when it is gzip."""
+    return gzip.open(path, "rb") if path.suffix == COMPRESSED_SUFFIX else path.open("rb")
+
+
+def read_data(path: Path) -> bytes:
+    with open_data(path) as handle:
+        return handle.read()
 
 
 def unwrap_page(spec: TableSpec, document: Any) -> list[Any]:
@@ -143,9 +163,9 @@ class FileReader:
         lines, pages = list_files(self.root, spec)
         derived = self.derived.get(spec.name)
         for path in sorted([*lines, *pages], reverse=True):  # last file first: last file wins
-            if path.suffix in LINE_SUFFIXES and not spec.explode_data:
+            if data_suffix(path) in LINE_SUFFIXES and not spec.explode_data:
                 yield from self._bulk_lines(spec, path, meta, derived)
-            elif path.suffix in LINE_SUFFIXES:
+            elif data_suffix(path) in LINE_SUFFIXES:
                 yield from self._python_lines(spec, path, meta, derived)
             else:
                 yield from self._page(spec, path, meta, derived)
@@ -225,7 +245,7 @@ class FileReader:
                 yield Split(split.rows, fresh(split.quarantine), replayed=replay is not None)
             batch.clear()
 
-        with path.open("rb") as handle:
+        with open_data(path) as handle:
             for number, line in enumerate(handle, start=1):
                 if number == 1:
                     line = strip_bom(line)
@@ -252,7 +272,7 @@ class FileReader:
         self, spec: TableSpec, path: Path, meta: LoadMeta, derived: dict[str, str] | None
     ) -> Iterator[Split]:
         name = self.relative(path)
-        raw = strip_bom(path.read_bytes())
+        raw = strip_bom(read_data(path))
         try:
             document = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -303,9 +323,9 @@ def small_resource_records(root: Path, spec: TableSpec) -> list[dict[str, Any]]:
     lines, pages = list_files(root, spec)
     records: list[Any] = []
     for path in lines:
-        records.extend(_loads(line) for line in strip_bom(path.read_bytes()).splitlines() if line.strip())
+        records.extend(_loads(line) for line in strip_bom(read_data(path)).splitlines() if line.strip())
     for path in pages:
-        document = _loads(path.read_bytes())
+        document = _loads(read_data(path))
         try:
             records.extend(unwrap_page(spec, document) if document is not None else [])
         except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,43 @@ def test_every_raw_table_is_created(tmp_path: Path) -> None:
     }
     expected.add(("raw_predictive_engagement.extraction_log",))
     assert expected <= tables
+
+
+def test_gzip_export_files_load_like_plain_ones(small_tenant: Path, tmp_path: Path) -> None:
+    """``*.ndjson.gz`` / ``*.json.gz`` beside plain files: the same rows as the plain tenant,
+    and a bad line inside a compressed file is quarantined with its file and line number."""
+    plain = tmp_path / "plain.duckdb"
+    assert run_ingest(plain, list(SOURCES), from_files=small_tenant, progress=False).ok
+
+    root = tmp_path / "compressed"
+    shutil.copytree(small_tenant, root)
+    compressed = 0
+    for path in sorted(root.rglob("*.ndjson")):
+        if path.parent.name == "queues":
+            continue  # stays plain: a folder may mix both
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes()))
+        path.unlink()
+        compressed += 1
+    assert compressed > 10
+    warehouse = tmp_path / "compressed.duckdb"
+    summary = run_ingest(warehouse, list(SOURCES), from_files=root, progress=False)
+    assert summary.ok, format_summary(summary)
+    assert summary.quarantined_total == 0
+    assert warehouse_digest(warehouse) == warehouse_digest(plain)
+
+    # a saved page and a broken line, both compressed
+    users = root / "genesys" / "users"
+    (users / "page-9.json.gz").write_bytes(
+        gzip.compress(orjson.dumps({"entities": [{"id": "u-gz", "name": "Zip"}], "pageNumber": 9}))
+    )
+    part = sorted((root / "genesys" / "conversations").glob("*.ndjson.gz"))[0]
+    lines = gzip.decompress(part.read_bytes()).splitlines()
+    part.write_bytes(gzip.compress(b"\n".join([*lines, b"{broken"]) + b"\n"))
+    again = run_ingest(warehouse, ["genesys"], from_files=root, progress=False)
+    assert again.ok, format_summary(again)
+    assert query(warehouse, "SELECT id FROM raw_genesys.users WHERE id = 'u-gz'") == [("u-gz",)]
+    quarantined = (
+        "SELECT source_file, line_number FROM raw_genesys.quarantine WHERE resource = 'conversations'"
+    )
+    assert query(warehouse, quarantined) == [(part.relative_to(root).as_posix(), len(lines) + 1)]
+    assert _count(warehouse, "raw_genesys.conversations") == _count(plain, "raw_genesys.conversations")
