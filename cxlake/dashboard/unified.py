@@ -13,8 +13,9 @@ from cxlake.dbt_vars import crm_join_thresholds
 
 # the project's thresholds (dbt vars crm_unlinked_error_pct / crm_unlinked_warn_pct), never a
 # copy; a mart built with other values (`--vars`) carries those, and the badge uses them
-UNLINKED_BAD_PCT = crm_join_thresholds().error_pct
-UNLINKED_WARN_PCT = crm_join_thresholds().warn_pct
+_PROJECT_THRESHOLDS = crm_join_thresholds()  # dbt_project.yml read once
+UNLINKED_BAD_PCT = _PROJECT_THRESHOLDS.error_pct
+UNLINKED_WARN_PCT = _PROJECT_THRESHOLDS.warn_pct
 TIER_ORDER = ("Strategic", "Enterprise", "Mid-Market", "SMB")
 """Display order of the usual Salesforce tiers, largest first; other tiers follow alphabetically."""
 

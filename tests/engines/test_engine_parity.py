@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from mart_comparison import Mart, differences, duckdb_marts, postgres_marts, spark_marts
@@ -41,20 +41,6 @@ class EngineBuild:
     raw_columns: dict[str, dict[str, str]]
     results: dict[str, int]
     """Statuses of the dbt run results by resource type and status, e.g. ``unit_test:pass``."""
-
-
-@contextmanager
-def engine_env(settings: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in settings}
-    os.environ.update(settings)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def type_class(data_type: str) -> str:
@@ -86,7 +72,8 @@ def _results(warehouse: Path) -> dict[str, int]:
 
 def build_on(target: str, settings: dict[str, str], tenant: Path, root: Path) -> EngineBuild:
     warehouse = root / target / "warehouse.duckdb"
-    with engine_env({"CXLAKE_TARGET": target, "CXLAKE_WAREHOUSE": str(warehouse), **settings}):
+    env = {"CXLAKE_TARGET": target, "CXLAKE_WAREHOUSE": str(warehouse), **settings}
+    with mock.patch.dict(os.environ, env):
         summary = run_ingest(warehouse, SOURCES, from_files=tenant, start=START, progress=False)
         code = run_build(warehouse, BuildOptions(target=target)) if summary.ok else -1
         if target == "duckdb":

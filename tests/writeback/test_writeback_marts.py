@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 
@@ -17,20 +17,6 @@ from ingestion.run import run_ingest
 from sandbox.generator.contact_lists import conversion_file
 
 ADMIN = ("cxlake-sandbox-admin", "cxlake-sandbox-admin-secret")
-
-
-@contextmanager
-def _warehouse_env(warehouse: Path):
-    saved = {key: os.environ.get(key) for key in ("CXLAKE_WAREHOUSE", "CXLAKE_SANDBOX")}
-    os.environ.update(CXLAKE_WAREHOUSE=str(warehouse), CXLAKE_SANDBOX="1")
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _completions(warehouse: Path) -> dict[str, int]:
@@ -46,7 +32,7 @@ def test_pushed_conversions_show_in_campaign_kpis_equal_to_ground_truth(
 ) -> None:
     events = tmp_path / "conversions.ndjson"
     truth = conversion_file(wb_tenant, events, seed=21, resolvable=45, orphans=5, duplicates=3)
-    with _warehouse_env(warehouse):
+    with mock.patch.dict(os.environ, {"CXLAKE_WAREHOUSE": str(warehouse), "CXLAKE_SANDBOX": "1"}):
         assert (
             run_build(
                 warehouse,
