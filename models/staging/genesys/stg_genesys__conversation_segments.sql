@@ -1,15 +1,14 @@
 {{
     config(
-        materialized=cxlake.incremental_materialization(),
-        incremental_strategy='delete+insert',
-        unique_key='conversation_id',
+        materialized='view',
         meta={'tests_new_rows_column': 'extracted_at'},
     )
 }}
 
 {#-
-    Incremental table built on the sessions of `base_genesys__conversation_document_sessions`
-    (new extractions only): one row per segment of a session.
+    View on the sessions of `base_genesys__conversation_document_sessions`: one row per
+    segment of a session. Its one reader, `int_conversation_legs`, filters it to the conversations
+    it refreshes, and that filter reaches the stored documents.
 -#}
 
 with
@@ -17,9 +16,6 @@ with
 conversation_document_sessions as (
 
     select * from {{ ref('base_genesys__conversation_document_sessions') }}
-    {% if is_incremental() %}
-    where {{ extracted_at_after_latest() }}
-    {% endif %}
 
 ),
 

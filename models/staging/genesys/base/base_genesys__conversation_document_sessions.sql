@@ -1,16 +1,14 @@
 {{
     config(
-        materialized=cxlake.incremental_materialization(),
-        incremental_strategy='delete+insert',
-        unique_key='conversation_id',
+        materialized='view',
         meta={'tests_new_rows_column': 'extracted_at'},
     )
 }}
 
 {#-
-    The typed conversation documents of `base_genesys__conversation_documents` (new
-    extractions only) flattened down to their media sessions, once for the staging models
-    that read sessions, segments and metrics. One row per session: the conversation columns,
+    A view: the typed conversation documents of `base_genesys__conversation_documents`
+    flattened down to their media sessions, for the staging models (views too) that read
+    sessions, segments and metrics. One row per session: the conversation columns,
     the participant's position, id, purpose and user, the session's position within its participant,
     id and media type, and `session` itself (still a typed document holding its segments
     and metrics) for the staging models to read further fields or flatten.
@@ -21,9 +19,6 @@ with
 conversation_documents as (
 
     select * from {{ ref('base_genesys__conversation_documents') }}
-    {% if is_incremental() %}
-    where {{ extracted_at_after_latest() }}
-    {% endif %}
 
 ),
 
