@@ -49,6 +49,11 @@ def test_generated_tenant_loads_with_manifest_counts(
     assert again.ok, format_summary(again)
     assert warehouse_digest(warehouse) == before
 
+    # dlt's loaded packages keep their state, not a second copy of the data.
+    pipelines = tmp_path / ".dlt_pipelines"
+    assert list(pipelines.rglob("load_package_state.json")), "no loaded package found"
+    assert [p.name for p in pipelines.rglob("*.parquet")] == []
+
 
 def test_saved_pages_bad_records_and_missing_folders(small_tenant: Path, tmp_path: Path) -> None:
     root = tmp_path / "export"
