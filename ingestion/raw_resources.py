@@ -40,8 +40,18 @@ from ingestion.validation import (
 )
 from ingestion.windows import incremental_window, midnight
 
-if dlt.config.get("runtime.dlthub_telemetry") is None:  # off unless configured (no env var written)
-    dlt.config["runtime.dlthub_telemetry"] = False
+DLT_DEFAULTS = {
+    "runtime.dlthub_telemetry": False,
+    "load.delete_completed_jobs": True,
+}
+"""cxlake's defaults for dlt settings, applied where the user's dlt configuration (env vars,
+``.dlt/*.toml``) leaves them unset; no env var is written. ``delete_completed_jobs``: dlt
+keeps a loaded package's data files by default, the raw data a second time next to the
+warehouse (11 GB after a first load of 10M conversations); the package folder and its state
+stay, and a package with a failed job keeps everything."""
+for _key, _value in DLT_DEFAULTS.items():
+    if dlt.config.get(_key) is None:
+        dlt.config[_key] = _value
 
 _KIND_TYPES = {
     "text": "text",

@@ -37,20 +37,11 @@ def raw_destination(warehouse: Path) -> Any:
     return destination_for(warehouse, duckdb=dlt.destinations.duckdb(credentials))
 
 
-DELETE_LOADED_FILES = "load.delete_completed_jobs"
-"""dlt's setting for removing a package's data files once they are loaded. dlt keeps them by
-default: the raw data a second time next to the warehouse (11 GB after a first load of 10M
-conversations). cxlake turns it on unless the dlt configuration says otherwise; the package
-folder and its state stay, and a package with a failed job keeps everything."""
-
-
 def make_pipeline(warehouse: Path, source: str, schema: str, destination: Any = None) -> dlt.Pipeline:
     """One dlt pipeline per source, state kept next to the warehouse file.
 
     ``destination``: a dlt destination; default :func:`raw_destination` of ``warehouse``.
     """
-    if dlt.config.get(DELETE_LOADED_FILES) is None:
-        dlt.config[DELETE_LOADED_FILES] = True
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     pipelines_dir = warehouse.parent / ".dlt_pipelines" / warehouse.stem
     return dlt.pipeline(
