@@ -4,7 +4,8 @@ A tenant of eight days is loaded without its last day and built; marker values a
 into stored rows, one older than the lookback window and one inside it; the last day is
 loaded and built again. Rows outside the window keep their markers (they were not
 re-derived), rows inside lose them, and what the incremental build wrote equals a
-``--full-refresh`` of the same models.
+``--full-refresh`` of the same models, itself equal to a first build of the grid run one day
+at a time.
 """
 
 from __future__ import annotations
@@ -137,6 +138,13 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         name: _query(warehouse, f"select * exclude (acw_ms) from {name} order by all")
         for name in (GRID, UTILIZATION)
     }
+    # a first build window by window: one UTC day per window here (eight windows)
+    windowed = ("run", "--select", "int_agent_activity_by_five_minutes", "--full-refresh")
+    assert build_into(warehouse, (*windowed, "--vars", "{first_load_window_groups: 1}")) == 0
+    state["windowed"] = _query(warehouse, f"select * exclude (acw_ms) from {GRID} order by all")
+    state["window_views"] = _query(
+        warehouse, "select table_name from information_schema.tables where table_name like '%first_load_window%'"
+    )
     yield state
 
 
@@ -155,6 +163,12 @@ def test_rows_older_than_the_lookback_window_are_not_re_derived(daily_built: dic
 def test_rows_inside_the_window_are_re_derived(daily_built: dict[str, Any]) -> None:
     assert daily_built["markers"]["recent_grid"] != [(MARKER,)]
     assert len(daily_built["markers"]["recent_grid"]) == 1
+
+
+def test_a_first_build_by_day_windows_equals_one_window(daily_built: dict[str, Any]) -> None:
+    # a window the post-hook did not append would leave only the first day
+    assert daily_built["windowed"] == daily_built["full_refresh"][GRID]
+    assert daily_built["window_views"] == []
 
 
 def test_incremental_build_equals_a_full_refresh(daily_built: dict[str, Any]) -> None:

@@ -57,7 +57,8 @@ def test_dialect_specific_macros_are_dispatched_variants() -> None:
         text = path.read_text(encoding="utf-8")
         dispatched |= set(re.findall(r"adapter\.dispatch\(\s*'(\w+)'", text))
         for name, body in block.findall(text):
-            names = _offences(body)
+            # a jinja loop's range() is not SQL
+            names = _offences(re.sub(r"\{%-?\s*for\s.*?%\}", "", body))
             if names and "__" not in name and not name.startswith("_"):
                 offending[f"{path.name}:{name}"] = names
     assert offending == {}

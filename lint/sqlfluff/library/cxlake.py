@@ -22,3 +22,7 @@ def value_at_max(value: str, order: list[str], where: str | None = None) -> str:
 
 def value_at_min(value: str, order: list[str], where: str | None = None) -> str:
     return _value_at("min", value, order, where)
+
+
+def first_load_window(bound: str) -> str:
+    return f"(select window_{bound}_at from first_load_window)"

@@ -81,6 +81,37 @@ attributes_pivoted_to_conversations as (
 
 ),
 
+{# distinct agents counted from one row per conversation and user: a distinct count inside
+   the wide aggregation below keeps a set per conversation, which at 10M conversations did
+   not fit the memory limit #}
+legs_aggregated_to_conversation_users as (
+
+    select
+        conversation_id,
+        user_id,
+        max(case when purpose = 'agent' then 1 else 0 end) = 1 as has_agent_leg,
+        max(case when is_answered then 1 else 0 end) = 1 as has_answered_leg
+
+    from legs
+    where user_id is not null
+    group by
+        conversation_id,
+        user_id
+
+),
+
+agents_counted_per_conversation as (
+
+    select
+        conversation_id,
+        count(case when has_agent_leg then 1 end) as distinct_agent_count,
+        count(case when has_answered_leg then 1 end) as answering_agent_count
+
+    from legs_aggregated_to_conversation_users
+    group by conversation_id
+
+),
+
 legs_aggregated_to_conversations as (
 
     select
@@ -88,8 +119,6 @@ legs_aggregated_to_conversations as (
         max(case when purpose = 'customer' then media_type end) as customer_media_type,
         max(media_type) as any_media_type,
         count(case when purpose = 'agent' then 1 end) as agent_leg_count,
-        count(distinct case when purpose = 'agent' then user_id end) as distinct_agent_count,
-        count(distinct case when is_answered then user_id end) as answering_agent_count,
         count(case when purpose = 'agent' and not is_answered then 1 end) as missed_alert_count,
         max(case when purpose = 'agent' and is_answered and ended_by_transfer then 1 else 0 end) = 1 as has_transfer_disconnect,
         max(case when media_type = 'callback' then 1 else 0 end) = 1 as has_callback,
@@ -151,8 +180,8 @@ conversations_joined as (
         legs_aggregated.last_agent_user_id,
         legs_aggregated.agent_wrap_up_code,
         coalesce(legs_aggregated.agent_leg_count, 0) as agent_leg_count,
-        coalesce(legs_aggregated.distinct_agent_count, 0) as distinct_agent_count,
-        coalesce(legs_aggregated.answering_agent_count, 0) as answering_agent_count,
+        coalesce(agents_counted.distinct_agent_count, 0) as distinct_agent_count,
+        coalesce(agents_counted.answering_agent_count, 0) as answering_agent_count,
         coalesce(legs_aggregated.missed_alert_count, 0) as missed_alert_count,
         coalesce(legs_aggregated.has_transfer_disconnect, false) as has_transfer_disconnect,
         coalesce(legs_aggregated.has_callback, false) as has_callback,
@@ -188,6 +217,8 @@ conversations_joined as (
     from conversations
     left join legs_aggregated_to_conversations as legs_aggregated
         on conversations.conversation_id = legs_aggregated.conversation_id
+    left join agents_counted_per_conversation as agents_counted
+        on conversations.conversation_id = agents_counted.conversation_id
     left join attributes_pivoted_to_conversations as attributes
         on conversations.conversation_id = attributes.conversation_id
 

@@ -4,6 +4,16 @@
         incremental_strategy='delete+insert',
         unique_key=['user_id', 'interval_start_at'],
         meta={'tests_new_rows_column': 'interval_start_at', 'tests_new_rows_lookback': true},
+        pre_hook="{{ cxlake.open_first_load_windows(
+            spans=[
+                [ref('stg_genesys__user_routing_statuses'), 'started_at', 'ended_at'],
+                [ref('stg_genesys__user_presences'), 'started_at', 'ended_at'],
+                [ref('int_conversation_legs'), 'wrapup_started_at', 'wrapup_ended_at'],
+            ],
+            groups_per_day='select count(distinct user_id) * 288 from ' ~ ref('stg_genesys__user_routing_statuses'),
+            groups_per_window=var('first_load_window_groups'),
+        ) }}",
+        post_hook="{{ cxlake.run_first_load_windows() }}",
     )
 }}
 
@@ -14,36 +24,41 @@
     Incremental: a build re-derives the buckets from var `lookback_days` before the latest one
     stored (every source interval ending after that start, clipped to it), so a daily run
     spreads one day, not the whole history, over 5-minute buckets.
+    A first build runs the same SQL window by window of whole days (macros/first_load_windows.sql,
+    var `first_load_window_groups`): the grid is nearly dense (every agent has a routing status
+    in every interval), and one aggregation over 10M conversations' history ran out of memory.
 #}
 
-{% set window_start = incremental_lookback_start('interval_start_at') if is_incremental() else none %}
+{% if is_incremental() %}
+{% set window_start = incremental_lookback_start('interval_start_at') %}
+{% set window_end = "cast('9999-12-31' as " ~ dbt.type_timestamp() ~ ")" %}
+{% else %}
+{% set window_start, window_end = cxlake.first_load_window('start'), cxlake.first_load_window('end') %}
+{% endif %}
 
 with
 
 routing_statuses as (
 
     select * from {{ ref('stg_genesys__user_routing_statuses') }}
-    {% if window_start %}
     where ended_at > {{ window_start }}
-    {% endif %}
+        and started_at < {{ window_end }}
 
 ),
 
 presences as (
 
     select * from {{ ref('stg_genesys__user_presences') }}
-    {% if window_start %}
     where ended_at > {{ window_start }}
-    {% endif %}
+        and started_at < {{ window_end }}
 
 ),
 
 agent_legs as (
 
     select * from {{ ref('int_conversation_legs') }}
-    {% if window_start %}
     where wrapup_ended_at > {{ window_start }}
-    {% endif %}
+        and wrapup_started_at < {{ window_end }}
 
 ),
 
@@ -111,9 +126,8 @@ activity_clipped_to_buckets as (
         ) }} as activity_ms
 
     from activity_buckets
-    {% if window_start %}
     where interval_start_at >= {{ window_start }}
-    {% endif %}
+        and interval_start_at < {{ window_end }}
 
 ),
 

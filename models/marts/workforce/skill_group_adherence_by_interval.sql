@@ -87,24 +87,43 @@ clipped as (
 
 ),
 
+{# one row per agent and interval first: the group counts below are then row counts over
+   the (tested unique) skill group memberships, not a distinct count per group and interval #}
+by_agent as (
+
+    select
+        user_id,
+        interval_start_at,
+        sum(case when kind like 'scheduled%' then seconds else 0 end) as scheduled_seconds,
+        sum(case when kind = 'scheduled_on_queue' then seconds else 0 end) as scheduled_on_queue_seconds,
+        sum(case when kind = 'exception' then seconds else 0 end) as exception_seconds,
+        max(case when kind like 'scheduled%' then 1 else 0 end) = 1 as is_scheduled
+
+    from clipped
+    group by
+        user_id,
+        interval_start_at
+
+),
+
 by_group as (
 
     select
         memberships.group_id as skill_group_id,
         memberships.group_name as skill_group_name,
-        clipped.interval_start_at,
-        cast(sum(case when clipped.kind like 'scheduled%' then clipped.seconds else 0 end) as {{ dbt.type_bigint() }}) as scheduled_seconds,
-        cast(sum(case when clipped.kind = 'scheduled_on_queue' then clipped.seconds else 0 end) as {{ dbt.type_bigint() }}) as scheduled_on_queue_seconds,
-        cast(sum(case when clipped.kind = 'exception' then clipped.seconds else 0 end) as {{ dbt.type_bigint() }}) as exception_seconds,
-        count(distinct case when clipped.kind like 'scheduled%' then clipped.user_id end) as scheduled_agents
+        by_agent.interval_start_at,
+        cast(sum(by_agent.scheduled_seconds) as {{ dbt.type_bigint() }}) as scheduled_seconds,
+        cast(sum(by_agent.scheduled_on_queue_seconds) as {{ dbt.type_bigint() }}) as scheduled_on_queue_seconds,
+        cast(sum(by_agent.exception_seconds) as {{ dbt.type_bigint() }}) as exception_seconds,
+        count(case when by_agent.is_scheduled then 1 end) as scheduled_agents
 
-    from clipped
+    from by_agent
     inner join memberships
-        on clipped.user_id = memberships.user_id
+        on by_agent.user_id = memberships.user_id
     group by
         memberships.group_id,
         memberships.group_name,
-        clipped.interval_start_at
+        by_agent.interval_start_at
 
 )
 

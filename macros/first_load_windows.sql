@@ -1,0 +1,113 @@
+{#
+    A first build in windows of days, for an incremental model whose one aggregation over the
+    whole history does not fit the memory limit (the 5-minute agent grid: about one group per
+    agent and 5 minutes, 177M groups at 10M conversations, where DuckDB ran out of memory).
+    Incremental runs are unchanged: they already re-derive only a window (`lookback_days`).
+
+    On a first build (or a full refresh):
+    - the pre-hook `open_first_load_windows` measures the span of the model's input and
+      writes the first window into a one-row view `<model>__first_load_window`;
+    - the model filters its input and output to `first_load_window('start')` ..
+      `first_load_window('end')` (the model's own SQL, so the windows cannot drift from it);
+    - the post-hook `run_first_load_windows` moves the view to each following window, appends
+      the model's compiled SQL for it, and drops the view.
+    Windows are whole UTC days, as many per window as keep the model under `groups_per_window`
+    groups: `groups_per_day` is a SQL expression of the expected groups per day (for the grid:
+    agents x 288 five-minute intervals). The post-hook acts only on the view its own build's
+    pre-hook wrote (the view carries dbt's invocation id).
+#}
+
+{% macro first_load_window_relation() -%}
+    {{ return(api.Relation.create(
+        database=this.database,
+        schema=this.schema,
+        identifier=this.identifier ~ '__first_load_window',
+        type='view',
+    )) }}
+{%- endmacro %}
+
+
+{# `start` or `end` of the window being built (a scalar subquery) #}
+{% macro first_load_window(bound) -%}
+    (select window_{{ bound }}_at from {{ cxlake.first_load_window_relation() }})
+{%- endmacro %}
+
+
+{% macro first_load_window_view_sql(window_start, window_end, span_end, days) -%}
+    select
+        cast('{{ window_start }}' as {{ dbt.type_timestamp() }}) as window_start_at,
+        cast('{{ window_end }}' as {{ dbt.type_timestamp() }}) as window_end_at,
+        cast('{{ span_end }}' as {{ dbt.type_timestamp() }}) as span_end_at,
+        {{ days }} as window_days,
+        '{{ invocation_id }}' as invocation_id
+{%- endmacro %}
+
+
+{#
+    Pre-hook. `spans`: [relation, start column, end column] of every input; the first window
+    starts on the UTC day of the earliest start and the last one holds the latest end.
+#}
+{% macro open_first_load_windows(spans, groups_per_day, groups_per_window) -%}
+    {%- if not execute or is_incremental() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set span_query -%}
+        with spans as (
+            {%- for span in spans %}
+            select min({{ span[1] }}) as started_at, max({{ span[2] }}) as ended_at from {{ span[0] }}
+            {% if not loop.last %}union all{% endif %}
+            {%- endfor %}
+        )
+        select
+            cast({{ dbt.date_trunc('day', 'min(started_at)') }} as {{ dbt.type_timestamp() }}) as span_start_at,
+            max(ended_at) as span_end_at,
+            ({{ groups_per_day }}) as groups_per_day
+        from spans
+    {%- endset -%}
+    {%- set span = run_query(span_query).rows[0] -%}
+    {%- set view = cxlake.first_load_window_relation() -%}
+    {%- do adapter.drop_relation(view) -%}
+    {%- if span[0] is none or span[1] is none -%}
+        {# no input: one window that holds nothing #}
+        {%- set window_start, window_end, span_end, days = '1900-01-01', '1900-01-01', '1900-01-01', 1 -%}
+    {%- else -%}
+        {%- set per_day = [span[2] | int, 1] | max -%}
+        {%- set span_days = ((span[1] - span[0]).total_seconds() / 86400) | round(0, 'ceil') | int -%}
+        {%- set days = [[(groups_per_window | int) // per_day, span_days] | min, 1] | max -%}
+        {%- set window_start = span[0] -%}
+        {%- set window_end = window_start + modules.datetime.timedelta(days=days) -%}
+        {%- set span_end = span[1] -%}
+    {%- endif -%}
+    {%- do run_query(create_view_as(view, cxlake.first_load_window_view_sql(window_start, window_end, span_end, days))) -%}
+    {%- do adapter.cache_added(view) -%}
+    {{ return('') }}
+{%- endmacro %}
+
+
+{# Post-hook: append every window after the first, then drop the window view. #}
+{% macro run_first_load_windows() -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set view = cxlake.first_load_window_relation() -%}
+    {%- if adapter.get_relation(view.database, view.schema, view.identifier) is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set window = run_query('select window_end_at, span_end_at, window_days, invocation_id from ' ~ view).rows[0] -%}
+    {%- if window[3] == invocation_id -%}
+        {%- set days = window[2] | int -%}
+        {%- set window_start = window[0] -%}
+        {%- set span_end = window[1] -%}
+        {%- set remaining = ((span_end - window_start).total_seconds() / 86400 / days) | round(0, 'ceil') | int -%}
+        {%- for i in range(remaining) -%}
+            {%- set start_at = window_start + modules.datetime.timedelta(days=i * days) -%}
+            {%- set end_at = start_at + modules.datetime.timedelta(days=days) -%}
+            {%- do adapter.drop_relation(view) -%}
+            {%- do run_query(create_view_as(view, cxlake.first_load_window_view_sql(start_at, end_at, span_end, days))) -%}
+            {%- do adapter.cache_added(view) -%}
+            {%- do run_query('insert into ' ~ this ~ ' select * from (' ~ model.compiled_code ~ ') as first_load_window_rows') -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do adapter.drop_relation(view) -%}
+    {{ return('') }}
+{%- endmacro %}
