@@ -12,8 +12,8 @@
     - the post-hook `run_first_load_windows` moves the view to each following window, appends
       the model's compiled SQL for it, and drops the view.
     Windows are whole UTC days, as many per window as keep the model under `groups_per_window`
-    groups: `groups_per_day` is a SQL expression of the expected groups per day (for the grid:
-    agents x 288 five-minute intervals). The post-hook acts only on the view its own build's
+    groups: `groups_per_day` is a query of one number, the groups expected per day (for the
+    grid: agents x 288 five-minute intervals). The post-hook acts only on the view its own build's
     pre-hook wrote (the view carries dbt's invocation id).
 #}
 
