@@ -82,8 +82,8 @@ attributes_pivoted_to_conversations as (
 ),
 
 {# distinct agents counted from one row per conversation and user: a distinct count inside
-   the wide aggregation below keeps a set per conversation, which at 10M conversations did
-   not fit the memory limit #}
+   the wide aggregation below keeps a set per conversation (the model took 29 s instead of
+   11 s at 1M conversations) #}
 legs_aggregated_to_conversation_users as (
 
     select
