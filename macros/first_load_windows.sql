@@ -33,13 +33,26 @@
 {%- endmacro %}
 
 
-{% macro first_load_window_view_sql(window_start, window_end, span_end, days) -%}
-    select
-        cast('{{ window_start }}' as {{ dbt.type_timestamp() }}) as window_start_at,
-        cast('{{ window_end }}' as {{ dbt.type_timestamp() }}) as window_end_at,
-        cast('{{ span_end }}' as {{ dbt.type_timestamp() }}) as span_end_at,
-        {{ days }} as window_days,
-        '{{ invocation_id }}' as invocation_id
+{# (Re)write the window view: the window, the span's end and the days per window. #}
+{% macro write_first_load_window(window_start, window_end, span_end, days) -%}
+    {%- set view = cxlake.first_load_window_relation() -%}
+    {%- do adapter.drop_relation(view) -%}
+    {%- set view_sql -%}
+        select
+            cast('{{ window_start }}' as {{ dbt.type_timestamp() }}) as window_start_at,
+            cast('{{ window_end }}' as {{ dbt.type_timestamp() }}) as window_end_at,
+            cast('{{ span_end }}' as {{ dbt.type_timestamp() }}) as span_end_at,
+            {{ days }} as window_days,
+            '{{ invocation_id }}' as invocation_id
+    {%- endset -%}
+    {%- do run_query(create_view_as(view, view_sql)) -%}
+    {%- do adapter.cache_added(view) -%}
+{%- endmacro %}
+
+
+{# Whole days from `start_at` to `end_at`, a partial day counting as one, in units of `days`. #}
+{% macro first_load_days_between(start_at, end_at, days=1) -%}
+    {{ return(((end_at - start_at).total_seconds() / 86400 / days) | round(0, 'ceil') | int) }}
 {%- endmacro %}
 
 
@@ -65,21 +78,18 @@
         from spans
     {%- endset -%}
     {%- set span = run_query(span_query).rows[0] -%}
-    {%- set view = cxlake.first_load_window_relation() -%}
-    {%- do adapter.drop_relation(view) -%}
     {%- if span[0] is none or span[1] is none -%}
         {# no input: one window that holds nothing #}
         {%- set window_start, window_end, span_end, days = '1900-01-01', '1900-01-01', '1900-01-01', 1 -%}
     {%- else -%}
         {%- set per_day = [span[2] | int, 1] | max -%}
-        {%- set span_days = ((span[1] - span[0]).total_seconds() / 86400) | round(0, 'ceil') | int -%}
+        {%- set span_days = cxlake.first_load_days_between(span[0], span[1]) -%}
         {%- set days = [[(groups_per_window | int) // per_day, span_days] | min, 1] | max -%}
         {%- set window_start = span[0] -%}
         {%- set window_end = window_start + modules.datetime.timedelta(days=days) -%}
         {%- set span_end = span[1] -%}
     {%- endif -%}
-    {%- do run_query(create_view_as(view, cxlake.first_load_window_view_sql(window_start, window_end, span_end, days))) -%}
-    {%- do adapter.cache_added(view) -%}
+    {%- do cxlake.write_first_load_window(window_start, window_end, span_end, days) -%}
     {{ return('') }}
 {%- endmacro %}
 
@@ -95,16 +105,11 @@
     {%- endif -%}
     {%- set window = run_query('select window_end_at, span_end_at, window_days, invocation_id from ' ~ view).rows[0] -%}
     {%- if window[3] == invocation_id -%}
-        {%- set days = window[2] | int -%}
-        {%- set window_start = window[0] -%}
-        {%- set span_end = window[1] -%}
-        {%- set remaining = ((span_end - window_start).total_seconds() / 86400 / days) | round(0, 'ceil') | int -%}
-        {%- for i in range(remaining) -%}
-            {%- set start_at = window_start + modules.datetime.timedelta(days=i * days) -%}
+        {%- set next_start, span_end, days = window[0], window[1], window[2] | int -%}
+        {%- for i in range(cxlake.first_load_days_between(next_start, span_end, days)) -%}
+            {%- set start_at = next_start + modules.datetime.timedelta(days=i * days) -%}
             {%- set end_at = start_at + modules.datetime.timedelta(days=days) -%}
-            {%- do adapter.drop_relation(view) -%}
-            {%- do run_query(create_view_as(view, cxlake.first_load_window_view_sql(start_at, end_at, span_end, days))) -%}
-            {%- do adapter.cache_added(view) -%}
+            {%- do cxlake.write_first_load_window(start_at, end_at, span_end, days) -%}
             {%- do run_query('insert into ' ~ this ~ ' select * from (' ~ model.compiled_code ~ ') as first_load_window_rows') -%}
         {%- endfor -%}
     {%- endif -%}
