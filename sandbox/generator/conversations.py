@@ -19,6 +19,7 @@ from sandbox.generator.crm import TIERS, CrmIndex
 from sandbox.generator.ids import uuid4_str
 from sandbox.generator.org import (
     CAMPAIGNS,
+    DEFAULT_DAYS,
     FLOWS,
     INBOUND_WRAPUPS,
     OUTBOUND_WRAPUPS,
@@ -336,9 +337,13 @@ class Simulator:
         return arrivals
 
     def _surge(self, arrivals: list[tuple[int, int, str, Any]]) -> None:
-        """A late surge in the last 5 minutes, so the period ends with conversations in flight."""
+        """A late surge in the last 5 minutes, so the period ends with conversations in flight.
+
+        Sized by the daily volume (one per 1,000 conversations of the default 28 days), so a
+        year of history ends on the same day as a month at the same daily volume.
+        """
         surge = [stream for stream in STREAMS if stream.kind in ("voice", "chat", "email")]
-        for number in range(max(10, self.n_target // 1_000)):
+        for number in range(max(10, self.n_target * DEFAULT_DAYS // (self.days * 1_000))):
             stream = surge[number % len(surge)]
             at = self.period_end_ms - self.rng.randrange(1_000, SURGE_MS)
             arrivals.append((at, len(arrivals), stream.kind, stream))

@@ -29,6 +29,7 @@ from sandbox.generator.crm import CRM_FIELDS, account_count, generate_crm
 from sandbox.generator.journey import generate_journey
 from sandbox.generator.org import (
     CAMPAIGNS,
+    DEFAULT_DAYS,
     DIVISIONS,
     HOME_TIME_ZONE,
     QUEUES,
@@ -78,7 +79,7 @@ def _rng(seed: int, purpose: str) -> random.Random:
 def generate(
     out_dir: Path,
     seed: int = 42,
-    days: int = 28,
+    days: int = DEFAULT_DAYS,
     start: date = date(2026, 10, 1),
     scale: str | int = "demo",
     linked_share: float = DEFAULT_LINKED_SHARE,

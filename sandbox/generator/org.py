@@ -15,6 +15,8 @@ from sandbox.generator.timestamps import DAY_MS, iso_z
 
 NAMESPACE = uuid.UUID("5b0f3a52-6c1e-4c8e-9d1a-2f7c0e4b9a61")
 HOME_TIME_ZONE = "America/New_York"
+DEFAULT_DAYS = 28
+"""Days a tenant spans unless told otherwise; volumes that scale per day are calibrated on it."""
 
 
 def org_id(kind: str, name: str) -> str:

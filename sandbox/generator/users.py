@@ -13,7 +13,15 @@ from typing import Any
 
 from sandbox.generator.agents import Agent, build_shifts
 from sandbox.generator.ids import uuid4_str
-from sandbox.generator.org import CAMPAIGNS, SKILL_GROUPS, STREAMS, SkillGroup, division_ref, queue_by_name
+from sandbox.generator.org import (
+    CAMPAIGNS,
+    DEFAULT_DAYS,
+    SKILL_GROUPS,
+    STREAMS,
+    SkillGroup,
+    division_ref,
+    queue_by_name,
+)
 from sandbox.generator.output import TenantWriter
 
 OCCUPANCY_TARGET = 0.35
@@ -110,7 +118,9 @@ def agents_per_group(n_conversations: int, days: int) -> dict[str, int]:
         minutes[queues[campaign.queue].member_groups[0]] += (
             per_day * campaign.dispositions[0] * _OUTBOUND_HANDLE_MINUTES
         )
-    scale = n_conversations / 20_000
+    # groups no queue routes to are staffed for the daily volume (the default 28 days of
+    # 20,000 conversations give 6 agents), not for the history's length
+    scale = n_conversations * DEFAULT_DAYS / (days * 20_000)
     counts = {}
     for group in SKILL_GROUPS:
         if not group.routed:
