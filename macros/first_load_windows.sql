@@ -1,7 +1,8 @@
 {#
     A first build in windows of days, for an incremental model whose one aggregation over the
     whole history does not fit the memory limit (the 5-minute agent grid: about one group per
-    agent and 5 minutes, 177M groups at 10M conversations, where DuckDB ran out of memory).
+    agent and 5 minutes, 177M groups at 10M conversations, where DuckDB ran out of memory) or
+    spills far more than its windows together (the conversation legs: a 37 GB spill at 10M).
     Incremental runs are unchanged: they already re-derive only a window (`lookback_days`).
 
     On a first build (or a full refresh):
@@ -10,7 +11,8 @@
     - the model filters its input and output to `first_load_window('start')` ..
       `first_load_window('end')` (the model's own SQL, so the windows cannot drift from it);
     - the post-hook `run_first_load_windows` moves the view to each following window, appends
-      the model's compiled SQL for it, and drops the view.
+      the model's compiled SQL for it (the window's bounds written in as literals, so the
+      engine can skip stored blocks outside it), and drops the view.
     Windows are whole UTC days, as many per window as keep the model under `groups_per_window`
     groups: `groups_per_day` is a query of one number, the groups expected per day (for the
     grid: agents x 288 five-minute intervals). The post-hook acts only on the view its own build's
@@ -27,9 +29,26 @@
 {%- endmacro %}
 
 
-{# `start` or `end` of the window being built (a scalar subquery) #}
+{#
+    `start` or `end` of the window being built (a scalar subquery). A unit test runs no hooks:
+    its given rows are all in one window.
+#}
 {% macro first_load_window(bound) -%}
-    (select window_{{ bound }}_at from {{ cxlake.first_load_window_relation() }})
+    {%- if model.resource_type == 'unit_test' -%}
+        {{ cxlake.first_load_window_literal('1900-01-01' if bound == 'start' else '9999-12-31') }}
+    {%- else -%}
+        (select window_{{ bound }}_at from {{ cxlake.first_load_window_relation() }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# `column` lies in the window being built (start included, end excluded); any row of a unit test #}
+{% macro in_first_load_window(column) -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        true
+    {%- else -%}
+        {{ column }} >= {{ cxlake.first_load_window('start') }} and {{ column }} < {{ cxlake.first_load_window('end') }}
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -39,14 +58,20 @@
     {%- do adapter.drop_relation(view) -%}
     {%- set view_sql -%}
         select
-            cast('{{ window_start }}' as {{ dbt.type_timestamp() }}) as window_start_at,
-            cast('{{ window_end }}' as {{ dbt.type_timestamp() }}) as window_end_at,
-            cast('{{ span_end }}' as {{ dbt.type_timestamp() }}) as span_end_at,
+            {{ cxlake.first_load_window_literal(window_start) }} as window_start_at,
+            {{ cxlake.first_load_window_literal(window_end) }} as window_end_at,
+            {{ cxlake.first_load_window_literal(span_end) }} as span_end_at,
             {{ days }} as window_days,
             '{{ invocation_id }}' as invocation_id
     {%- endset -%}
     {%- do run_query(create_view_as(view, view_sql)) -%}
     {%- do adapter.cache_added(view) -%}
+{%- endmacro %}
+
+
+{# A window bound as a timestamp literal. #}
+{% macro first_load_window_literal(bound_at) -%}
+    cast('{{ bound_at }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
 
@@ -110,7 +135,11 @@
             {%- set start_at = next_start + modules.datetime.timedelta(days=i * days) -%}
             {%- set end_at = start_at + modules.datetime.timedelta(days=days) -%}
             {%- do cxlake.write_first_load_window(start_at, end_at, span_end, days) -%}
-            {%- do run_query('insert into ' ~ this ~ ' select * from (' ~ model.compiled_code ~ ') as first_load_window_rows') -%}
+            {#- the bounds as literals: the engine can skip the stored blocks outside the window -#}
+            {%- set window_sql = model.compiled_code
+                | replace(cxlake.first_load_window('start'), cxlake.first_load_window_literal(start_at))
+                | replace(cxlake.first_load_window('end'), cxlake.first_load_window_literal(end_at)) -%}
+            {%- do run_query('insert into ' ~ this ~ ' select * from (' ~ window_sql ~ ') as first_load_window_rows') -%}
         {%- endfor -%}
     {%- endif -%}
     {%- do adapter.drop_relation(view) -%}

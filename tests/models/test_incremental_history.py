@@ -4,8 +4,8 @@ A tenant of eight days is loaded without its last day and built; marker values a
 into stored rows, one older than the lookback window and one inside it; the last day is
 loaded and built again. Rows outside the window keep their markers (they were not
 re-derived), rows inside lose them, and what the incremental build wrote equals a
-``--full-refresh`` of the same models, itself equal to a first build of the grid run one day
-at a time.
+``--full-refresh`` of the same models, itself equal to a first build of the grid, the
+conversation legs and the conversation summary run one day at a time.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ LAST_DAY = (START + timedelta(days=DAYS - 1)).isoformat()
 SELECT = ("run", "--select", "+agent_utilization")
 MARKER = 987_654_321
 GRID = "intermediate.int_agent_activity_by_five_minutes"
+LEGS = "intermediate.int_conversation_legs"
+SUMMARY = "intermediate.int_conversations_summarised"
 UTILIZATION = "marts.agent_utilization"
 ROUTING = "staging.stg_genesys__user_routing_statuses"
 DAY_RESOURCES = {"conversations": "conversationStart", "user_presences": "startTime"}
@@ -139,10 +141,18 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         for name in (GRID, UTILIZATION)
     }
     state["full_refresh_grid"] = _query(warehouse, f"select * from {GRID} order by all")
+    state["full_refresh_legs"] = _query(warehouse, f"select * from {LEGS} order by all")
+    assert build_into(warehouse, ("run", "--select", "+int_conversations_summarised", "--full-refresh")) == 0
+    state["full_refresh_summary"] = _query(warehouse, f"select * from {SUMMARY} order by all")
     # a first build window by window: one UTC day per window here
-    windowed = ("run", "--select", "int_agent_activity_by_five_minutes", "--full-refresh")
-    assert build_into(warehouse, (*windowed, "--vars", "{first_load_window_groups: 1}")) == 0
+    windowed = ("run", "--select", "int_conversation_legs", "int_conversations_summarised")
+    windowed += ("int_agent_activity_by_five_minutes", "--full-refresh")
+    one_day = "{first_load_window_groups: 1, first_load_window_conversations: 1}"
+    assert build_into(warehouse, (*windowed, "--vars", one_day)) == 0
     state["windowed"] = _query(warehouse, f"select * from {GRID} order by all")
+    state["windowed_legs"] = _query(warehouse, f"select * from {LEGS} order by all")
+    state["windowed_summary"] = _query(warehouse, f"select * from {SUMMARY} order by all")
+    state["leg_days"] = _query(warehouse, f"select count(distinct cast(conversation_started_at as date)) from {LEGS}")
     state["window_views"] = _query(
         warehouse, "select table_name from information_schema.tables where table_name like '%first_load_window%'"
     )
@@ -168,6 +178,9 @@ def test_rows_inside_the_window_are_re_derived(daily_built: dict[str, Any]) -> N
 
 def test_a_first_build_by_day_windows_equals_one_window(daily_built: dict[str, Any]) -> None:
     # a window the post-hook did not append would leave only the first day
+    assert daily_built["leg_days"] == [(DAYS,)]
+    assert daily_built["windowed_legs"] == daily_built["full_refresh_legs"]
+    assert daily_built["windowed_summary"] == daily_built["full_refresh_summary"]
     assert daily_built["windowed"] == daily_built["full_refresh_grid"]
     assert daily_built["window_views"] == []
 

@@ -26,3 +26,7 @@ def value_at_min(value: str, order: list[str], where: str | None = None) -> str:
 
 def first_load_window(bound: str) -> str:
     return f"(select window_{bound}_at from first_load_window)"
+
+
+def in_first_load_window(column: str) -> str:
+    return f"{column} >= {first_load_window('start')} and {column} < {first_load_window('end')}"

@@ -4,10 +4,19 @@
         incremental_strategy='merge',
         unique_key='conversation_id',
         meta={'tests_new_rows_column': 'extracted_at'},
+        pre_hook="{{ cxlake.open_first_load_windows(
+            spans=[[ref('stg_genesys__conversations'), 'conversation_started_at', 'conversation_started_at']],
+            groups_per_day='select count(*) / nullif(count(distinct cast(conversation_started_at as date)), 0) from '
+                ~ ref('stg_genesys__conversations'),
+            groups_per_window=var('first_load_window_conversations'),
+        ) }}",
+        post_hook="{{ cxlake.run_first_load_windows() }}",
     )
 }}
 
 {#
+    A first build runs window by window of whole days of conversation start, like
+    `int_conversation_legs` (var `first_load_window_conversations`).
     Legs are ranked inside the one aggregation per conversation (`value_at_min` /
     `value_at_max`): a missing time sorts after every other when looking for the first leg
     and before every other when looking for the last; the session id breaks ties.
@@ -40,6 +49,8 @@ conversations as (
     select * from {{ ref('stg_genesys__conversations') }}
     {% if is_incremental() %}
     where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
+    {% else %}
+    where {{ cxlake.in_first_load_window('conversation_started_at') }}
     {% endif %}
 
 ),
@@ -54,6 +65,8 @@ legs as (
     from {{ ref('int_conversation_legs') }}
     {% if is_incremental() %}
     where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
+    {% else %}
+    where {{ cxlake.in_first_load_window('conversation_started_at') }}
     {% endif %}
 
 ),
@@ -63,6 +76,8 @@ participant_attributes as (
     select * from {{ ref('stg_genesys__participant_attributes') }}
     {% if is_incremental() %}
     where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
+    {% else %}
+    where {{ cxlake.in_first_load_window('conversation_started_at') }}
     {% endif %}
 
 ),
