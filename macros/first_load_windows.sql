@@ -9,13 +9,15 @@
     - the pre-hook `open_first_load_windows` measures the span of the model's input and
       writes the first window into a one-row view `<model>__first_load_window`;
     - the model filters its input and output to `first_load_window('start')` ..
-      `first_load_window('end')` (the model's own SQL, so the windows cannot drift from it);
+      `first_load_window('end')`, or with `in_first_load_window(column)` (the model's own SQL,
+      so the windows cannot drift from it);
     - the post-hook `run_first_load_windows` moves the view to each following window, appends
       the model's compiled SQL for it (the window's bounds written in as literals, so the
       engine can skip stored blocks outside it), and drops the view.
     Windows are whole UTC days, as many per window as keep the model under `groups_per_window`
     groups: `groups_per_day` is a query of one number, the groups expected per day (for the
-    grid: agents x 288 five-minute intervals). The post-hook acts only on the view its own build's
+    grid: agents x 288 five-minute intervals; for the legs and the conversation summary:
+    conversations). The post-hook acts only on the view its own build's
     pre-hook wrote (the view carries dbt's invocation id).
 #}
 
@@ -29,20 +31,16 @@
 {%- endmacro %}
 
 
-{#
-    `start` or `end` of the window being built (a scalar subquery). A unit test runs no hooks:
-    its given rows are all in one window.
-#}
+{# `start` or `end` of the window being built (a scalar subquery) #}
 {% macro first_load_window(bound) -%}
-    {%- if model.resource_type == 'unit_test' -%}
-        {{ cxlake.first_load_window_literal('1900-01-01' if bound == 'start' else '9999-12-31') }}
-    {%- else -%}
-        (select window_{{ bound }}_at from {{ cxlake.first_load_window_relation() }})
-    {%- endif -%}
+    (select window_{{ bound }}_at from {{ cxlake.first_load_window_relation() }})
 {%- endmacro %}
 
 
-{# `column` lies in the window being built (start included, end excluded); any row of a unit test #}
+{#
+    `column` lies in the window being built (start included, end excluded). A unit test runs
+    no hooks, so has no window view: every row it gives is in its one window.
+#}
 {% macro in_first_load_window(column) -%}
     {%- if model.resource_type == 'unit_test' -%}
         true

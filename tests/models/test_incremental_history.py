@@ -4,8 +4,8 @@ A tenant of eight days is loaded without its last day and built; marker values a
 into stored rows, one older than the lookback window and one inside it; the last day is
 loaded and built again. Rows outside the window keep their markers (they were not
 re-derived), rows inside lose them, and what the incremental build wrote equals a
-``--full-refresh`` of the same models, itself equal to a first build of the grid, the
-conversation legs and the conversation summary run one day at a time.
+``--full-refresh`` of the same models, itself equal to a first build of the grid,
+utilization, the conversation legs and the conversation summary run one day at a time.
 """
 
 from __future__ import annotations
@@ -141,17 +141,19 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         for name in (GRID, UTILIZATION)
     }
     state["full_refresh_grid"] = _query(warehouse, f"select * from {GRID} order by all")
+    state["full_refresh_utilization"] = _query(warehouse, f"select * from {UTILIZATION} order by all")
     state["full_refresh_legs"] = _query(warehouse, f"select * from {LEGS} order by all")
     assert build_into(warehouse, ("run", "--select", "+int_conversations_summarised", "--full-refresh")) == 0
     state["full_refresh_summary"] = _query(warehouse, f"select * from {SUMMARY} order by all")
     # a first build window by window: one UTC day per window here
     windowed = ("run", "--select", "int_conversation_legs", "int_conversations_summarised")
-    windowed += ("int_agent_activity_by_five_minutes", "--full-refresh")
+    windowed += ("int_agent_activity_by_five_minutes", "agent_utilization", "--full-refresh")
     one_day = "{first_load_window_groups: 1, first_load_window_conversations: 1}"
     assert build_into(warehouse, (*windowed, "--vars", one_day)) == 0
     state["windowed"] = _query(warehouse, f"select * from {GRID} order by all")
     state["windowed_legs"] = _query(warehouse, f"select * from {LEGS} order by all")
     state["windowed_summary"] = _query(warehouse, f"select * from {SUMMARY} order by all")
+    state["windowed_utilization"] = _query(warehouse, f"select * from {UTILIZATION} order by all")
     state["leg_days"] = _query(warehouse, f"select count(distinct cast(conversation_started_at as date)) from {LEGS}")
     state["window_views"] = _query(
         warehouse, "select table_name from information_schema.tables where table_name like '%first_load_window%'"
@@ -182,6 +184,7 @@ def test_a_first_build_by_day_windows_equals_one_window(daily_built: dict[str, A
     assert daily_built["windowed_legs"] == daily_built["full_refresh_legs"]
     assert daily_built["windowed_summary"] == daily_built["full_refresh_summary"]
     assert daily_built["windowed"] == daily_built["full_refresh_grid"]
+    assert daily_built["windowed_utilization"] == daily_built["full_refresh_utilization"]
     assert daily_built["window_views"] == []
 
 

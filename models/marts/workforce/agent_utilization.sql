@@ -4,6 +4,12 @@
         incremental_strategy='delete+insert',
         unique_key='group_interval_id',
         meta={'tests_new_rows_column': 'interval_start_at', 'tests_new_rows_lookback': true},
+        pre_hook="{{ cxlake.open_first_load_windows(
+            spans=[[ref('int_agent_activity_by_five_minutes'), 'interval_start_at', 'interval_start_at']],
+            groups_per_day='select count(distinct user_id) * 96 from ' ~ ref('int_agent_activity_by_five_minutes'),
+            groups_per_window=var('first_load_window_groups'),
+        ) }}",
+        post_hook="{{ cxlake.run_first_load_windows() }}",
     )
 }}
 
@@ -18,6 +24,8 @@
     Incremental: a build re-derives the intervals from var `lookback_days` before the latest
     one stored; older intervals keep the group names and queue mapping of the build that
     wrote them (`--full-refresh` re-derives every interval with today's configuration).
+    A first build runs window by window of whole days, like the 5-minute grid it reads (var
+    `first_load_window_groups`, here agents x 96 quarter-hours a day).
 #}
 
 with
@@ -27,6 +35,8 @@ activity as (
     select * from {{ ref('int_agent_activity_by_five_minutes') }}
     {% if is_incremental() %}
     where interval_start_at >= {{ incremental_lookback_start('interval_start_at') }}
+    {% else %}
+    where {{ cxlake.in_first_load_window('interval_start_at') }}
     {% endif %}
 
 ),
