@@ -10,6 +10,11 @@
     latest value before the build; the tests of that model then read only later rows.
     Full scans remain for `dbt test`, `--full-refresh`, a first build (no watermark), models
     that did not opt in, and whenever var `tests_new_rows_only` is false.
+    A view whose rows carry the column of the table it reads adds
+    `'tests_new_rows_watermark_of': '<that model>'`: its tests use that model's watermark, which
+    selects exactly the same rows (the view holds no value the table does not), and the
+    on-run-start hook does not read the view (the sessions, segments and metrics views
+    unnest every stored conversation document to find their own maximum).
 #}
 
 {% macro test_watermarks_relation() -%}
@@ -27,6 +32,13 @@
 {%- endmacro %}
 
 
+{#- The model whose watermark the tests of `node` use: its own, or `tests_new_rows_watermark_of`'s. -#}
+{% macro tests_new_rows_watermark_id(node) -%}
+    {%- set of = (node.get('config', {}).get('meta') or {}).get('tests_new_rows_watermark_of') -%}
+    {{ return('model.' ~ node.package_name ~ '.' ~ of if of else node.unique_id) }}
+{%- endmacro %}
+
+
 {% macro tests_new_rows_enabled() -%}
     {{ return(execute and flags.WHICH == 'build' and not flags.FULL_REFRESH and var('tests_new_rows_only', true)) }}
 {%- endmacro %}
@@ -38,7 +50,9 @@
     {%- endif -%}
     {%- set selects = [] -%}
     {%- if tests_new_rows_enabled() -%}
-        {%- for node in graph.nodes.values() if node.resource_type == 'model' and tests_new_rows_column(node) -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and tests_new_rows_column(node)
+            and tests_new_rows_watermark_id(node) == node.unique_id -%}
             {%- set stored = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
             {%- if stored is not none -%}
                 {%- do selects.append(
@@ -76,7 +90,7 @@
         {%- set column = tests_new_rows_column(node) -%}
         {%- if column -%}
             {%- set watermark = "(select coalesce(max(watermark), cast('1900-01-01' as " ~ dbt.type_timestamp()
-                ~ ")) from " ~ test_watermarks_relation() ~ " where model_id = '" ~ node.unique_id ~ "')" -%}
+                ~ ")) from " ~ test_watermarks_relation() ~ " where model_id = '" ~ tests_new_rows_watermark_id(node) ~ "')" -%}
             {%- if node.config.meta.get('tests_new_rows_lookback') -%}
                 {%- do predicates.append(
                     column ~ " >= " ~ dbt.dateadd('day', -1 * var('lookback_days') | int, watermark)

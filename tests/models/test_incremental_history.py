@@ -154,10 +154,10 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     state["windowed_legs"] = _query(warehouse, f"select * from {LEGS} order by all")
     state["windowed_summary"] = _query(warehouse, f"select * from {SUMMARY} order by all")
     state["windowed_utilization"] = _query(warehouse, f"select * from {UTILIZATION} order by all")
-    state["leg_days"] = _query(warehouse, f"select count(distinct cast(conversation_started_at as date)) from {LEGS}")
-    state["window_views"] = _query(
-        warehouse, "select table_name from information_schema.tables where table_name like '%first_load_window%'"
-    )
+    days = f"select count(distinct cast(conversation_started_at as date)) from {LEGS}"
+    state["leg_days"] = _query(warehouse, days)
+    views = "select table_name from information_schema.tables where table_name like '%first_load_window%'"
+    state["window_views"] = _query(warehouse, views)
     yield state
 
 
@@ -195,6 +195,8 @@ def test_incremental_build_equals_a_full_refresh(daily_built: dict[str, Any]) ->
 
 
 ROUTING_MODEL = ("--select", "stg_genesys__user_routing_statuses")
+SEGMENTS_MODEL = ("--select", "+stg_genesys__conversation_segments")
+DOCUMENTS_ID = "model.cxlake.base_genesys__conversation_documents"
 
 
 def _accepted_values_failures(warehouse: Path) -> list[tuple[str, int]]:
@@ -229,6 +231,7 @@ def tested_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tu
     warehouse = root / "warehouse" / "cxlake.duckdb"
     assert run_ingest(warehouse, ["genesys"], from_files=history, start=START, progress=False).ok
     assert build_into(warehouse, ("build", *ROUTING_MODEL)) == 0
+    assert build_into(warehouse, ("build", *SEGMENTS_MODEL)) == 0
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
             f"update {ROUTING} set routing_status = 'PLANTED' where (user_id, started_at) = "
@@ -240,6 +243,13 @@ def tested_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tu
     found["daily build"] = _accepted_values_failures(warehouse)
     assert build_into(warehouse, ("test", *ROUTING_MODEL)) == 1
     found["dbt test"] = _accepted_values_failures(warehouse)
+    # the segment view's tests, on a daily build: the documents' watermark, never the view's own
+    assert build_into(warehouse, ("build", *SEGMENTS_MODEL)) == 0
+    watermarks = _query(warehouse, "select model_id from cxlake_meta.test_watermarks")
+    found["watermarks"] = [row[0] for row in watermarks]
+    compiled = dbt_target_path(warehouse) / "compiled"
+    segment_test = "not_null_stg_genesys__conversation_segments_segment_type*.sql"
+    found["segment test"] = [path.read_text() for path in compiled.rglob(segment_test)]
     return found
 
 
@@ -250,3 +260,14 @@ def test_a_daily_build_tests_only_the_rows_it_wrote(tested_builds: dict[str, Any
 
 def test_dbt_test_alone_still_scans_every_row(tested_builds: dict[str, Any]) -> None:
     assert tested_builds["dbt test"] == [("fail", 2)]
+
+
+def test_the_tests_of_the_session_views_read_new_rows_by_the_documents_watermark(
+    tested_builds: dict[str, Any],
+) -> None:
+    # recorded for the documents table; the views are not read to find a maximum of their own
+    assert DOCUMENTS_ID in tested_builds["watermarks"]
+    assert not [model for model in tested_builds["watermarks"] if "conversation_segments" in model]
+    assert not [model for model in tested_builds["watermarks"] if "document_sessions" in model]
+    (sql,) = tested_builds["segment test"]
+    assert f"model_id = '{DOCUMENTS_ID}'" in sql

@@ -1,7 +1,10 @@
 {{
     config(
         materialized='view',
-        meta={'tests_new_rows_column': 'extracted_at'},
+        meta={
+            'tests_new_rows_column': 'extracted_at',
+            'tests_new_rows_watermark_of': 'base_genesys__conversation_documents',
+        },
     )
 }}
 
