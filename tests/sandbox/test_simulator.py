@@ -865,7 +865,8 @@ def test_cli_serve_prints_url_and_credentials(small_tenant: Path) -> None:
         assert token.status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        # generous: with the machine loaded by other test workers, stopping took over 10 s once
+        assert process.wait(timeout=60) == 0
 
 
 def test_soql_conditions_order_and_limit(client: Client, small_tenant: Path) -> None:
