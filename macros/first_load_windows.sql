@@ -117,6 +117,21 @@
 {%- endmacro %}
 
 
+{#
+    Pre-hook of the models that window by days of conversation start (the legs, the conversation
+    summary): `relation` holds one row per conversation, at most var
+    `first_load_window_conversations` conversations a window.
+#}
+{% macro open_conversation_start_windows(relation) -%}
+    {{ return(cxlake.open_first_load_windows(
+        spans=[[relation, 'conversation_started_at', 'conversation_started_at']],
+        groups_per_day='select count(*) / nullif(count(distinct cast(conversation_started_at as date)), 0) from '
+            ~ relation,
+        groups_per_window=var('first_load_window_conversations'),
+    )) }}
+{%- endmacro %}
+
+
 {# Post-hook: append every window after the first, then drop the window view. #}
 {% macro run_first_load_windows() -%}
     {%- if not execute -%}

@@ -4,12 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='conversation_id',
         meta={'tests_new_rows_column': 'extracted_at'},
-        pre_hook="{{ cxlake.open_first_load_windows(
-            spans=[[ref('base_genesys__conversation_documents'), 'conversation_started_at', 'conversation_started_at']],
-            groups_per_day='select count(*) / nullif(count(distinct cast(conversation_started_at as date)), 0) from '
-                ~ ref('base_genesys__conversation_documents'),
-            groups_per_window=var('first_load_window_conversations'),
-        ) }}",
+        pre_hook="{{ cxlake.open_conversation_start_windows(ref('base_genesys__conversation_documents')) }}",
         post_hook="{{ cxlake.run_first_load_windows() }}",
     )
 }}

@@ -4,12 +4,7 @@
         incremental_strategy='merge',
         unique_key='conversation_id',
         meta={'tests_new_rows_column': 'extracted_at'},
-        pre_hook="{{ cxlake.open_first_load_windows(
-            spans=[[ref('stg_genesys__conversations'), 'conversation_started_at', 'conversation_started_at']],
-            groups_per_day='select count(*) / nullif(count(distinct cast(conversation_started_at as date)), 0) from '
-                ~ ref('stg_genesys__conversations'),
-            groups_per_window=var('first_load_window_conversations'),
-        ) }}",
+        pre_hook="{{ cxlake.open_conversation_start_windows(ref('stg_genesys__conversations')) }}",
         post_hook="{{ cxlake.run_first_load_windows() }}",
     )
 }}
