@@ -854,7 +854,10 @@ def test_cli_serve_prints_url_and_credentials(small_tenant: Path) -> None:
         "--port",
         "0",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal delivers it: a test worker may run with SIGINT ignored, which a child
+    # inherits (and then never stops on SIGINT)
+    restore_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, preexec_fn=restore_sigint)
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
