@@ -14,7 +14,12 @@ order-independent sum of row hashes, with its column names and types) is compute
 DuckDB and kept in ``publication.json``; a mart whose hash equals the one in the current
 publication keeps its table (the new ``marts.duckdb`` starts as a copy of the current
 one) and its Parquet file (hard-linked, never rewritten). A daily run that rebuilt a few
-marts publishes only those.
+marts publishes only those. A changed mart with the same columns, whose rows mostly stay
+(a day added to a year of history), is updated by row difference in the published table:
+the rows whose hash is gone are deleted, the rows whose hash is new are inserted, and the
+result must have the warehouse mart's content hash, or the table is copied whole after
+all (repeated identical rows whose count changed, or a hash collision, end up there).
+Its Parquet file is written again in full.
 
 A version folder is complete before it gets its final name, and ``current`` is
 replaced in one rename, so a reader resolving ``current`` sees the old or the new
@@ -54,6 +59,8 @@ from cxlake.quality.stamp import ValidationStamp, fingerprint, read_build_stamp,
 MARTS_SCHEMA = "marts"
 PUBLISHED_DB = "marts.duckdb"
 KEEP_VERSIONS = 3
+DIFFERENCE_AT_MOST = 0.25
+"""A changed mart is updated by row difference when at most this share of its rows changed."""
 STALE_TMP_S = 3600
 """A ``versions/.tmp-*`` folder older than this, left by a killed publish, is deleted."""
 _PUBLISHED_CATALOG = "cxlake_publication"
@@ -183,18 +190,66 @@ def _previous(out_dir: Path) -> tuple[Path, dict[str, dict[str, object]]] | None
     return version, relations
 
 
-def _content_hash(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """Rows, order-independent sum of row hashes, and the columns: equal hashes, equal marts."""
+def _content_hash(con: duckdb.DuckDBPyConnection, name: str, catalog: str | None = None) -> str:
+    """Rows, order-independent sum of row hashes, and the columns: equal hashes, equal marts.
+
+    Of ``marts.<name>`` in the warehouse, or of ``<catalog>.main.<name>`` (a publication).
+    """
+    schema = MARTS_SCHEMA if catalog is None else "main"
     columns = con.execute(
         "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
-        "from information_schema.columns where table_catalog = current_database() "
+        "from information_schema.columns where table_catalog = coalesce(?, current_database()) "
         "and table_schema = ? and table_name = ?",
-        [MARTS_SCHEMA, name],
+        [catalog, schema, name],
     ).fetchone()
-    quoted = '"' + name.replace('"', '""') + '"'
-    rows = con.execute(f"select count(*), coalesce(sum(hash(t))::hugeint, 0) from {MARTS_SCHEMA}.{quoted} t")
+    relation = _relation(name, catalog)
+    rows = con.execute(f"select count(*), coalesce(sum(hash(t))::hugeint, 0) from {relation} t")
     count, total = rows.fetchone() or (0, 0)
     return f"{count}:{total}:{columns[0] if columns else ''}"
+
+
+def _relation(name: str, catalog: str | None = None) -> str:
+    quoted = '"' + name.replace('"', '""') + '"'
+    return f"{MARTS_SCHEMA}.{quoted}" if catalog is None else f"{catalog}.main.{quoted}"
+
+
+def _columns_of(content_hash: object) -> str:
+    return str(content_hash).split(":", 2)[2] if str(content_hash).count(":") >= 2 else ""
+
+
+def _update_by_difference(con: duckdb.DuckDBPyConnection, name: str, content: str) -> bool:
+    """Turn the published ``name`` into the warehouse mart by deleting and inserting rows.
+
+    False (published table unchanged or to be replaced) when more than ``DIFFERENCE_AT_MOST``
+    of the rows differ, or when the result's content hash is not the mart's.
+    """
+    source, published = _relation(name), _relation(name, _PUBLISHED_CATALOG)
+    con.execute(f"create or replace temp table cxlake_new_rows as select hash(t) as h from {source} t")
+    con.execute(
+        "create or replace temp table cxlake_published_rows as "
+        f"select rowid as r, hash(p) as h from {published} p"
+    )
+    try:
+        row = con.execute(
+            "select (select count(*) from cxlake_new_rows), "
+            "(select count(*) from cxlake_published_rows where h not in (select h from cxlake_new_rows)), "
+            "(select count(*) from cxlake_new_rows where h not in (select h from cxlake_published_rows))"
+        ).fetchone()
+        total, gone, new = row if row else (0, 0, 0)
+        if gone + new > DIFFERENCE_AT_MOST * max(total, 1):
+            return False
+        con.execute(
+            f"delete from {published} where rowid in "
+            "(select r from cxlake_published_rows where h not in (select h from cxlake_new_rows))"
+        )
+        con.execute(
+            f"insert into {published} select * from {source} t "
+            "where hash(t) not in (select h from cxlake_published_rows)"
+        )
+        return _content_hash(con, name, _PUBLISHED_CATALOG) == content
+    finally:
+        con.execute("drop table if exists cxlake_new_rows")
+        con.execute("drop table if exists cxlake_published_rows")
 
 
 def _copy_marts(
@@ -227,6 +282,8 @@ def _copy_marts(
         if not names:
             raise PublishError(f"warehouse {warehouse} has no relations in schema '{MARTS_SCHEMA}'")
         con.execute(f"attach ? as {_PUBLISHED_CATALOG} (read_write)", [str(published_db)])
+        # marts promise no row order: both threads may write a Parquet file's row groups
+        con.execute("set preserve_insertion_order = false")
         kept = {
             row[0]
             for row in con.execute(
@@ -236,17 +293,22 @@ def _copy_marts(
         }
         relations: dict[str, dict[str, object]] = {}
         for name, kind in names:
-            quoted = '"' + name.replace('"', '""') + '"'
-            published = f"{_PUBLISHED_CATALOG}.main.{quoted}"
+            published = _relation(name, _PUBLISHED_CATALOG)
             parquet = parquet_dir / f"{name}.parquet"
             content = _content_hash(con, name)
             prior = prior_relations.get(name)
             reused = prior is not None and prior.get("content_hash") == content and name in kept
+            update = "unchanged"
             if reused:
                 assert previous is not None
                 _link_or_copy(previous[0] / str(prior["parquet"]), parquet)
             else:
-                con.execute(f"create or replace table {published} as select * from {MARTS_SCHEMA}.{quoted}")
+                prior_columns = _columns_of(prior.get("content_hash")) if prior is not None else None
+                same_columns = prior_columns == _columns_of(content)
+                update = "difference"
+                if not (same_columns and name in kept and _update_by_difference(con, name, content)):
+                    update = "copy"
+                    con.execute(f"create or replace table {published} as select * from {_relation(name)}")
                 con.sql(f"select * from {published}").write_parquet(str(parquet))  # path never in SQL
             rows = con.execute(f"select count(*) from {published}").fetchone()
             relations[name] = {
@@ -255,6 +317,7 @@ def _copy_marts(
                 "parquet": f"parquet/{name}.parquet",
                 "content_hash": content,
                 "reused": reused,
+                "update": update,
             }
         for gone in sorted(kept - set(relations)):
             con.execute(f'drop table {_PUBLISHED_CATALOG}.main."{gone.replace(chr(34), chr(34) * 2)}"')

@@ -207,3 +207,45 @@ def test_publish_copies_only_the_marts_that_changed(tmp_path: Path) -> None:
     con.close()
     assert tables == {"kpis", "kpis_view", "labels"}
     assert _published_rows(first, "kpis") == [(2,), (2,)]  # the previous version is untouched
+
+
+def test_a_mart_whose_rows_mostly_stay_is_updated_by_row_difference(tmp_path: Path) -> None:
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "pub"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema marts")
+    con.execute("create table marts.daily as select range as day, range * 2 as calls from range(100)")
+    # repeated identical rows: a difference cannot tell two copies from three
+    con.execute("create table marts.repeated as select range % 50 as bucket from range(100)")
+    con.close()
+    _validated(warehouse)
+    first = publish(warehouse, out)
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("update marts.daily set calls = -1 where day in (10, 11, 12)")  # late data
+    con.execute("delete from marts.daily where day in (0, 1)")
+    con.execute("insert into marts.daily values (100, 200)")
+    con.execute("insert into marts.repeated values (7)")  # a third copy of a row already there twice
+    con.close()
+    _validated(warehouse)
+    second = publish(warehouse, out)
+
+    relations = json.loads((second / "publication.json").read_text())["relations"]
+    assert relations["daily"]["update"] == "difference"
+    assert relations["repeated"]["update"] == "copy"
+    expected = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for mart in ("daily", "repeated"):
+            rows = expected.execute(f"select * from marts.{mart} order by all").fetchall()
+            assert _published_rows(second, mart) == rows
+            parquet = duckdb.sql(f"select * from '{second / 'parquet' / f'{mart}.parquet'}' order by all")
+            assert parquet.fetchall() == rows
+    finally:
+        expected.close()
+    assert len(_published_rows(first, "daily")) == 100  # the previous version is untouched
+
+    con = duckdb.connect(str(warehouse))
+    con.execute("update marts.daily set calls = 0")  # every row changed: copied whole
+    con.close()
+    _validated(warehouse)
+    third = json.loads((publish(warehouse, out) / "publication.json").read_text())["relations"]
+    assert third["daily"]["update"] == "copy" and third["repeated"]["update"] == "unchanged"
