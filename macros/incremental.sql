@@ -4,10 +4,30 @@
     and in-flight conversations end later). Use inside `{% if is_incremental() %}`.
 #}
 {% macro incremental_lookback_start(column) -%}
-    (
-        select {{ dbt.dateadd('day', -1 * var('lookback_days') | int, 'max(' ~ column ~ ')') }}
-        from {{ this }}
-    )
+    {{ stored_timestamp(dbt.dateadd('day', -1 * var('lookback_days') | int, 'max(' ~ column ~ ')')) }}
+{%- endmacro %}
+
+
+{#
+    A timestamp aggregated over the stored rows of the incremental model being built (`this`),
+    e.g. `max(extracted_at)`. On DuckDB it is read when the model runs and written into its SQL
+    as a literal, so the scan of a large input skips the stored row groups outside the bound
+    (zone maps); a scalar subquery is only known while the query runs and skips nothing (the
+    legs' daily filter on a year of history: 1.3 s against 0.4 s). Elsewhere, and while
+    parsing or in a unit test, it stays the scalar subquery: the same value.
+#}
+{% macro stored_timestamp(aggregate) -%}
+    {%- if execute and target.type == 'duckdb' and model.resource_type != 'unit_test' -%}
+        {%- set stored = run_query('select cast((' ~ aggregate ~ ') as ' ~ dbt.type_string() ~ ') from ' ~ this) -%}
+        {%- set value = stored.columns[0].values()[0] -%}
+        {%- if value is none -%}
+            cast(null as {{ dbt.type_timestamp() }})
+        {%- else -%}
+            cast('{{ value }}' as {{ dbt.type_timestamp() }})
+        {%- endif -%}
+    {%- else -%}
+        (select {{ aggregate }} from {{ this }})
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -27,10 +47,9 @@
     `{% if is_incremental() %}`; for a model built on another staging model's `extracted_at`.
 #}
 {% macro extracted_at_after_latest(extracted_at_expression='extracted_at') -%}
-    {{ extracted_at_expression }} > (
-        select coalesce(max(extracted_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-        from {{ this }}
-    )
+    {{ extracted_at_expression }} > {{ stored_timestamp(
+        "coalesce(max(extracted_at), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ "))"
+    ) }}
 {%- endmacro %}
 
 
@@ -43,7 +62,7 @@
 {% macro conversations_to_refresh(started_column, extracted_column, stored_started_column, stored_extracted_column) -%}
     (
         {{ started_column }} >= {{ incremental_lookback_start(stored_started_column) }}
-        or {{ extracted_column }} > (select max({{ stored_extracted_column }}) from {{ this }})
+        or {{ extracted_column }} > {{ stored_timestamp('max(' ~ stored_extracted_column ~ ')') }}
     )
 {%- endmacro %}
 

@@ -11,9 +11,10 @@ utilization, the conversation legs and the conversation summary run one day at a
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,8 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
 
     assert run_ingest(warehouse, ["genesys"], from_files=day, start=START, progress=False).ok
     assert build_into(warehouse, SELECT) == 0
+    compiled = dbt_target_path(warehouse) / "compiled" / "cxlake" / "models" / "intermediate"
+    legs_sql = (compiled / "interactions" / "int_conversation_legs.sql").read_text()
     incremental = {
         name: _query(warehouse, f"select * exclude (acw_ms) from {name} order by all")
         for name in (GRID, UTILIZATION)
@@ -134,6 +137,7 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         },
         "last_day_after": _query(warehouse, LAST_DAY_WORK)[0][0],
         "incremental": incremental,
+        "incremental_legs_sql": legs_sql,
     }
     assert build_into(warehouse, (*SELECT, "--full-refresh")) == 0
     state["full_refresh"] = {
@@ -192,6 +196,17 @@ def test_incremental_build_equals_a_full_refresh(daily_built: dict[str, Any]) ->
     # the marked old staging row feeds an old bucket only, which the incremental build left alone
     for name, rows in daily_built["incremental"].items():
         assert rows == daily_built["full_refresh"][name], name
+
+
+def test_a_daily_build_bounds_its_inputs_by_literals_read_from_the_stored_rows(
+    daily_built: dict[str, Any],
+) -> None:
+    # a bound left as a scalar subquery on the model itself lets DuckDB skip no stored row group
+    sql = daily_built["incremental_legs_sql"]
+    assert '"int_conversation_legs"' not in sql
+    bounds = re.findall(r"(conversation_started_at >=|extracted_at >) cast\('([^']+)' as timestamp\)", sql)
+    assert len(bounds) == 6, sql  # sessions, segments and metrics: start lookback and extraction
+    assert all(datetime.fromisoformat(value) for _, value in bounds)
 
 
 ROUTING_MODEL = ("--select", "stg_genesys__user_routing_statuses")
