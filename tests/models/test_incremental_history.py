@@ -253,18 +253,33 @@ def tested_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tu
             f"(select (user_id, started_at) from {ROUTING} order by started_at, user_id limit 1)"
         )
     assert run_ingest(warehouse, ["genesys"], from_files=day, start=START, progress=False).ok
+    with duckdb.connect(str(warehouse)) as con:  # re-extracted: a segment ending before its start
+        conversation_id, payload = con.execute(
+            "select conversation_id, payload from raw_genesys.conversations order by conversation_id limit 1"
+        ).fetchone()
+        planted = json.loads(payload)
+        planted["participants"][0]["sessions"][0]["segments"][0]["segmentEnd"] = "2000-01-01T00:00:00.000Z"
+        con.execute(
+            "update raw_genesys.conversations set payload = ?, _extracted_at = now() "
+            "where conversation_id = ?",
+            [json.dumps(planted), conversation_id],
+        )
     found = {}
     assert build_into(warehouse, ("build", *ROUTING_MODEL)) == 1
     found["daily build"] = _accepted_values_failures(warehouse)
     assert build_into(warehouse, ("test", *ROUTING_MODEL)) == 1
     found["dbt test"] = _accepted_values_failures(warehouse)
     # the segment view's tests, on a daily build: the documents' watermark, never the view's own
-    assert build_into(warehouse, ("build", *SEGMENTS_MODEL)) == 0
+    assert build_into(warehouse, ("build", *SEGMENTS_MODEL)) == 1
     watermarks = _query(warehouse, "select model_id from cxlake_meta.test_watermarks")
     found["watermarks"] = [row[0] for row in watermarks]
     compiled = dbt_target_path(warehouse) / "compiled"
-    segment_test = "not_null_stg_genesys__conversation_segments_segment_type*.sql"
+    segment_test = "stg_genesys__conversation_segments_row_checks.sql"
     found["segment test"] = [path.read_text() for path in compiled.rglob(segment_test)]
+    results = json.loads((dbt_target_path(warehouse) / "run_results.json").read_text())["results"]
+    failed = [r for r in results if r["status"] == "fail"]
+    found["failed"] = sorted((r["unique_id"].split(".")[2], r["failures"]) for r in failed)
+    found["failing checks"] = _query(warehouse, found["segment test"][0])
     return found
 
 
@@ -286,3 +301,11 @@ def test_the_tests_of_the_session_views_read_new_rows_by_the_documents_watermark
     assert not [model for model in tested_builds["watermarks"] if "document_sessions" in model]
     (sql,) = tested_builds["segment test"]
     assert f"model_id = '{DOCUMENTS_ID}'" in sql
+
+
+def test_a_segment_ending_before_its_start_fails_the_segments_row_checks_by_name(
+    tested_builds: dict[str, Any],
+) -> None:
+    # the segment view's three checks run as one test that names the check a row breaks
+    assert tested_builds["failed"] == [("stg_genesys__conversation_segments_row_checks", 1)]
+    assert tested_builds["failing checks"] == [("segment_ended_at_not_before_start",)]
