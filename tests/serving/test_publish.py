@@ -167,21 +167,32 @@ def _published_rows(version: Path, relation: str) -> list[tuple]:
         con.close()
 
 
+def _change(warehouse: Path, *statements: str) -> None:
+    """Run ``statements`` on the warehouse, then stamp the new state built and validated."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+    _validated(warehouse)
+
+
 def test_publish_copies_only_the_marts_that_changed(tmp_path: Path) -> None:
     warehouse, out = tmp_path / "w.duckdb", tmp_path / "pub"
     _set_generation(warehouse, 2)
-    con = duckdb.connect(str(warehouse))
-    con.execute("create table marts.labels as select range as id, 'label ' || range as label from range(4)")
-    con.execute("create table marts.retired as select 1 as id")
-    con.close()
-    _validated(warehouse)
+    _change(
+        warehouse,
+        "create table marts.labels as select range as id, 'label ' || range as label from range(4)",
+        "create table marts.retired as select 1 as id",
+    )
     first = publish(warehouse, out)
 
-    con = duckdb.connect(str(warehouse))
-    con.execute("update marts.kpis set generation = 7 where generation = 2")  # same rows, other values
-    con.execute("drop table marts.retired")
-    con.close()
-    _validated(warehouse)
+    _change(
+        warehouse,
+        "update marts.kpis set generation = 7 where generation = 2",  # same rows, other values
+        "drop table marts.retired",
+    )
     second = publish(warehouse, out)
 
     relations = json.loads((second / "publication.json").read_text())["relations"]
@@ -211,22 +222,22 @@ def test_publish_copies_only_the_marts_that_changed(tmp_path: Path) -> None:
 
 def test_a_mart_whose_rows_mostly_stay_is_updated_by_row_difference(tmp_path: Path) -> None:
     warehouse, out = tmp_path / "w.duckdb", tmp_path / "pub"
-    con = duckdb.connect(str(warehouse))
-    con.execute("create schema marts")
-    con.execute("create table marts.daily as select range as day, range * 2 as calls from range(100)")
-    # repeated identical rows: a difference cannot tell two copies from three
-    con.execute("create table marts.repeated as select range % 50 as bucket from range(100)")
-    con.close()
-    _validated(warehouse)
+    _change(
+        warehouse,
+        "create schema marts",
+        "create table marts.daily as select range as day, range * 2 as calls from range(100)",
+        # repeated identical rows: a difference cannot tell two copies from three
+        "create table marts.repeated as select range % 50 as bucket from range(100)",
+    )
     first = publish(warehouse, out)
 
-    con = duckdb.connect(str(warehouse))
-    con.execute("update marts.daily set calls = -1 where day in (10, 11, 12)")  # late data
-    con.execute("delete from marts.daily where day in (0, 1)")
-    con.execute("insert into marts.daily values (100, 200)")
-    con.execute("insert into marts.repeated values (7)")  # a third copy of a row already there twice
-    con.close()
-    _validated(warehouse)
+    _change(
+        warehouse,
+        "update marts.daily set calls = -1 where day in (10, 11, 12)",  # late data
+        "delete from marts.daily where day in (0, 1)",
+        "insert into marts.daily values (100, 200)",
+        "insert into marts.repeated values (7)",  # a third copy of a row already there twice
+    )
     second = publish(warehouse, out)
 
     relations = json.loads((second / "publication.json").read_text())["relations"]
@@ -243,9 +254,6 @@ def test_a_mart_whose_rows_mostly_stay_is_updated_by_row_difference(tmp_path: Pa
         expected.close()
     assert len(_published_rows(first, "daily")) == 100  # the previous version is untouched
 
-    con = duckdb.connect(str(warehouse))
-    con.execute("update marts.daily set calls = 0")  # every row changed: copied whole
-    con.close()
-    _validated(warehouse)
+    _change(warehouse, "update marts.daily set calls = 0")  # every row changed: copied whole
     third = json.loads((publish(warehouse, out) / "publication.json").read_text())["relations"]
     assert third["daily"]["update"] == "copy" and third["repeated"]["update"] == "unchanged"
