@@ -217,6 +217,10 @@ def _columns_of(content_hash: object) -> str:
     return str(content_hash).split(":", 2)[2] if str(content_hash).count(":") >= 2 else ""
 
 
+def _rows_of(content_hash: str) -> int:
+    return int(content_hash.split(":", 1)[0])
+
+
 def _update_by_difference(con: duckdb.DuckDBPyConnection, name: str, content: str) -> bool:
     """Turn the published ``name`` into the warehouse mart by deleting and inserting rows.
 
@@ -310,10 +314,9 @@ def _copy_marts(
                     update = "copy"
                     con.execute(f"create or replace table {published} as select * from {_relation(name)}")
                 con.sql(f"select * from {published}").write_parquet(str(parquet))  # path never in SQL
-            rows = con.execute(f"select count(*) from {published}").fetchone()
             relations[name] = {
                 "source_kind": "view" if kind == "VIEW" else "table",
-                "rows": int(rows[0]) if rows else 0,
+                "rows": _rows_of(content),  # the published table has this content now
                 "parquet": f"parquet/{name}.parquet",
                 "content_hash": content,
                 "reused": reused,

@@ -59,6 +59,22 @@
     re-extracted since the last build (Genesys rewrites older analytics data, in-flight
     conversations end later). Column names: in the model's input, then in `this`.
 #}
+{#
+    The conversations a conversation model reads from each of its inputs: on a daily build
+    those `conversations_to_refresh` names (input and model both with `conversation_started_at`
+    and `extracted_at`), on a first build the day window being built. Render it once per model
+    (`{% set ... %}`) and use it in every input's `where`: each rendering reads the model's
+    stored bounds.
+#}
+{% macro conversations_to_read() -%}
+    {%- if is_incremental() -%}
+        {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
+    {%- else -%}
+        {{ cxlake.in_first_load_window('conversation_started_at') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {% macro conversations_to_refresh(started_column, extracted_column, stored_started_column, stored_extracted_column) -%}
     (
         {{ started_column }} >= {{ incremental_lookback_start(stored_started_column) }}

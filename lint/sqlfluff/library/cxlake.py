@@ -30,3 +30,7 @@ def first_load_window(bound: str) -> str:
 
 def in_first_load_window(column: str) -> str:
     return f"{column} >= {first_load_window('start')} and {column} < {first_load_window('end')}"
+
+
+def conversations_to_read() -> str:
+    return in_first_load_window("conversation_started_at")

@@ -18,38 +18,29 @@
 
 {% set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
 
+{# rendered once: a daily build reads the model's stored bounds one time, not once per input #}
+{% set conversations_to_read = cxlake.conversations_to_read() %}
+
 with
 
 sessions as (
 
     select * from {{ ref('stg_genesys__conversation_sessions') }}
-    {% if is_incremental() %}
-    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
-    {% else %}
-    where {{ cxlake.in_first_load_window('conversation_started_at') }}
-    {% endif %}
+    where {{ conversations_to_read }}
 
 ),
 
 segments as (
 
     select * from {{ ref('stg_genesys__conversation_segments') }}
-    {% if is_incremental() %}
-    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
-    {% else %}
-    where {{ cxlake.in_first_load_window('conversation_started_at') }}
-    {% endif %}
+    where {{ conversations_to_read }}
 
 ),
 
 session_metrics as (
 
     select * from {{ ref('stg_genesys__session_metrics') }}
-    {% if is_incremental() %}
-    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
-    {% else %}
-    where {{ cxlake.in_first_load_window('conversation_started_at') }}
-    {% endif %}
+    where {{ conversations_to_read }}
 
 ),
 

@@ -37,16 +37,15 @@
     "coalesce(session_id, '')",
 ] %}
 
+{# rendered once: a daily build reads the model's stored bounds one time, not once per input #}
+{% set conversations_to_read = cxlake.conversations_to_read() %}
+
 with
 
 conversations as (
 
     select * from {{ ref('stg_genesys__conversations') }}
-    {% if is_incremental() %}
-    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
-    {% else %}
-    where {{ cxlake.in_first_load_window('conversation_started_at') }}
-    {% endif %}
+    where {{ conversations_to_read }}
 
 ),
 
@@ -58,22 +57,14 @@ legs as (
         dial_segment_count > 0 or disposition_name is not null as is_campaign_dial_session
 
     from {{ ref('int_conversation_legs') }}
-    {% if is_incremental() %}
-    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
-    {% else %}
-    where {{ cxlake.in_first_load_window('conversation_started_at') }}
-    {% endif %}
+    where {{ conversations_to_read }}
 
 ),
 
 participant_attributes as (
 
     select * from {{ ref('stg_genesys__participant_attributes') }}
-    {% if is_incremental() %}
-    where {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
-    {% else %}
-    where {{ cxlake.in_first_load_window('conversation_started_at') }}
-    {% endif %}
+    where {{ conversations_to_read }}
 
 ),
 
