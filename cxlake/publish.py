@@ -17,9 +17,9 @@ one) and its Parquet file (hard-linked, never rewritten). A daily run that rebui
 marts publishes only those. A changed mart with the same columns, whose rows mostly stay
 (a day added to a year of history), is updated by row difference in the published table:
 the rows whose hash is gone are deleted, the rows whose hash is new are inserted, and the
-result must have the warehouse mart's content hash, or the table is copied whole after
-all (repeated identical rows whose count changed, or a hash collision, end up there).
-Its Parquet file is written again in full.
+result must have the warehouse mart's content hash (counted from the rows hashed, deleted
+and inserted), or the table is copied whole after all (repeated identical rows whose count
+changed, or a hash collision, end up there). Its Parquet file is written again in full.
 
 A version folder is complete before it gets its final name, and ``current`` is
 replaced in one rename, so a reader resolving ``current`` sees the old or the new
@@ -225,7 +225,10 @@ def _update_by_difference(con: duckdb.DuckDBPyConnection, name: str, content: st
     """Turn the published ``name`` into the warehouse mart by deleting and inserting rows.
 
     False (published table unchanged or to be replaced) when more than ``DIFFERENCE_AT_MOST``
-    of the rows differ, or when the result's content hash is not the mart's.
+    of the rows differ, or when the result's content hash is not the mart's. That hash is
+    counted, not scanned again: every published row was hashed to find the rows to delete,
+    so the result has those rows' count and hash sum, minus the rows deleted, plus the rows
+    inserted (DuckDB reports how many each statement touched, and both must match).
     """
     source, published = _relation(name), _relation(name, _PUBLISHED_CATALOG)
     con.execute(f"create or replace temp table cxlake_new_rows as select hash(t) as h from {source} t")
@@ -236,21 +239,30 @@ def _update_by_difference(con: duckdb.DuckDBPyConnection, name: str, content: st
     try:
         row = con.execute(
             "select (select count(*) from cxlake_new_rows), "
+            "(select count(*) from cxlake_published_rows), "
+            "(select coalesce(sum(h)::hugeint, 0) from cxlake_published_rows), "
             "(select count(*) from cxlake_published_rows where h not in (select h from cxlake_new_rows)), "
-            "(select count(*) from cxlake_new_rows where h not in (select h from cxlake_published_rows))"
+            "(select coalesce(sum(h)::hugeint, 0) from cxlake_published_rows "
+            "where h not in (select h from cxlake_new_rows)), "
+            "(select count(*) from cxlake_new_rows where h not in (select h from cxlake_published_rows)), "
+            "(select coalesce(sum(h)::hugeint, 0) from cxlake_new_rows "
+            "where h not in (select h from cxlake_published_rows))"
         ).fetchone()
-        total, gone, new = row if row else (0, 0, 0)
+        total, rows, rows_sum, gone, gone_sum, new, new_sum = row if row else (0,) * 7
         if gone + new > DIFFERENCE_AT_MOST * max(total, 1):
             return False
-        con.execute(
+        deleted = con.execute(
             f"delete from {published} where rowid in "
             "(select r from cxlake_published_rows where h not in (select h from cxlake_new_rows))"
-        )
-        con.execute(
+        ).fetchone()
+        inserted = con.execute(
             f"insert into {published} select * from {source} t "
             "where hash(t) not in (select h from cxlake_published_rows)"
-        )
-        return _content_hash(con, name, _PUBLISHED_CATALOG) == content
+        ).fetchone()
+        if (deleted or (0,))[0] != gone or (inserted or (0,))[0] != new:
+            return False
+        result = f"{rows - gone + new}:{rows_sum - gone_sum + new_sum}:{_columns_of(content)}"
+        return result == content
     finally:
         con.execute("drop table if exists cxlake_new_rows")
         con.execute("drop table if exists cxlake_published_rows")
@@ -286,8 +298,6 @@ def _copy_marts(
         if not names:
             raise PublishError(f"warehouse {warehouse} has no relations in schema '{MARTS_SCHEMA}'")
         con.execute(f"attach ? as {_PUBLISHED_CATALOG} (read_write)", [str(published_db)])
-        # marts promise no row order: both threads may write a Parquet file's row groups
-        con.execute("set preserve_insertion_order = false")
         kept = {
             row[0]
             for row in con.execute(
@@ -313,7 +323,7 @@ def _copy_marts(
                 if not (same_columns and name in kept and _update_by_difference(con, name, content)):
                     update = "copy"
                     con.execute(f"create or replace table {published} as select * from {_relation(name)}")
-                con.sql(f"select * from {published}").write_parquet(str(parquet))  # path never in SQL
+                _write_parquet(con, published, parquet)
             relations[name] = {
                 "source_kind": "view" if kind == "VIEW" else "table",
                 "rows": _rows_of(content),  # the published table has this content now
@@ -329,6 +339,21 @@ def _copy_marts(
         return relations
     finally:
         con.close()
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, relation: str, parquet: Path) -> None:
+    """``relation`` as one Parquet file, written by both threads (marts promise no row order).
+
+    Row order is only given up here: a table copied in that mode would leave a partly filled
+    row group before full ones, and the next publish's row difference, appending to it,
+    would make the checkpoint merge and rewrite those row groups (0.5 s for
+    ``unified_interactions`` on a year of history, against 0.01 s with the tail kept last).
+    """
+    con.execute("set preserve_insertion_order = false")
+    try:
+        con.sql(f"select * from {relation}").write_parquet(str(parquet))  # path never in SQL
+    finally:
+        con.execute("set preserve_insertion_order = true")
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

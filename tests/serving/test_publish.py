@@ -257,3 +257,26 @@ def test_a_mart_whose_rows_mostly_stay_is_updated_by_row_difference(tmp_path: Pa
     _change(warehouse, "update marts.daily set calls = 0")  # every row changed: copied whole
     third = json.loads((publish(warehouse, out) / "publication.json").read_text())["relations"]
     assert third["daily"]["update"] == "copy" and third["repeated"]["update"] == "unchanged"
+
+
+def test_a_mart_copied_whole_keeps_its_partly_filled_row_group_last(tmp_path: Path) -> None:
+    # The next publish's row difference appends to the published table; a partly filled row
+    # group before full ones makes that checkpoint merge and rewrite them all.
+    warehouse, out = tmp_path / "w.duckdb", tmp_path / "pub"
+    _change(
+        warehouse,
+        "create schema marts",
+        "create table marts.big as select range as id, md5(range::varchar) as note from range(500000)",
+    )
+    version = publish(warehouse, out)
+    con = duckdb.connect(str(version / "marts.duckdb"), read_only=True)
+    try:
+        sizes = con.execute(
+            "select row_group_id, max(start + count) - min(start) from pragma_storage_info('big') "
+            "where column_id = 0 group by row_group_id order by row_group_id"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(sizes) == 5
+    assert [rows for _, rows in sizes[:-1]] == [122_880] * 4
+    assert json.loads((version / "publication.json").read_text())["relations"]["big"]["rows"] == 500_000
