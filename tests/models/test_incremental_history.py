@@ -28,12 +28,13 @@ from ingestion.run import run_ingest
 START = date(2026, 10, 1)
 DAYS = 8
 LAST_DAY = (START + timedelta(days=DAYS - 1)).isoformat()
-SELECT = ("run", "--select", "+agent_utilization")
+SELECT = ("run", "--select", "+agent_utilization", "+int_partner_agent_activity")
 MARKER = 987_654_321
 GRID = "intermediate.int_agent_activity_by_five_minutes"
 LEGS = "intermediate.int_conversation_legs"
 SUMMARY = "intermediate.int_conversations_summarised"
 UTILIZATION = "marts.agent_utilization"
+PARTNER = "intermediate.int_partner_agent_activity"
 ROUTING = "staging.stg_genesys__user_routing_statuses"
 DAY_RESOURCES = {"conversations": "conversationStart", "user_presences": "startTime"}
 DAY_RESOURCES["user_routing_statuses"] = "startTime"
@@ -71,6 +72,7 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         filter_ndjson(day / "genesys" / resource, _on_last_day(key))
     warehouse = root / "warehouse" / "cxlake.duckdb"
     assert run_ingest(warehouse, ["genesys"], from_files=history, start=START, progress=False).ok
+    assert build_into(warehouse, ("seed", "--select", "bpo_partners")) == 0
     assert build_into(warehouse, SELECT) == 0
 
     with duckdb.connect(str(warehouse)) as con:
@@ -88,6 +90,9 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             f"select group_interval_id from {UTILIZATION} order by interval_start_at, 1 limit 1"
         )
         old_group = old_group.fetchone()[0]
+        old_partner = con.execute(
+            f"select division_id, interval_start_at from {PARTNER} order by 2, 1 limit 1"
+        ).fetchone()
         old_status = con.execute(
             f"select user_id, started_at from {ROUTING} order by 2, 1 limit 1"
         ).fetchone()
@@ -96,6 +101,10 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
                 f"update {GRID} set acw_ms = {MARKER} where user_id = ? and interval_start_at = ?", list(key)
             )
         con.execute(f"update {UTILIZATION} set acw_ms = {MARKER} where group_interval_id = ?", [old_group])
+        con.execute(
+            f"update {PARTNER} set acw_ms = {MARKER} where division_id = ? and interval_start_at = ?",
+            list(old_partner),
+        )
         con.execute(
             f"update {ROUTING} set routing_status = 'MARKER' where user_id = ? and started_at = ?",
             list(old_status),
@@ -107,7 +116,7 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     legs_sql = (compiled / "interactions" / "int_conversation_legs.sql").read_text()
     incremental = {
         name: _query(warehouse, f"select * exclude (acw_ms) from {name} order by all")
-        for name in (GRID, UTILIZATION)
+        for name in (GRID, UTILIZATION, PARTNER)
     }
     state = {
         "old_grid": old_grid,
@@ -129,6 +138,11 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             "old_group": _query(
                 warehouse, f"select acw_ms from {UTILIZATION} where group_interval_id = '{old_group}'"
             ),
+            "old_partner": _query(
+                warehouse,
+                f"select acw_ms from {PARTNER} where division_id = '{old_partner[0]}' "
+                f"and interval_start_at = '{old_partner[1].isoformat()}'",
+            ),
             "old_status": _query(
                 warehouse,
                 f"select routing_status from {ROUTING} where user_id = '{old_status[0]}' "
@@ -142,7 +156,7 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     assert build_into(warehouse, (*SELECT, "--full-refresh")) == 0
     state["full_refresh"] = {
         name: _query(warehouse, f"select * exclude (acw_ms) from {name} order by all")
-        for name in (GRID, UTILIZATION)
+        for name in (GRID, UTILIZATION, PARTNER)
     }
     state["full_refresh_grid"] = _query(warehouse, f"select * from {GRID} order by all")
     state["full_refresh_utilization"] = _query(warehouse, f"select * from {UTILIZATION} order by all")
@@ -173,6 +187,7 @@ def test_rows_older_than_the_lookback_window_are_not_re_derived(daily_built: dic
     markers = daily_built["markers"]
     assert markers["old_grid"] == [(MARKER,)]
     assert markers["old_group"] == [(MARKER,)]
+    assert markers["old_partner"] == [(MARKER,)]
     # a staging row whose raw record was not extracted again is not parsed again
     assert markers["old_status"] == [("MARKER",)]
 
@@ -195,6 +210,7 @@ def test_a_first_build_by_day_windows_equals_one_window(daily_built: dict[str, A
 def test_incremental_build_equals_a_full_refresh(daily_built: dict[str, Any]) -> None:
     # the marked old staging row feeds an old bucket only, which the incremental build left alone
     for name, rows in daily_built["incremental"].items():
+        assert rows, name  # a partner division with agents, so the comparison is not of two empties
         assert rows == daily_built["full_refresh"][name], name
 
 

@@ -1,10 +1,30 @@
-{#- On-queue agent time per BPO partner division and 5-minute UTC interval (agents of the partner's division). -#}
+{{
+    config(
+        materialized=cxlake.incremental_materialization(),
+        incremental_strategy='delete+insert',
+        unique_key=['division_id', 'interval_start_at'],
+        meta={'tests_new_rows_column': 'interval_start_at', 'tests_new_rows_lookback': true},
+    )
+}}
+
+{#
+    On-queue agent time per BPO partner division and 5-minute UTC interval (agents of the
+    partner's division).
+    Incremental: a build re-derives the intervals from var `lookback_days` before the latest
+    one stored, the window in which the 5-minute grid it sums re-derives its own buckets
+    (older buckets of the grid never change on a daily build). Older intervals keep the
+    division of each agent and the partner list of the build that wrote them
+    (`--full-refresh` re-derives every interval with today's).
+#}
 
 with
 
 activity as (
 
     select * from {{ ref('int_agent_activity_by_five_minutes') }}
+    {% if is_incremental() %}
+    where interval_start_at >= {{ incremental_lookback_start('interval_start_at') }}
+    {% endif %}
 
 ),
 
