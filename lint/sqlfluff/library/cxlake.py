@@ -34,3 +34,12 @@ def in_first_load_window(column: str) -> str:
 
 def conversations_to_read() -> str:
     return in_first_load_window("conversation_started_at")
+
+
+def carry_forward(relation: str, partition_by: str, order_by: str, carried: list[list[str]]) -> str:
+    frame = "rows between unbounded preceding and current row"
+    window = f"partition by {partition_by} order by {order_by} {frame}"
+    values = ",\n".join(
+        f"last_value({value} ignore nulls) over ({window}) as {output}" for value, output in carried
+    )
+    return f"select *, {values} from {relation}"

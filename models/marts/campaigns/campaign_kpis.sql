@@ -57,29 +57,12 @@ rates as (
 
 ),
 
-stable_value_groups as (
-
-    select
-        *,
-        count(interval_connect_rate) over (
-            partition by campaign_id order by interval_start_at rows between unbounded preceding and current row
-        ) as connect_rate_group,
-        count(interval_conversion_rate) over (
-            partition by campaign_id order by interval_start_at rows between unbounded preceding and current row
-        ) as conversion_rate_group
-
-    from rates
-
-),
-
 carried_forward as (
 
-    select
-        *,
-        max(interval_connect_rate) over (partition by campaign_id, connect_rate_group) as connect_rate,
-        max(interval_conversion_rate) over (partition by campaign_id, conversion_rate_group) as conversion_rate
-
-    from stable_value_groups
+    {{ cxlake.carry_forward(
+        'rates', 'campaign_id', 'interval_start_at',
+        [['interval_connect_rate', 'connect_rate'], ['interval_conversion_rate', 'conversion_rate']],
+    ) }}
 
 ),
 

@@ -44,29 +44,12 @@ rates as (
 
 ),
 
-stable_value_groups as (
-
-    select
-        *,
-        count(window_connect_rate) over (
-            partition by campaign_id order by five_minute_start_at rows between unbounded preceding and current row
-        ) as connect_rate_group,
-        count(window_conversion_rate) over (
-            partition by campaign_id order by five_minute_start_at rows between unbounded preceding and current row
-        ) as conversion_rate_group
-
-    from rates
-
-),
-
 carried_forward as (
 
-    select
-        *,
-        max(window_connect_rate) over (partition by campaign_id, connect_rate_group) as rolling_connect_rate,
-        max(window_conversion_rate) over (partition by campaign_id, conversion_rate_group) as rolling_conversion_rate
-
-    from stable_value_groups
+    {{ cxlake.carry_forward(
+        'rates', 'campaign_id', 'five_minute_start_at',
+        [['window_connect_rate', 'rolling_connect_rate'], ['window_conversion_rate', 'rolling_conversion_rate']],
+    ) }}
 
 ),
 
