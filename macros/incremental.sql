@@ -60,17 +60,42 @@
     conversations end later). Column names: in the model's input, then in `this`.
 #}
 {#
-    The conversations a conversation model reads from each of its inputs: on a daily build
-    those `conversations_to_refresh` names (input and model both with `conversation_started_at`
-    and `extracted_at`), on a first build the day window being built. Render it once per model
-    (`{% set ... %}`) and use it in every input's `where`: each rendering reads the model's
-    stored bounds.
+    The conversations a conversation model reads from each of its inputs (input and model
+    both with `conversation_started_at` and `extracted_at`): on a daily build the recent ones
+    and the re-extracted ones, on a first build the day window being built. Render it once per
+    model (`{% set to_read = cxlake.conversations_to_read() %}`: each rendering reads the
+    model's stored bounds) and read each input with `read_conversations(relation, to_read)`.
 #}
 {% macro conversations_to_read() -%}
     {%- if is_incremental() -%}
-        {{ conversations_to_refresh('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at') }}
+        {{ return({
+            'recent': 'conversation_started_at >= ' ~ incremental_lookback_start('conversation_started_at'),
+            're_extracted': 'extracted_at > ' ~ stored_timestamp('max(extracted_at)'),
+        }) }}
     {%- else -%}
-        {{ cxlake.in_first_load_window('conversation_started_at') }}
+        {{ return({'window': cxlake.in_first_load_window('conversation_started_at')}) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    The rows of `relation` in the conversations `to_read` names: one select. On a daily build
+    the recent conversations and the re-extracted others are two selects of one condition
+    each, not one `recent or re_extracted` filter: DuckDB skips the row groups outside a
+    condition on one column (zone maps), never for an `or` across two columns, so that filter
+    read every stored row (the legs on a year of history: 0.59 s with it, 0.12 s without).
+#}
+{% macro read_conversations(relation, to_read) -%}
+    {%- if 'window' in to_read -%}
+    select * from {{ relation }}
+    where {{ to_read['window'] }}
+    {%- else -%}
+    select * from {{ relation }}
+    where {{ to_read['recent'] }}
+    union all
+    select * from {{ relation }}
+    where {{ to_read['re_extracted'] }}
+        and not coalesce({{ to_read['recent'] }}, false)
     {%- endif -%}
 {%- endmacro %}
 

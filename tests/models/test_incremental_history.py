@@ -221,7 +221,9 @@ def test_a_daily_build_bounds_its_inputs_by_literals_read_from_the_stored_rows(
     sql = daily_built["incremental_legs_sql"]
     assert '"int_conversation_legs"' not in sql
     bounds = re.findall(r"(conversation_started_at >=|extracted_at >) cast\('([^']+)' as timestamp\)", sql)
-    assert len(bounds) == 6, sql  # sessions, segments and metrics: start lookback and extraction
+    # sessions, segments and metrics: the recent ones, then the re-extracted ones not recent
+    assert len(bounds) == 9, sql
+    assert " or extracted_at" not in sql  # an `or` across two columns would skip no row group
     assert all(datetime.fromisoformat(value) for _, value in bounds)
 
 

@@ -32,8 +32,12 @@ def in_first_load_window(column: str) -> str:
     return f"{column} >= {first_load_window('start')} and {column} < {first_load_window('end')}"
 
 
-def conversations_to_read() -> str:
-    return in_first_load_window("conversation_started_at")
+def conversations_to_read() -> dict[str, str]:
+    return {"window": in_first_load_window("conversation_started_at")}
+
+
+def read_conversations(relation: str, to_read: dict[str, str]) -> str:
+    return f"select * from {relation} where {to_read['window']}"
 
 
 def carry_forward(relation: str, partition_by: str, order_by: str, carried: list[list[str]]) -> str:

@@ -19,28 +19,25 @@
 {% set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
 
 {# rendered once: a daily build reads the model's stored bounds one time, not once per input #}
-{% set conversations_to_read = cxlake.conversations_to_read() %}
+{% set to_read = cxlake.conversations_to_read() %}
 
 with
 
 sessions as (
 
-    select * from {{ ref('stg_genesys__conversation_sessions') }}
-    where {{ conversations_to_read }}
+    {{ cxlake.read_conversations(ref('stg_genesys__conversation_sessions'), to_read) }}
 
 ),
 
 segments as (
 
-    select * from {{ ref('stg_genesys__conversation_segments') }}
-    where {{ conversations_to_read }}
+    {{ cxlake.read_conversations(ref('stg_genesys__conversation_segments'), to_read) }}
 
 ),
 
 session_metrics as (
 
-    select * from {{ ref('stg_genesys__session_metrics') }}
-    where {{ conversations_to_read }}
+    {{ cxlake.read_conversations(ref('stg_genesys__session_metrics'), to_read) }}
 
 ),
 

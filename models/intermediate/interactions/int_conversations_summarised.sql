@@ -38,14 +38,13 @@
 ] %}
 
 {# rendered once: a daily build reads the model's stored bounds one time, not once per input #}
-{% set conversations_to_read = cxlake.conversations_to_read() %}
+{% set to_read = cxlake.conversations_to_read() %}
 
 with
 
 conversations as (
 
-    select * from {{ ref('stg_genesys__conversations') }}
-    where {{ conversations_to_read }}
+    {{ cxlake.read_conversations(ref('stg_genesys__conversations'), to_read) }}
 
 ),
 
@@ -56,15 +55,13 @@ legs as (
         {# a dial attempt: a dialing / contacting segment or a call-analysis disposition #}
         dial_segment_count > 0 or disposition_name is not null as is_campaign_dial_session
 
-    from {{ ref('int_conversation_legs') }}
-    where {{ conversations_to_read }}
+    from ({{ cxlake.read_conversations(ref('int_conversation_legs'), to_read) }}) as legs_to_read
 
 ),
 
 participant_attributes as (
 
-    select * from {{ ref('stg_genesys__participant_attributes') }}
-    where {{ conversations_to_read }}
+    {{ cxlake.read_conversations(ref('stg_genesys__participant_attributes'), to_read) }}
 
 ),
 
