@@ -38,23 +38,19 @@
 {%- endmacro %}
 
 {% macro duckdb__carry_forward(relation, partition_by, order_by, carried) -%}
-    select
-        *,
-        {%- for value_column, output_column in carried %}
-        last_value({{ value_column }} ignore nulls) over (
-            partition by {{ partition_by }} order by {{ order_by }}
-            rows between unbounded preceding and current row
-        ) as {{ output_column }}{{ "," if not loop.last }}
-        {%- endfor %}
-
-    from {{ relation }}
+    {{ cxlake._carry_forward_last(relation, partition_by, order_by, carried, 'last_value({} ignore nulls)') }}
 {%- endmacro %}
 
 {% macro spark__carry_forward(relation, partition_by, order_by, carried) -%}
+    {{ cxlake._carry_forward_last(relation, partition_by, order_by, carried, 'last({}, true)') }}
+{%- endmacro %}
+
+{#- the last non-null value by the engine's own function, `last_value` a template of it -#}
+{% macro _carry_forward_last(relation, partition_by, order_by, carried, last_value) -%}
     select
         *,
         {%- for value_column, output_column in carried %}
-        last({{ value_column }}, true) over (
+        {{ last_value.replace('{}', value_column) }} over (
             partition by {{ partition_by }} order by {{ order_by }}
             rows between unbounded preceding and current row
         ) as {{ output_column }}{{ "," if not loop.last }}
