@@ -238,15 +238,14 @@ def _update_by_difference(con: duckdb.DuckDBPyConnection, name: str, content: st
     )
     try:
         row = con.execute(
-            "select (select count(*) from cxlake_new_rows), "
-            "(select count(*) from cxlake_published_rows), "
-            "(select coalesce(sum(h)::hugeint, 0) from cxlake_published_rows), "
-            "(select count(*) from cxlake_published_rows where h not in (select h from cxlake_new_rows)), "
-            "(select coalesce(sum(h)::hugeint, 0) from cxlake_published_rows "
+            "with published as (select count(*) as n, coalesce(sum(h)::hugeint, 0) as s "
+            "from cxlake_published_rows), "
+            "gone as (select count(*) as n, coalesce(sum(h)::hugeint, 0) as s from cxlake_published_rows "
             "where h not in (select h from cxlake_new_rows)), "
-            "(select count(*) from cxlake_new_rows where h not in (select h from cxlake_published_rows)), "
-            "(select coalesce(sum(h)::hugeint, 0) from cxlake_new_rows "
-            "where h not in (select h from cxlake_published_rows))"
+            "new as (select count(*) as n, coalesce(sum(h)::hugeint, 0) as s from cxlake_new_rows "
+            "where h not in (select h from cxlake_published_rows)) "
+            "select (select count(*) from cxlake_new_rows), "
+            "published.n, published.s, gone.n, gone.s, new.n, new.s from published, gone, new"
         ).fetchone()
         total, rows, rows_sum, gone, gone_sum, new, new_sum = row if row else (0,) * 7
         if gone + new > DIFFERENCE_AT_MOST * max(total, 1):

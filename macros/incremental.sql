@@ -54,12 +54,6 @@
 
 
 {#
-    Which conversations an incremental conversation model re-derives: those that started
-    within var `lookback_days` of the latest start already stored, and any conversation
-    re-extracted since the last build (Genesys rewrites older analytics data, in-flight
-    conversations end later). Column names: in the model's input, then in `this`.
-#}
-{#
     The conversations a conversation model reads from each of its inputs (input and model
     both with `conversation_started_at` and `extracted_at`): on a daily build the recent ones
     and the re-extracted ones, on a first build the day window being built. Render it once per
@@ -68,10 +62,7 @@
 #}
 {% macro conversations_to_read() -%}
     {%- if is_incremental() -%}
-        {{ return({
-            'recent': 'conversation_started_at >= ' ~ incremental_lookback_start('conversation_started_at'),
-            're_extracted': 'extracted_at > ' ~ stored_timestamp('max(extracted_at)'),
-        }) }}
+        {{ return(refresh_conditions('conversation_started_at', 'extracted_at', 'conversation_started_at', 'extracted_at')) }}
     {%- else -%}
         {{ return({'window': cxlake.in_first_load_window('conversation_started_at')}) }}
     {%- endif -%}
@@ -100,11 +91,27 @@
 {%- endmacro %}
 
 
+{#
+    Which conversations an incremental conversation model re-derives: those that started
+    within var `lookback_days` of the latest start already stored, and any conversation
+    re-extracted since the last build (Genesys rewrites older analytics data, in-flight
+    conversations end later). Column names: in the model's input, then in `this`.
+#}
 {% macro conversations_to_refresh(started_column, extracted_column, stored_started_column, stored_extracted_column) -%}
+    {%- set conditions = refresh_conditions(started_column, extracted_column, stored_started_column, stored_extracted_column) -%}
     (
-        {{ started_column }} >= {{ incremental_lookback_start(stored_started_column) }}
-        or {{ extracted_column }} > {{ stored_timestamp('max(' ~ stored_extracted_column ~ ')') }}
+        {{ conditions['recent'] }}
+        or {{ conditions['re_extracted'] }}
     )
+{%- endmacro %}
+
+
+{#- The two conditions of `conversations_to_refresh`, by name: `recent` and `re_extracted`. -#}
+{% macro refresh_conditions(started_column, extracted_column, stored_started_column, stored_extracted_column) -%}
+    {{ return({
+        'recent': started_column ~ ' >= ' ~ incremental_lookback_start(stored_started_column),
+        're_extracted': extracted_column ~ ' > ' ~ stored_timestamp('max(' ~ stored_extracted_column ~ ')'),
+    }) }}
 {%- endmacro %}
 
 
