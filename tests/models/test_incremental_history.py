@@ -31,6 +31,7 @@ LAST_DAY = (START + timedelta(days=DAYS - 1)).isoformat()
 SELECT = ("run", "--select", "+agent_utilization", "+int_partner_agent_activity")
 MARKER = 987_654_321
 GRID = "intermediate.int_agent_activity_by_five_minutes"
+GRID15 = "intermediate.int_agent_activity_by_fifteen_minutes"
 LEGS = "intermediate.int_conversation_legs"
 SUMMARY = "intermediate.int_conversations_summarised"
 UTILIZATION = "marts.agent_utilization"
@@ -116,7 +117,7 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     legs_sql = (compiled / "interactions" / "int_conversation_legs.sql").read_text()
     incremental = {
         name: _query(warehouse, f"select * exclude (acw_ms) from {name} order by all")
-        for name in (GRID, UTILIZATION, PARTNER)
+        for name in (GRID, GRID15, UTILIZATION, PARTNER)
     }
     state = {
         "old_grid": old_grid,
@@ -156,22 +157,32 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     assert build_into(warehouse, (*SELECT, "--full-refresh")) == 0
     state["full_refresh"] = {
         name: _query(warehouse, f"select * exclude (acw_ms) from {name} order by all")
-        for name in (GRID, UTILIZATION, PARTNER)
+        for name in (GRID, GRID15, UTILIZATION, PARTNER)
     }
     state["full_refresh_grid"] = _query(warehouse, f"select * from {GRID} order by all")
     state["full_refresh_utilization"] = _query(warehouse, f"select * from {UTILIZATION} order by all")
+    columns = "idle_ms, interacting_ms, communicating_ms, not_responding_ms, off_queue_ms, on_queue_ms, acw_ms"
+    sums = ", ".join(f"sum({column})::bigint" for column in columns.split(", "))
+    state["full_refresh_grid15"] = _query(warehouse, f"select user_id, interval_start_at, {columns} from {GRID15} order by all")
+    state["grid_rolled_up"] = _query(
+        warehouse,
+        f"select user_id, time_bucket(interval 15 minute, interval_start_at) as interval_start_at, {sums} "
+        f"from {GRID} group by all order by all",
+    )
     state["full_refresh_legs"] = _query(warehouse, f"select * from {LEGS} order by all")
     assert build_into(warehouse, ("run", "--select", "+int_conversations_summarised", "--full-refresh")) == 0
     state["full_refresh_summary"] = _query(warehouse, f"select * from {SUMMARY} order by all")
     # a first build window by window: one UTC day per window here
     windowed = ("run", "--select", "int_conversation_legs", "int_conversations_summarised")
-    windowed += ("int_agent_activity_by_five_minutes", "agent_utilization", "--full-refresh")
+    windowed += ("int_agent_activity_by_five_minutes", "int_agent_activity_by_fifteen_minutes")
+    windowed += ("agent_utilization", "--full-refresh")
     one_day = "{first_load_window_groups: 1, first_load_window_conversations: 1}"
     assert build_into(warehouse, (*windowed, "--vars", one_day)) == 0
     state["windowed"] = _query(warehouse, f"select * from {GRID} order by all")
     state["windowed_legs"] = _query(warehouse, f"select * from {LEGS} order by all")
     state["windowed_summary"] = _query(warehouse, f"select * from {SUMMARY} order by all")
     state["windowed_utilization"] = _query(warehouse, f"select * from {UTILIZATION} order by all")
+    state["windowed_grid15"] = _query(warehouse, f"select * from {GRID15} order by all")
     days = f"select count(distinct cast(conversation_started_at as date)) from {LEGS}"
     state["leg_days"] = _query(warehouse, days)
     views = "select table_name from information_schema.tables where table_name like '%first_load_window%'"
@@ -204,6 +215,13 @@ def test_a_first_build_by_day_windows_equals_one_window(daily_built: dict[str, A
     assert daily_built["windowed_summary"] == daily_built["full_refresh_summary"]
     assert daily_built["windowed"] == daily_built["full_refresh_grid"]
     assert daily_built["windowed_utilization"] == daily_built["full_refresh_utilization"]
+    assert daily_built["windowed_grid15"] == daily_built["full_refresh_grid15"]
+
+
+def test_the_15_minute_grid_is_the_5_minute_grid_summed(daily_built: dict[str, Any]) -> None:
+    # derived from the sources at 15 minutes, not rolled up, so this is what keeps the two grids one
+    assert len(daily_built["grid_rolled_up"]) > 1000
+    assert daily_built["full_refresh_grid15"] == daily_built["grid_rolled_up"]
     assert daily_built["window_views"] == []
 
 

@@ -5,8 +5,8 @@
         unique_key='group_interval_id',
         meta={'tests_new_rows_column': 'interval_start_at', 'tests_new_rows_lookback': true},
         pre_hook="{{ cxlake.open_first_load_windows(
-            spans=[[ref('int_agent_activity_by_five_minutes'), 'interval_start_at', 'interval_start_at']],
-            groups_per_day='select count(distinct user_id) * 96 from ' ~ ref('int_agent_activity_by_five_minutes'),
+            spans=[[ref('int_agent_activity_by_fifteen_minutes'), 'interval_start_at', 'interval_start_at']],
+            groups_per_day='select count(distinct user_id) * 96 from ' ~ ref('int_agent_activity_by_fifteen_minutes'),
             groups_per_window=var('first_load_window_groups'),
         ) }}",
         post_hook="{{ cxlake.run_first_load_windows() }}",
@@ -24,7 +24,7 @@
     Incremental: a build re-derives the intervals from var `lookback_days` before the latest
     one stored; older intervals keep the group names and queue mapping of the build that
     wrote them (`--full-refresh` re-derives every interval with today's configuration).
-    A first build runs window by window of whole days, like the 5-minute grid it reads (var
+    A first build runs window by window of whole days, like the 15-minute grid it reads (var
     `first_load_window_groups`, here agents x 96 quarter-hours a day).
 #}
 
@@ -32,7 +32,7 @@ with
 
 activity as (
 
-    select * from {{ ref('int_agent_activity_by_five_minutes') }}
+    select * from {{ ref('int_agent_activity_by_fifteen_minutes') }}
     {% if is_incremental() %}
     where interval_start_at >= {{ incremental_lookback_start('interval_start_at') }}
     {% else %}
@@ -61,25 +61,6 @@ routed_skill_groups as (
 
 ),
 
-activity_by_fifteen_minutes as (
-
-    select
-        user_id,
-        {{ time_bucket_start('interval_start_at', 15) }} as interval_start_at,
-        cast(sum(idle_ms) as {{ dbt.type_bigint() }}) as idle_ms,
-        cast(sum(interacting_ms) as {{ dbt.type_bigint() }}) as interacting_ms,
-        cast(sum(communicating_ms) as {{ dbt.type_bigint() }}) as communicating_ms,
-        cast(sum(not_responding_ms) as {{ dbt.type_bigint() }}) as not_responding_ms,
-        cast(sum(on_queue_ms) as {{ dbt.type_bigint() }}) as on_queue_ms,
-        cast(sum(acw_ms) as {{ dbt.type_bigint() }}) as acw_ms
-
-    from activity
-    group by
-        user_id,
-        {{ time_bucket_start('interval_start_at', 15) }}
-
-),
-
 activity_joined_to_groups as (
 
     select
@@ -87,11 +68,11 @@ activity_joined_to_groups as (
         memberships.group_id,
         memberships.group_name,
         memberships.has_active_licence,
-        activity_by_fifteen_minutes.*
+        activity.*
 
-    from activity_by_fifteen_minutes
+    from activity
     inner join memberships
-        on activity_by_fifteen_minutes.user_id = memberships.user_id
+        on activity.user_id = memberships.user_id
 
 ),
 
