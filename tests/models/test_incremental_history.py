@@ -39,6 +39,10 @@ PARTNER = "intermediate.int_partner_agent_activity"
 ROUTING = "staging.stg_genesys__user_routing_statuses"
 DAY_RESOURCES = {"conversations": "conversationStart", "user_presences": "startTime"}
 DAY_RESOURCES["user_routing_statuses"] = "startTime"
+# starts at midnight after the last day: the span of conversation starts ends exactly on a window
+# boundary, and the first build still needs a window holding it
+BOUNDARY_CONVERSATION = "conversation-on-the-last-window-boundary"
+BOUNDARY_START = f"{(START + timedelta(days=DAYS)).isoformat()}T00:00:00.000Z"
 LAST_DAY_WORK = (
     f"select coalesce(sum(on_queue_ms + interacting_ms), 0) from {GRID} "
     f"where interval_start_at >= '{LAST_DAY}'"
@@ -71,6 +75,12 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     for resource, key in DAY_RESOURCES.items():
         filter_ndjson(history / "genesys" / resource, _before_last_day(key))
         filter_ndjson(day / "genesys" / resource, _on_last_day(key))
+    last_part = sorted((day / "genesys" / "conversations").glob("*.ndjson"))[-1]
+    boundary = json.loads(last_part.read_text(encoding="utf-8").splitlines()[-1])
+    boundary.update(conversationId=BOUNDARY_CONVERSATION, conversationStart=BOUNDARY_START)
+    boundary.pop("conversationEnd", None)
+    with last_part.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(boundary) + "\n")
     warehouse = root / "warehouse" / "cxlake.duckdb"
     assert run_ingest(warehouse, ["genesys"], from_files=history, start=START, progress=False).ok
     assert build_into(warehouse, ("seed", "--select", "bpo_partners")) == 0
@@ -180,6 +190,8 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     assert build_into(warehouse, (*windowed, "--vars", one_day)) == 0
     state["windowed"] = _query(warehouse, f"select * from {GRID} order by all")
     state["windowed_legs"] = _query(warehouse, f"select * from {LEGS} order by all")
+    boundary_legs = f"select count(*) from {LEGS} where conversation_id = '{BOUNDARY_CONVERSATION}'"
+    state["windowed_boundary_legs"] = _query(warehouse, boundary_legs)[0][0]
     state["windowed_summary"] = _query(warehouse, f"select * from {SUMMARY} order by all")
     state["windowed_utilization"] = _query(warehouse, f"select * from {UTILIZATION} order by all")
     state["windowed_grid15"] = _query(warehouse, f"select * from {GRID15} order by all")
@@ -210,7 +222,8 @@ def test_rows_inside_the_window_are_re_derived(daily_built: dict[str, Any]) -> N
 
 def test_a_first_build_by_day_windows_equals_one_window(daily_built: dict[str, Any]) -> None:
     # a window the post-hook did not append would leave only the first day
-    assert daily_built["leg_days"] == [(DAYS,)]
+    assert daily_built["leg_days"] == [(DAYS + 1,)]  # the eight days and the boundary's midnight
+    assert daily_built["windowed_boundary_legs"] > 0
     assert daily_built["windowed_legs"] == daily_built["full_refresh_legs"]
     assert daily_built["windowed_summary"] == daily_built["full_refresh_summary"]
     assert daily_built["windowed"] == daily_built["full_refresh_grid"]
