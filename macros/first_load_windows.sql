@@ -7,17 +7,22 @@
 
     On a first build (or a full refresh):
     - the pre-hook `open_first_load_windows` measures the span of the model's input and
-      writes an empty window (it starts and ends where the span starts) into a one-row view
-      `<model>__first_load_window`;
+      writes its first day (var `first_load_first_window_days`) as the first window into a
+      one-row view `<model>__first_load_window`;
     - the model filters its input and output to `first_load_window('start')` ..
       `first_load_window('end')`, or with `in_first_load_window(column)` (the model's own SQL,
-      so the windows cannot drift from it). Its own statement so creates the table with no
-      rows: bounds read from the view are scalar subqueries, which the engine cannot use to
-      skip stored blocks (at 1M conversations the grid's first week took 5.6 s that way,
+      so the windows cannot drift from it). Its own statement creates the table from that one
+      day only: bounds read from the view are scalar subqueries, which the engine cannot use
+      to skip stored blocks (at 1M conversations the grid's first week took 5.6 s that way,
       2.8 s with literal bounds; utilization, one window, 9.1 s instead of about 2 s);
-    - the post-hook `run_first_load_windows` moves the view to each window in turn, appends
+    - the post-hook `run_first_load_windows` moves the view to each following window, appends
       the model's compiled SQL for it (the window's bounds written in as literals, so the
       engine can skip stored blocks outside it), and drops the view.
+    A table that DuckDB (2.0) created empty and filled in the same transaction keeps the
+    statistics of an empty table until a checkpoint, and later queries of the same process
+    join it wrongly (a filtered join to it returned no row; a table created from rows is not
+    affected): while the table is still empty, the post-hook creates it again from the next
+    window instead of appending to it.
     Windows are whole UTC days, as many per window as keep the model under `groups_per_window`
     groups: `groups_per_day` is a query of one number, the groups expected per day (for the
     grid: agents x 288 five-minute intervals; for the legs and the conversation summary:
@@ -113,8 +118,8 @@
         {%- set span_days = cxlake.first_load_days_between(span[0], span[1]) -%}
         {%- set days = [[(groups_per_window | int) // per_day, span_days] | min, 1] | max -%}
         {%- set window_start = span[0] -%}
-        {#- empty: the model's own statement only creates the table; the post-hook appends every window -#}
-        {%- set window_end = window_start -%}
+        {#- one day: the model's own statement, its bounds scalar subqueries, does as little as it can -#}
+        {%- set window_end = window_start + modules.datetime.timedelta(days=[var('first_load_first_window_days', 1) | int, days] | min) -%}
         {%- set span_end = span[1] -%}
     {%- endif -%}
     {%- do cxlake.write_first_load_window(window_start, window_end, span_end, days) -%}
@@ -137,7 +142,7 @@
 {%- endmacro %}
 
 
-{# Post-hook: append every window, then drop the window view. #}
+{# Post-hook: append every window after the first, then drop the window view. #}
 {% macro run_first_load_windows() -%}
     {%- if not execute -%}
         {{ return('') }}
@@ -149,6 +154,7 @@
     {%- set window = run_query('select window_end_at, span_end_at, window_days, invocation_id from ' ~ view).rows[0] -%}
     {%- if window[3] == invocation_id -%}
         {%- set next_start, span_end, days = window[0], window[1], window[2] | int -%}
+        {%- set state = {'empty': target.type == 'duckdb' and run_query('select count(*) from ' ~ this).rows[0][0] == 0} -%}
         {#- windows [start, start + days) until one holds the span's end itself: a conversation that
             starts exactly on the last window boundary is in the span, so needs a window of its own -#}
         {%- set windows = ((span_end - next_start).total_seconds() / 86400 / days) | round(0, 'floor') | int + 1 -%}
@@ -160,7 +166,14 @@
             {%- set window_sql = model.compiled_code
                 | replace(cxlake.first_load_window('start'), cxlake.first_load_window_literal(start_at))
                 | replace(cxlake.first_load_window('end'), cxlake.first_load_window_literal(end_at)) -%}
-            {%- do run_query('insert into ' ~ this ~ ' select * from (' ~ window_sql ~ ') as first_load_window_rows') -%}
+            {%- if state.empty -%}
+                {#- DuckDB: the table again, created from this window's rows (see above) -#}
+                {%- do run_query('drop table ' ~ this) -%}
+                {%- do run_query(create_table_as(false, this, window_sql)) -%}
+                {%- do state.update({'empty': run_query('select count(*) from ' ~ this).rows[0][0] == 0}) -%}
+            {%- else -%}
+                {%- do run_query('insert into ' ~ this ~ ' select * from (' ~ window_sql ~ ') as first_load_window_rows') -%}
+            {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
     {%- do adapter.drop_relation(view) -%}

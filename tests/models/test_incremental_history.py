@@ -180,13 +180,21 @@ def daily_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
         f"from {GRID} group by all order by all",
     )
     state["full_refresh_legs"] = _query(warehouse, f"select * from {LEGS} order by all")
+    # the other engines' form: segments and metrics from their flattened views, grouped by session
+    rows_form = ("run", "--select", "stg_genesys__conversation_segments", "stg_genesys__session_metrics")
+    rows_form += ("int_conversation_legs", "--full-refresh", "--vars", "{nested_list_aggregates: false}")
+    assert build_into(warehouse, rows_form) == 0
+    state["legs_from_rows"] = _query(warehouse, f"select * from {LEGS} order by all")
+    assert build_into(warehouse, ("run", "--select", "int_conversation_legs", "--full-refresh")) == 0
     assert build_into(warehouse, ("run", "--select", "+int_conversations_summarised", "--full-refresh")) == 0
     state["full_refresh_summary"] = _query(warehouse, f"select * from {SUMMARY} order by all")
     # a first build window by window: one UTC day per window here
     windowed = ("run", "--select", "int_conversation_legs", "int_conversations_summarised")
     windowed += ("int_agent_activity_by_five_minutes", "int_agent_activity_by_fifteen_minutes")
     windowed += ("agent_utilization", "--full-refresh")
-    one_day = "{first_load_window_groups: 1, first_load_window_conversations: 1}"
+    # first windows that hold nothing: a table DuckDB creates empty and fills in one transaction
+    # needs writing again, or the models after it in the same build join it wrongly
+    one_day = "{first_load_window_groups: 1, first_load_window_conversations: 1, first_load_first_window_days: 0}"
     assert build_into(warehouse, (*windowed, "--vars", one_day)) == 0
     state["windowed"] = _query(warehouse, f"select * from {GRID} order by all")
     state["windowed_legs"] = _query(warehouse, f"select * from {LEGS} order by all")
@@ -231,6 +239,11 @@ def test_a_first_build_by_day_windows_equals_one_window(daily_built: dict[str, A
     assert daily_built["windowed_grid15"] == daily_built["full_refresh_grid15"]
 
 
+def test_legs_aggregated_from_lists_equal_legs_aggregated_from_flattened_rows(daily_built: dict[str, Any]) -> None:
+    assert len(daily_built["full_refresh_legs"]) > 1000
+    assert daily_built["legs_from_rows"] == daily_built["full_refresh_legs"]
+
+
 def test_the_15_minute_grid_is_the_5_minute_grid_summed(daily_built: dict[str, Any]) -> None:
     # derived from the sources at 15 minutes, not rolled up, so this is what keeps the two grids one
     assert len(daily_built["grid_rolled_up"]) > 1000
@@ -252,8 +265,10 @@ def test_a_daily_build_bounds_its_inputs_by_literals_read_from_the_stored_rows(
     sql = daily_built["incremental_legs_sql"]
     assert '"int_conversation_legs"' not in sql
     bounds = re.findall(r"(conversation_started_at >=|extracted_at >) cast\('([^']+)' as timestamp\)", sql)
-    # sessions, segments and metrics: the recent ones, then the re-extracted ones not recent
-    assert len(bounds) == 9, sql
+    # the sessions (on DuckDB their segments and metrics are aggregated from them, not read apart):
+    # the recent ones, then the re-extracted ones not recent
+    assert len(bounds) == 3, sql
+    assert "stg_genesys__conversation_segments" not in sql and "stg_genesys__session_metrics" not in sql
     assert " or extracted_at" not in sql  # an `or` across two columns would skip no row group
     assert all(datetime.fromisoformat(value) for _, value in bounds)
 

@@ -47,3 +47,7 @@ def carry_forward(relation: str, partition_by: str, order_by: str, carried: list
         f"last_value({value} ignore nulls) over ({window}) as {output}" for value, output in carried
     )
     return f"select *, {values} from {relation}"
+
+
+def aggregates_nested_lists() -> bool:
+    return True

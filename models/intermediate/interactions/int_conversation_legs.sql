@@ -18,6 +18,57 @@
 
 {% set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
 
+{#
+    Each session's segments and metrics, aggregated to the session: (function, value, where)
+    for macros/nested_aggregate.sql, over one segment or metric named `segment` / `metric`.
+    On DuckDB they are aggregated in place, from the lists of the session's typed document
+    (`session_document`): one read of the sessions instead of three flattenings, two
+    aggregations and two joins back (the legs' first week at 1M conversations: 2.9 s instead of
+    4.9 s). Elsewhere, and in unit tests, from the segment and metric views grouped by session.
+#}
+{% set segment_aggregates = {
+    'first_segment_started_at': ('min', 'segment.segment_started_at', none),
+    'last_segment_ended_at': ('max', 'segment.segment_ended_at', none),
+    'open_segment_count': ('count', none, 'segment.segment_ended_at is null'),
+    'queue_id': ('max', 'segment.queue_id', none),
+    'wrapup_segment_code': ('max', 'segment.wrap_up_code', "segment.segment_type = 'wrapup'"),
+    'any_segment_code': ('max', 'segment.wrap_up_code', none),
+    'wrapup_started_at': ('min', 'segment.segment_started_at', "segment.segment_type = 'wrapup'"),
+    'wrapup_ended_at': ('max', 'segment.segment_ended_at', "segment.segment_type = 'wrapup'"),
+    'disconnect_type': ('max', 'segment.disconnect_type', none),
+    'interact_segment_count': ('count', none, "segment.segment_type = 'interact'"),
+    'first_interact_started_at': ('min', 'segment.segment_started_at', "segment.segment_type = 'interact'"),
+    'dial_segment_count': ('count', none, "segment.segment_type in ('dialing', 'contacting')"),
+    'preview_skipped_segment_count': ('count', none, "segment.wrap_up_code = 'ININ-OUTBOUND-PREVIEW-SKIPPED'"),
+    'error_code': ('max', 'segment.error_code', none),
+    'wrap_up_note': ('max', 'segment.wrap_up_note', none),
+    'last_interact_disconnect_type': (
+        'last', 'segment.disconnect_type', "segment.segment_type = 'interact'",
+        ['coalesce(segment.segment_started_at, ' ~ earliest ~ ')', 'segment.segment_index'],
+    ),
+} %}
+{% set metric_sums = {
+    'alert_ms': 'tAlert',
+    'answered_ms': 'tAnswered',
+    'not_responding_ms': 'tNotResponding',
+    'talk_part_ms': 'tTalk',
+    'talk_complete_ms': 'tTalkComplete',
+    'held_part_ms': 'tHeld',
+    'held_complete_ms': 'tHeldComplete',
+    'acw_ms': 'tAcw',
+    'handle_ms': 'tHandle',
+    'acd_ms': 'tAcd',
+    'abandon_ms': 'tAbandon',
+    'offered_count': 'nOffered',
+    'transferred_count': 'nTransferred',
+    'blind_transferred_count': 'nBlindTransferred',
+    'consult_transferred_count': 'nConsultTransferred',
+} %}
+{% set metric_aggregates = {'answered_emitted_at': ('min', 'metric.emitted_at', "metric.metric_name = 'tAnswered'")} %}
+{% for alias, name in metric_sums.items() %}
+{% do metric_aggregates.update({alias: ('sum', 'metric.metric_value', "metric.metric_name = '" ~ name ~ "'")}) %}
+{% endfor %}
+
 {# rendered once: a daily build reads the model's stored bounds one time, not once per input #}
 {% set to_read = cxlake.conversations_to_read() %}
 
@@ -28,6 +79,50 @@ sessions as (
     {{ cxlake.read_conversations(ref('stg_genesys__conversation_sessions'), to_read) }}
 
 ),
+
+{% if cxlake.aggregates_nested_lists() %}
+
+-- DuckDB's `lambda x: ...` is beyond sqlfluff's DuckDB grammar: this branch is not linted
+-- noqa: disable=all
+sessions_with_lists as (
+
+    select
+        *,
+        {# the fields of the segment and metric views that the aggregates read, parsed alike #}
+        list_transform({{ document_value('session_document', '$.segments') }}, lambda segment, segment_index: {
+            'segment_index': segment_index,
+            'segment_type': {{ document_value('segment', '$.segmentType') }},
+            'segment_started_at': {{ parse_utc_timestamp(document_value('segment', '$.segmentStart')) }},
+            'segment_ended_at': {{ parse_utc_timestamp(document_value('segment', '$.segmentEnd')) }},
+            'queue_id': {{ document_value('segment', '$.queueId') }},
+            'disconnect_type': {{ document_value('segment', '$.disconnectType') }},
+            'wrap_up_code': {{ document_value('segment', '$.wrapUpCode') }},
+            'error_code': {{ document_value('segment', '$.errorCode') }},
+            'wrap_up_note': {{ document_value('segment', '$.wrapUpNote') }}
+        }) as segment_list,
+        list_transform({{ document_value('session_document', '$.metrics') }}, lambda metric: {
+            'metric_name': {{ document_value('metric', '$.name') }},
+            'metric_value': cast({{ document_value('metric', '$.value') }} as {{ dbt.type_bigint() }}),
+            'emitted_at': {{ parse_utc_timestamp(document_value('metric', '$.emitDate')) }}
+        }) as metric_list
+
+    from sessions
+
+),
+
+sessions_aggregated as (
+
+    select
+        *,
+        {{ nested_aggregate_columns(segment_aggregates, 'segment', 'segment_list') }},
+        {{ nested_aggregate_columns(metric_aggregates, 'metric', 'metric_list') }}
+
+    from sessions_with_lists
+
+),
+-- noqa: enable=all
+
+{% else %}
 
 segments as (
 
@@ -41,155 +136,120 @@ session_metrics as (
 
 ),
 
-metrics_pivoted_to_sessions as (
-
-    select
-        conversation_id,
-        session_id,
-        cast(sum(case when metric_name = 'tAlert' then metric_value end) as {{ dbt.type_bigint() }}) as alert_ms,
-        cast(sum(case when metric_name = 'tAnswered' then metric_value end) as {{ dbt.type_bigint() }}) as answered_ms,
-        min(case when metric_name = 'tAnswered' then emitted_at end) as answered_emitted_at,
-        cast(sum(case when metric_name = 'tNotResponding' then metric_value end) as {{ dbt.type_bigint() }}) as not_responding_ms,
-        {# repeated tTalk / tHeld parts of one session are summed; tTalkComplete / tHeldComplete only stand in when no part exists #}
-        cast(coalesce(
-            sum(case when metric_name = 'tTalk' then metric_value end),
-            sum(case when metric_name = 'tTalkComplete' then metric_value end)
-        ) as {{ dbt.type_bigint() }}) as talk_ms,
-        cast(coalesce(
-            sum(case when metric_name = 'tHeld' then metric_value end),
-            sum(case when metric_name = 'tHeldComplete' then metric_value end)
-        ) as {{ dbt.type_bigint() }}) as held_ms,
-        cast(sum(case when metric_name = 'tAcw' then metric_value end) as {{ dbt.type_bigint() }}) as acw_ms,
-        cast(sum(case when metric_name = 'tHandle' then metric_value end) as {{ dbt.type_bigint() }}) as handle_ms,
-        cast(sum(case when metric_name = 'tAcd' then metric_value end) as {{ dbt.type_bigint() }}) as acd_ms,
-        cast(sum(case when metric_name = 'tAbandon' then metric_value end) as {{ dbt.type_bigint() }}) as abandon_ms,
-        cast(sum(case when metric_name = 'nOffered' then metric_value end) as {{ dbt.type_bigint() }}) as offered_count,
-        cast(sum(case when metric_name = 'nTransferred' then metric_value end) as {{ dbt.type_bigint() }}) as transferred_count,
-        cast(sum(case when metric_name = 'nBlindTransferred' then metric_value end) as {{ dbt.type_bigint() }}) as blind_transferred_count,
-        cast(sum(case when metric_name = 'nConsultTransferred' then metric_value end) as {{ dbt.type_bigint() }}) as consult_transferred_count
-
-    from session_metrics
-    group by
-        conversation_id,
-        session_id
-
-),
-
 segments_aggregated_to_sessions as (
 
     select
-        conversation_id,
-        session_id,
-        min(segment_started_at) as first_segment_started_at,
-        max(segment_ended_at) as last_segment_ended_at,
-        count(*) > count(segment_ended_at) as has_open_segment,
-        max(queue_id) as queue_id,
-        max(case when segment_type = 'wrapup' then wrap_up_code end) as wrapup_segment_code,
-        max(wrap_up_code) as any_segment_code,
-        min(case when segment_type = 'wrapup' then segment_started_at end) as wrapup_started_at,
-        max(case when segment_type = 'wrapup' then segment_ended_at end) as wrapup_ended_at,
-        max(disconnect_type) as disconnect_type,
-        count(case when segment_type = 'interact' then 1 end) as interact_segment_count,
-        min(case when segment_type = 'interact' then segment_started_at end) as first_interact_started_at,
-        count(case when segment_type in ('dialing', 'contacting') then 1 end) as dial_segment_count,
-        max(case when wrap_up_code = 'ININ-OUTBOUND-PREVIEW-SKIPPED' then 1 else 0 end) = 1 as has_preview_skipped_code,
-        max(error_code) as error_code,
-        max(wrap_up_note) as wrap_up_note,
-        {# the latest interact segment (a missing start sorts first); its index breaks ties #}
-        {{ cxlake.value_at_max(
-            'disconnect_type',
-            ['coalesce(segment_started_at, ' ~ earliest ~ ')', 'segment_index'],
-            where="segment_type = 'interact'"
-        ) }} as last_interact_disconnect_type
+        segment.conversation_id,
+        segment.session_id,
+        {{ nested_aggregate_columns(segment_aggregates, 'segment') }}
 
-    from segments
+    from segments as segment
     group by
-        conversation_id,
-        session_id
+        segment.conversation_id,
+        segment.session_id
 
 ),
 
-legs_joined as (
+metrics_aggregated_to_sessions as (
 
     select
-        sessions.conversation_id,
-        sessions.conversation_started_at,
-        sessions.extracted_at,
-        sessions.participant_id,
-        sessions.session_id,
-        sessions.session_index,
-        sessions.purpose,
-        sessions.user_id,
-        sessions.media_type,
-        sessions.direction,
-        sessions.outbound_campaign_id,
-        sessions.outbound_contact_id,
-        sessions.disposition_name,
-        sessions.flow_type,
-        sessions.flow_first_outcome_value,
-        sessions.message_type,
-        sessions.journey_customer_id,
-        sessions.journey_customer_session_id,
-        sessions.callback_numbers,
-        sessions.callback_scheduled_at,
-        sessions.used_routing,
-        sessions.requested_routings,
-        segments_aggregated_to_sessions.queue_id,
-        segments_aggregated_to_sessions.first_segment_started_at,
-        segments_aggregated_to_sessions.last_segment_ended_at,
-        coalesce(segments_aggregated_to_sessions.has_open_segment, false) as has_open_segment,
-        coalesce(
-            segments_aggregated_to_sessions.wrapup_segment_code,
-            segments_aggregated_to_sessions.any_segment_code
-        ) as wrap_up_code,
-        segments_aggregated_to_sessions.wrapup_started_at,
-        segments_aggregated_to_sessions.wrapup_ended_at,
-        segments_aggregated_to_sessions.disconnect_type,
-        segments_aggregated_to_sessions.last_interact_disconnect_type,
-        coalesce(segments_aggregated_to_sessions.interact_segment_count, 0) as interact_segment_count,
-        coalesce(segments_aggregated_to_sessions.dial_segment_count, 0) as dial_segment_count,
-        coalesce(segments_aggregated_to_sessions.has_preview_skipped_code, false) as has_preview_skipped_code,
-        segments_aggregated_to_sessions.error_code,
-        segments_aggregated_to_sessions.wrap_up_note,
-        metrics_pivoted_to_sessions.alert_ms,
-        metrics_pivoted_to_sessions.not_responding_ms,
-        metrics_pivoted_to_sessions.answered_ms,
-        metrics_pivoted_to_sessions.talk_ms,
-        metrics_pivoted_to_sessions.held_ms,
-        metrics_pivoted_to_sessions.acw_ms,
-        metrics_pivoted_to_sessions.handle_ms,
-        metrics_pivoted_to_sessions.acd_ms,
-        metrics_pivoted_to_sessions.abandon_ms,
-        metrics_pivoted_to_sessions.offered_count,
-        coalesce(
-            metrics_pivoted_to_sessions.transferred_count,
-            metrics_pivoted_to_sessions.blind_transferred_count + metrics_pivoted_to_sessions.consult_transferred_count,
-            metrics_pivoted_to_sessions.blind_transferred_count,
-            metrics_pivoted_to_sessions.consult_transferred_count,
-            0
-        ) as transferred_count,
-        {# an agent answered when its session has an interact segment or a tAnswered metric; alert-only legs are missed alerts #}
-        sessions.purpose = 'agent'
-            and (
-                coalesce(segments_aggregated_to_sessions.interact_segment_count, 0) > 0
-                or metrics_pivoted_to_sessions.answered_ms is not null
-            ) as is_answered,
-        coalesce(
-            segments_aggregated_to_sessions.first_interact_started_at,
-            metrics_pivoted_to_sessions.answered_emitted_at
-        ) as answered_at,
-        coalesce(
-            segments_aggregated_to_sessions.last_interact_disconnect_type in ('transfer', 'consultTransfer', 'conferenceTransfer', 'forwardTransfer'),
-            false
-        ) as ended_by_transfer
+        metric.conversation_id,
+        metric.session_id,
+        {{ nested_aggregate_columns(metric_aggregates, 'metric') }}
+
+    from session_metrics as metric
+    group by
+        metric.conversation_id,
+        metric.session_id
+
+),
+
+sessions_aggregated as (
+
+    select
+        sessions.*,
+        segments_aggregated_to_sessions.{{ segment_aggregates | join(',\n        segments_aggregated_to_sessions.') }},
+        metrics_aggregated_to_sessions.{{ metric_aggregates | join(',\n        metrics_aggregated_to_sessions.') }}
 
     from sessions
     left join segments_aggregated_to_sessions
         on sessions.conversation_id = segments_aggregated_to_sessions.conversation_id
         and sessions.session_id = segments_aggregated_to_sessions.session_id
-    left join metrics_pivoted_to_sessions
-        on sessions.conversation_id = metrics_pivoted_to_sessions.conversation_id
-        and sessions.session_id = metrics_pivoted_to_sessions.session_id
+    left join metrics_aggregated_to_sessions
+        on sessions.conversation_id = metrics_aggregated_to_sessions.conversation_id
+        and sessions.session_id = metrics_aggregated_to_sessions.session_id
+
+),
+
+{% endif %}
+
+legs_joined as (
+
+    select
+        conversation_id,
+        conversation_started_at,
+        extracted_at,
+        participant_id,
+        session_id,
+        session_index,
+        purpose,
+        user_id,
+        media_type,
+        direction,
+        outbound_campaign_id,
+        outbound_contact_id,
+        disposition_name,
+        flow_type,
+        flow_first_outcome_value,
+        message_type,
+        journey_customer_id,
+        journey_customer_session_id,
+        callback_numbers,
+        callback_scheduled_at,
+        used_routing,
+        requested_routings,
+        queue_id,
+        first_segment_started_at,
+        last_segment_ended_at,
+        coalesce(open_segment_count, 0) > 0 as has_open_segment,
+        coalesce(wrapup_segment_code, any_segment_code) as wrap_up_code,
+        wrapup_started_at,
+        wrapup_ended_at,
+        disconnect_type,
+        last_interact_disconnect_type,
+        coalesce(interact_segment_count, 0) as interact_segment_count,
+        coalesce(dial_segment_count, 0) as dial_segment_count,
+        coalesce(preview_skipped_segment_count, 0) > 0 as has_preview_skipped_code,
+        error_code,
+        wrap_up_note,
+        cast(alert_ms as {{ dbt.type_bigint() }}) as alert_ms,
+        cast(not_responding_ms as {{ dbt.type_bigint() }}) as not_responding_ms,
+        cast(answered_ms as {{ dbt.type_bigint() }}) as answered_ms,
+        {# repeated tTalk / tHeld parts of one session are summed; tTalkComplete / tHeldComplete only stand in when no part exists #}
+        cast(coalesce(talk_part_ms, talk_complete_ms) as {{ dbt.type_bigint() }}) as talk_ms,
+        cast(coalesce(held_part_ms, held_complete_ms) as {{ dbt.type_bigint() }}) as held_ms,
+        cast(acw_ms as {{ dbt.type_bigint() }}) as acw_ms,
+        cast(handle_ms as {{ dbt.type_bigint() }}) as handle_ms,
+        cast(acd_ms as {{ dbt.type_bigint() }}) as acd_ms,
+        cast(abandon_ms as {{ dbt.type_bigint() }}) as abandon_ms,
+        cast(offered_count as {{ dbt.type_bigint() }}) as offered_count,
+        cast(coalesce(
+            transferred_count,
+            blind_transferred_count + consult_transferred_count,
+            blind_transferred_count,
+            consult_transferred_count,
+            0
+        ) as {{ dbt.type_bigint() }}) as transferred_count,
+        {# an agent answered when its session has an interact segment or a tAnswered metric; alert-only legs are missed alerts #}
+        purpose = 'agent'
+            and (coalesce(interact_segment_count, 0) > 0 or answered_ms is not null) as is_answered,
+        coalesce(first_interact_started_at, answered_emitted_at) as answered_at,
+        coalesce(
+            last_interact_disconnect_type in ('transfer', 'consultTransfer', 'conferenceTransfer', 'forwardTransfer'),
+            false
+        ) as ended_by_transfer
+
+    from sessions_aggregated
 
 )
 

@@ -17,4 +17,4 @@
     Incremental and first-build windows as the 5-minute grid.
 #}
 
-{{ cxlake.agent_activity_by_interval(15) }}
+{{ agent_activity_by_interval(15) }}

@@ -20,4 +20,4 @@
     in every interval), and one aggregation over 10M conversations' history ran out of memory.
 #}
 
-{{ cxlake.agent_activity_by_interval(5) }}
+{{ agent_activity_by_interval(5) }}

@@ -10,7 +10,8 @@
 
 {#-
     View on the sessions of `base_genesys__conversation_document_sessions`: one row per
-    segment of a session. Its one reader, `int_conversation_legs`, filters it to the conversations
+    segment of a session. Its one reader, `int_conversation_legs` on engines other than DuckDB (there the
+    legs aggregate the lists of `session_document` in place), filters it to the conversations
     it refreshes, and that filter reaches the stored documents.
 -#}
 

@@ -25,7 +25,7 @@ conversation_document_sessions as (
 session_fields as (
 
     {{ document_fields('conversation_document_sessions', 'session',
-        ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index', 'session_id', 'media_type',
+        ['conversation_id', 'conversation_started_at', 'extracted_at', 'participant_id', 'purpose', 'user_id', 'session_index', 'session_id', 'media_type', 'session',
         document_text_array_joined('session', '$.callbackNumbers') ~ ' as callback_numbers',
         document_text_array_joined('session', '$.requestedRoutings') ~ ' as requested_routings'], {
         'direction': '$.direction',
@@ -83,7 +83,8 @@ final as (
         nullif(callback_numbers, '') as callback_numbers,
         {{ safe_parse_utc_timestamp('callback_scheduled_time_text') }} as callback_scheduled_at,
         used_routing,
-        nullif(requested_routings, '') as requested_routings
+        nullif(requested_routings, '') as requested_routings,
+        session as session_document
 
     from session_fields
 
