@@ -4,7 +4,17 @@
     and in-flight conversations end later). Use inside `{% if is_incremental() %}`.
 #}
 {% macro incremental_lookback_start(column) -%}
-    {{ stored_timestamp(dbt.dateadd('day', -1 * var('lookback_days') | int, 'max(' ~ column ~ ')')) }}
+    {{ stored_timestamp(cxlake.or_earliest(dbt.dateadd('day', -1 * var('lookback_days') | int, 'max(' ~ column ~ ')'))) }}
+{%- endmacro %}
+
+
+{#
+    `aggregate` of the stored rows, or the earliest timestamp when no row is stored: a model
+    whose first build found no input (a source not loaded yet) reads every row once it comes,
+    where a null bound would read none on every later build.
+#}
+{% macro or_earliest(aggregate) -%}
+    coalesce({{ aggregate }}, cast('1900-01-01' as {{ dbt.type_timestamp() }}))
 {%- endmacro %}
 
 
@@ -47,9 +57,7 @@
     `{% if is_incremental() %}`; for a model built on another staging model's `extracted_at`.
 #}
 {% macro extracted_at_after_latest(extracted_at_expression='extracted_at') -%}
-    {{ extracted_at_expression }} > {{ stored_timestamp(
-        "coalesce(max(extracted_at), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ "))"
-    ) }}
+    {{ extracted_at_expression }} > {{ stored_timestamp(cxlake.or_earliest('max(extracted_at)')) }}
 {%- endmacro %}
 
 
@@ -110,7 +118,7 @@
 {% macro refresh_conditions(started_column, extracted_column, stored_started_column, stored_extracted_column) -%}
     {{ return({
         'recent': started_column ~ ' >= ' ~ incremental_lookback_start(stored_started_column),
-        're_extracted': extracted_column ~ ' > ' ~ stored_timestamp('max(' ~ stored_extracted_column ~ ')'),
+        're_extracted': extracted_column ~ ' > ' ~ stored_timestamp(cxlake.or_earliest('max(' ~ stored_extracted_column ~ ')')),
     }) }}
 {%- endmacro %}
 
