@@ -51,3 +51,23 @@ def carry_forward(relation: str, partition_by: str, order_by: str, carried: list
 
 def aggregates_nested_lists() -> bool:
     return True
+
+
+def _nested_aggregate(aggregate: tuple, elements: str | None) -> str:
+    function, value, where = aggregate[0], aggregate[1], aggregate[2]
+    if elements is not None:  # DuckDB's list form: only its shape matters here
+        return f"{function}_of_list({elements})"
+    if function == "count":
+        return f"count(case when {where} then 1 end)" if where else "count(*)"
+    if function == "last":
+        return value_at_max(value, list(aggregate[3]), where)
+    return f"{function}(case when {where} then {value} end)" if where else f"{function}({value})"
+
+
+def nested_aggregate_columns(aggregates: dict, element: str, elements: str | None = None) -> str:
+    columns = (f"{_nested_aggregate(spec, elements)} as {alias}" for alias, spec in aggregates.items())
+    return ",\n        ".join(columns)
+
+
+def conversation_session_lists(document_column: str) -> str:
+    return f"{document_column}.segments as segment_list,\n        {document_column}.metrics as metric_list"

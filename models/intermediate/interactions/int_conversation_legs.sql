@@ -16,6 +16,11 @@
     spilled 37 GB to disk.
 #}
 
+-- depends_on: {{ ref('stg_genesys__conversation_segments') }}
+-- depends_on: {{ ref('stg_genesys__session_metrics') }}
+{#- the segment and metric views stay upstream on every engine: the other engines and the unit
+    test read them, and a selection such as `+unified_interactions` must build them -#}
+
 {% set earliest = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
 
 {#
@@ -82,29 +87,11 @@ sessions as (
 
 {% if cxlake.aggregates_nested_lists() %}
 
--- DuckDB's `lambda x: ...` is beyond sqlfluff's DuckDB grammar: this branch is not linted
--- noqa: disable=all
 sessions_with_lists as (
 
     select
         *,
-        {# the fields of the segment and metric views that the aggregates read, parsed alike #}
-        list_transform({{ document_value('session_document', '$.segments') }}, lambda segment, segment_index: {
-            'segment_index': segment_index,
-            'segment_type': {{ document_value('segment', '$.segmentType') }},
-            'segment_started_at': {{ parse_utc_timestamp(document_value('segment', '$.segmentStart')) }},
-            'segment_ended_at': {{ parse_utc_timestamp(document_value('segment', '$.segmentEnd')) }},
-            'queue_id': {{ document_value('segment', '$.queueId') }},
-            'disconnect_type': {{ document_value('segment', '$.disconnectType') }},
-            'wrap_up_code': {{ document_value('segment', '$.wrapUpCode') }},
-            'error_code': {{ document_value('segment', '$.errorCode') }},
-            'wrap_up_note': {{ document_value('segment', '$.wrapUpNote') }}
-        }) as segment_list,
-        list_transform({{ document_value('session_document', '$.metrics') }}, lambda metric: {
-            'metric_name': {{ document_value('metric', '$.name') }},
-            'metric_value': cast({{ document_value('metric', '$.value') }} as {{ dbt.type_bigint() }}),
-            'emitted_at': {{ parse_utc_timestamp(document_value('metric', '$.emitDate')) }}
-        }) as metric_list
+        {{ cxlake.conversation_session_lists('session_document') }}
 
     from sessions
 
@@ -114,13 +101,12 @@ sessions_aggregated as (
 
     select
         *,
-        {{ nested_aggregate_columns(segment_aggregates, 'segment', 'segment_list') }},
-        {{ nested_aggregate_columns(metric_aggregates, 'metric', 'metric_list') }}
+        {{ cxlake.nested_aggregate_columns(segment_aggregates, 'segment', 'segment_list') }},
+        {{ cxlake.nested_aggregate_columns(metric_aggregates, 'metric', 'metric_list') }}
 
     from sessions_with_lists
 
 ),
--- noqa: enable=all
 
 {% else %}
 
@@ -141,7 +127,7 @@ segments_aggregated_to_sessions as (
     select
         segment.conversation_id,
         segment.session_id,
-        {{ nested_aggregate_columns(segment_aggregates, 'segment') }}
+        {{ cxlake.nested_aggregate_columns(segment_aggregates, 'segment') }}
 
     from segments as segment
     group by
@@ -155,7 +141,7 @@ metrics_aggregated_to_sessions as (
     select
         metric.conversation_id,
         metric.session_id,
-        {{ nested_aggregate_columns(metric_aggregates, 'metric') }}
+        {{ cxlake.nested_aggregate_columns(metric_aggregates, 'metric') }}
 
     from session_metrics as metric
     group by
