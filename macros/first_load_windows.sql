@@ -89,6 +89,16 @@
 
 
 {#
+    Windows of `days` from `start_at` until one holds `end_at` itself (none when `end_at` is
+    before `start_at`): a conversation that starts exactly on the last window boundary is in
+    the span, so needs a window of its own.
+#}
+{% macro first_load_window_count(start_at, end_at, days) -%}
+    {{ return(((end_at - start_at).total_seconds() / 86400 / days) | round(0, 'floor') | int + 1) }}
+{%- endmacro %}
+
+
+{#
     Pre-hook. `spans`: [relation, start column, end column] of every input; the first window
     starts on the UTC day of the earliest start and the last one holds the latest end.
 #}
@@ -155,10 +165,7 @@
     {%- if window[3] == invocation_id -%}
         {%- set next_start, span_end, days = window[0], window[1], window[2] | int -%}
         {%- set state = {'empty': target.type == 'duckdb' and run_query('select count(*) from ' ~ this).rows[0][0] == 0} -%}
-        {#- windows [start, start + days) until one holds the span's end itself: a conversation that
-            starts exactly on the last window boundary is in the span, so needs a window of its own -#}
-        {%- set windows = ((span_end - next_start).total_seconds() / 86400 / days) | round(0, 'floor') | int + 1 -%}
-        {%- for i in range(windows) -%}
+        {%- for i in range(cxlake.first_load_window_count(next_start, span_end, days)) -%}
             {%- set start_at = next_start + modules.datetime.timedelta(days=i * days) -%}
             {%- set end_at = start_at + modules.datetime.timedelta(days=days) -%}
             {%- do cxlake.write_first_load_window(start_at, end_at, span_end, days) -%}
