@@ -13,11 +13,13 @@ RSS from ``os.wait4``):
 
 Prints one line per measurement, then a table with "build fresh minus empty-warehouse
 build" over the flatten query (target <= 3x) and the growth factor of each stage from one
-volume to the next. With ``--models`` also the ten slowest dbt nodes of each fresh build.
+volume to the next. With ``--models`` also the ten slowest dbt nodes of each fresh build;
+with ``--results DIR`` each fresh build's ``run_results.json`` is kept as
+``DIR/run_results-<conversations>.json`` (every node's time, for a comparison between runs).
 Usage:
 
     .venv/bin/python benchmarks/scale_stages.py [--conversations 100000 1000000]
-        [--memory-limit 4GB] [--out DIR] [--models] [--tenants DIR]
+        [--memory-limit 4GB] [--out DIR] [--models] [--results DIR] [--tenants DIR]
 
 Generating 10M conversations takes about 45 minutes and 34 GiB of files (7 GiB after
 ``gzip -1`` of its ``*.ndjson`` files, which file mode reads as they are); ``--tenants``
@@ -63,7 +65,12 @@ def slowest_nodes(warehouse: Path, top: int = 10) -> list[tuple[str, float]]:
 
 
 def bench(
-    conversations: int, work: Path, env: dict[str, str], models: bool, tenants: Path | None
+    conversations: int,
+    work: Path,
+    env: dict[str, str],
+    models: bool,
+    tenants: Path | None,
+    results: Path | None = None,
 ) -> dict[str, Measurement]:
     print(f"{conversations:,} conversations", flush=True)
     tenant = work / "tenant"
@@ -88,6 +95,11 @@ def bench(
         print("  slowest dbt nodes:")
         for node, seconds in slowest_nodes(warehouse):
             print(f"    {seconds:7.1f} s  {node}")
+    if results is not None:
+        results.mkdir(parents=True, exist_ok=True)
+        kept = results / f"run_results-{conversations}.json"
+        shutil.copyfile(warehouse.parent / "dbt_target" / "run_results.json", kept)
+        print(f"  dbt run results kept: {kept}")
     found["validate"] = measure("validate", cxlake("validate"), env)
     found["publish"] = measure("publish", cxlake("publish"), env)
     return found
@@ -108,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="work folder (default: a temporary folder, removed after)")
     parser.add_argument("--models", action="store_true", help="print the slowest dbt nodes of each build")
     parser.add_argument(
+        "--results", type=Path, help="keep each fresh build's run_results.json in this folder"
+    )
+    parser.add_argument(
         "--tenants",
         type=Path,
         help="folder of tenants generated before, one per volume (TENANTS/10000000, written by "
@@ -124,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             folder = work / str(conversations)
             folder.mkdir()
             try:
-                table.append((conversations, bench(conversations, folder, env, args.models, args.tenants)))
+                found = bench(conversations, folder, env, args.models, args.tenants, args.results)
+                table.append((conversations, found))
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
     finally:
