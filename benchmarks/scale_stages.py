@@ -39,6 +39,8 @@ from pathlib import Path
 
 from dbt_build import FLATTEN_TO_SEGMENTS, PYTHON, Measurement, measure
 
+from cxlake.build import dbt_target_path
+
 FLATTEN = "hand-written flatten query"
 BUILD = "dbt build (fresh)"
 EMPTY = "dbt build (empty warehouse)"
@@ -58,8 +60,13 @@ def flatten_command(warehouse: Path) -> list[str]:
     return [PYTHON, "-c", code]
 
 
+def run_results_of(warehouse: Path) -> Path:
+    """dbt's ``run_results.json`` of the last build of ``warehouse``."""
+    return dbt_target_path(warehouse) / "run_results.json"
+
+
 def slowest_nodes(warehouse: Path, top: int = 10) -> list[tuple[str, float]]:
-    results = json.loads((warehouse.parent / "dbt_target" / "run_results.json").read_text())["results"]
+    results = json.loads(run_results_of(warehouse).read_text())["results"]
     timed = sorted(((r["unique_id"], float(r["execution_time"])) for r in results), key=lambda r: -r[1])
     return timed[:top]
 
@@ -98,7 +105,7 @@ def bench(
     if results is not None:
         results.mkdir(parents=True, exist_ok=True)
         kept = results / f"run_results-{conversations}.json"
-        shutil.copyfile(warehouse.parent / "dbt_target" / "run_results.json", kept)
+        shutil.copyfile(run_results_of(warehouse), kept)
         print(f"  dbt run results kept: {kept}")
     found["validate"] = measure("validate", cxlake("validate"), env)
     found["publish"] = measure("publish", cxlake("publish"), env)
